@@ -1,0 +1,373 @@
+//! `neptune`: score, evaluate and train the Neptune detector from the command line.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use neptune::metrics::roc_auc;
+use neptune::model::{EMBEDDED_CARD, Model};
+use neptune::score::{Batch, Scorer, Summary, Truth};
+
+#[derive(Parser)]
+#[command(name = "neptune", version, about = "Tells which network connections in a CSV are Neptune (SYN flood) attacks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score every row: the input fields, then `attack_score` and `predicted_attack`.
+    Score {
+        /// The connections file (CSV, TSV, semicolon-separated, ARFF); `-` reads standard input.
+        input: String,
+        /// Where to write the scored CSV (standard output if omitted).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        scoring: ScoringArgs,
+        /// Exit with 1 when any row was rejected.
+        #[arg(long)]
+        strict: bool,
+        /// Print nothing on standard error but problems.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Compare the predictions with the file's labels: accuracy, precision, recall, F1, ROC-AUC.
+    Eval {
+        /// A labelled connections file; `-` reads standard input.
+        input: String,
+        #[command(flatten)]
+        scoring: ScoringArgs,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train the model with smartcore and write it with its card.
+    Train {
+        /// A labelled training file (for example ../shared/data/Train_Data.csv).
+        #[arg(long)]
+        data: PathBuf,
+        /// Where to write the model; the card goes beside it as .card.json.
+        #[arg(long, default_value = "models/neptune.postcard")]
+        out: PathBuf,
+        /// Seed of the hold-out split and of the forest.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Skip the baseline comparison (faster).
+        #[arg(long)]
+        no_compare: bool,
+    },
+    /// Print the embedded model's card.
+    Info,
+}
+
+#[derive(clap::Args)]
+struct ScoringArgs {
+    /// Flag rows whose score is at least this (default: the model's own threshold).
+    #[arg(long, value_parser = parse_threshold)]
+    threshold: Option<f64>,
+    /// Use this model file instead of the embedded one.
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(t) if (0.0..=1.0).contains(&t) => Ok(t),
+        _ => Err(format!("`{text}` is not a number between 0 and 1")),
+    }
+}
+
+/// A failure that makes the whole input unusable: exit code 2.
+struct Unusable(anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for Unusable {
+    fn from(e: E) -> Self {
+        Unusable(e.into())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Score {
+            input,
+            output,
+            scoring,
+            strict,
+            quiet,
+        } => score(&input, output.as_deref(), &scoring, strict, quiet),
+        Command::Eval {
+            input,
+            scoring,
+            json,
+        } => eval(&input, &scoring, json),
+        Command::Train {
+            data,
+            out,
+            seed,
+            no_compare,
+        } => train(&data, &out, seed, !no_compare),
+        Command::Info => {
+            println!("{EMBEDDED_CARD}");
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(Unusable(e)) => {
+            eprintln!("neptune: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_model(args: &ScoringArgs) -> Result<Model, Unusable> {
+    match &args.model {
+        None => Ok(Model::embedded()),
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Model::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
+                .map_err(Unusable)
+        }
+    }
+}
+
+fn open_input(input: &str) -> Result<Box<dyn Read>, Unusable> {
+    if input == "-" {
+        return Ok(Box::new(io::stdin().lock()));
+    }
+    let file = File::open(input).with_context(|| format!("cannot open {input}"))?;
+    Ok(Box::new(file))
+}
+
+/// Streams `input` through a scorer, handing each batch to `on_batch`.
+fn run_scorer(
+    input: &str,
+    model: &Model,
+    threshold: Option<f64>,
+    on_batch: &mut dyn FnMut(&Batch) -> io::Result<()>,
+) -> Result<Summary, Unusable> {
+    let mut reader = open_input(input)?;
+    let mut scorer = Scorer::new(model, threshold);
+    let mut batch = Batch::default();
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {input}")).into()),
+        };
+        scorer.push(&chunk[..n], &mut batch).with_context(|| input.to_string())?;
+        on_batch(&batch).context("cannot write the output")?;
+        batch.clear();
+    }
+    let summary = scorer.finish(&mut batch).with_context(|| input.to_string())?;
+    on_batch(&batch).context("cannot write the output")?;
+    Ok(summary)
+}
+
+fn score(
+    input: &str,
+    output: Option<&Path>,
+    args: &ScoringArgs,
+    strict: bool,
+    quiet: bool,
+) -> Result<ExitCode, Unusable> {
+    let model = load_model(args)?;
+    let mut sink: Box<dyn Write> = match output {
+        Some(path) => Box::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        ),
+        None => Box::new(io::stdout().lock()),
+    };
+    let mut writer = BufWriter::with_capacity(1 << 20, &mut sink);
+    let result = run_scorer(input, &model, args.threshold, &mut |batch| {
+        writer.write_all(&batch.csv)
+    });
+    let flushed = writer.flush();
+    drop(writer);
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            // Leave no half-written file behind for an input that could not be used.
+            if let Some(path) = output {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(e);
+        }
+    };
+    flushed.context("cannot write the output")?;
+    print_summary(&summary, quiet);
+    Ok(if strict && summary.rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_summary(summary: &Summary, quiet: bool) {
+    let share = if summary.scored > 0 {
+        100.0 * summary.flagged as f64 / summary.scored as f64
+    } else {
+        0.0
+    };
+    if !quiet {
+        eprintln!(
+            "neptune: {} rows: {} scored, {} flagged as Neptune ({share:.1}%), {} rejected",
+            summary.rows, summary.scored, summary.flagged, summary.rejected
+        );
+    }
+    const SHOWN: usize = 20;
+    for rejection in summary.rejections.iter().take(SHOWN) {
+        eprintln!("  line {}: {}", rejection.line, rejection.reason);
+    }
+    if summary.rejected > SHOWN as u64 {
+        eprintln!("  ... and {} more rejected rows", summary.rejected - SHOWN as u64);
+    }
+    if summary.rows_with_unknown_categories > 0 {
+        eprintln!(
+            "neptune: {} rows have a category the model never saw (scored as unknown):",
+            summary.rows_with_unknown_categories
+        );
+        for (column, names) in &summary.unknown_categories {
+            let names: Vec<String> = names.iter().map(|(n, c)| format!("{n} ({c})")).collect();
+            eprintln!("  {column}: {}", names.join(", "));
+        }
+    }
+}
+
+fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusable> {
+    let model = load_model(args)?;
+    let mut scored: Vec<(f64, bool)> = Vec::new();
+    let summary = run_scorer(input, &model, args.threshold, &mut |batch| {
+        for row in &batch.rows {
+            if let Some(score) = row.score {
+                match row.truth {
+                    Truth::Normal => scored.push((score, false)),
+                    Truth::Neptune => scored.push((score, true)),
+                    Truth::OtherAttack | Truth::Unlabelled => {}
+                }
+            }
+        }
+        Ok(())
+    })?;
+    let Some(labelled) = &summary.labelled else {
+        return Err(anyhow::anyhow!(
+            "{input} has no label column (attack, label, class, ...), so there is nothing to compare with"
+        )
+        .into());
+    };
+    let auc = roc_auc(&scored);
+    if json {
+        let report = serde_json::json!({
+            "rows": summary.rows,
+            "scored": summary.scored,
+            "rejected": summary.rejected,
+            "threshold": summary.threshold,
+            "confusion": labelled.confusion,
+            "figures": labelled.figures,
+            "roc_auc": auc,
+            "other_attacks": labelled.other_attacks,
+            "unlabelled": labelled.unlabelled,
+        });
+        println!("{}", serde_json::to_string_pretty(&report).expect("JSON of plain values"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let c = &labelled.confusion;
+    println!("rows {} (scored {}, rejected {}), threshold {:.4}", summary.rows, summary.scored, summary.rejected, summary.threshold);
+    match &labelled.figures {
+        Some(f) => {
+            println!("Neptune vs normal: {} rows, {} errors", f.rows, f.errors);
+            println!("  accuracy  {:.6}", f.accuracy);
+            println!("  precision {:.6}", f.precision);
+            println!("  recall    {:.6}", f.recall);
+            println!("  F1        {:.6}", f.f1);
+            match auc {
+                Some(auc) => println!("  ROC-AUC   {auc:.6}"),
+                None => println!("  ROC-AUC   n/a (only one class present)"),
+            }
+            println!("confusion matrix     predicted normal  predicted Neptune");
+            println!("  actual normal      {:>16}  {:>17}", c.true_negative, c.false_positive);
+            println!("  actual Neptune     {:>16}  {:>17}", c.false_negative, c.true_positive);
+        }
+        None => println!("no rows labelled normal or Neptune"),
+    }
+    if !labelled.other_attacks.is_empty() {
+        println!("other attack types (not Neptune; counted apart):");
+        for (name, other) in &labelled.other_attacks {
+            println!("  {name:<16} {:>8} rows, {:>8} flagged", other.rows, other.flagged);
+        }
+    }
+    if labelled.unlabelled > 0 {
+        println!("rows without a label: {}", labelled.unlabelled);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn train(data_path: &Path, out: &Path, seed: u64, compare: bool) -> Result<ExitCode, Unusable> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    use sha2::{Digest, Sha256};
+
+    let bytes = std::fs::read(data_path).with_context(|| format!("cannot read {}", data_path.display()))?;
+    let steps = if compare { 5 } else { 2 };
+    let bar = ProgressBar::new(steps);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+            .expect("a fixed template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar.set_message("reading");
+    let data = neptune::train::Dataset::read(&bytes).with_context(|| data_path.display().to_string())?;
+    bar.inc(1);
+    let trained = neptune::train::train(&data, seed, compare, &mut |step| {
+        bar.set_message(step.to_string());
+        bar.inc(1);
+    })
+    .context("training failed")?;
+    bar.finish_with_message("done");
+
+    println!("{:<62} {:>9} {:>6} {:>9} {:>10} {:>8} {:>10}", "model", "accuracy", "errors", "ROC-AUC", "bytes", "fit s", "µs/row");
+    for c in &trained.candidates {
+        println!(
+            "{:<62} {:>9.6} {:>6} {:>9.6} {:>10} {:>8.2} {:>10.3}",
+            c.name, c.accuracy, c.errors, c.roc_auc, c.bytes, c.fit_seconds, c.predict_micros_per_row
+        );
+    }
+    let model_bytes = trained.model.to_bytes();
+    let card = neptune::train::card(
+        &trained,
+        &data,
+        &format!("{:x}", Sha256::digest(&bytes)),
+        data_path,
+        &model_bytes,
+    );
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(out, &model_bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    let card_path = out.with_extension("card.json");
+    std::fs::write(&card_path, card).with_context(|| format!("cannot write {}", card_path.display()))?;
+    eprintln!(
+        "neptune: wrote {} ({} bytes, {} trees, threshold {:.4}) and {}",
+        out.display(),
+        model_bytes.len(),
+        trained.model.trees.len(),
+        trained.model.threshold,
+        card_path.display()
+    );
+    if !data.rejected.is_empty() || data.skipped > 0 {
+        eprintln!(
+            "neptune: {} rows rejected, {} rows skipped (other attack types or no label)",
+            data.rejected.len(),
+            data.skipped
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,294 @@
+//! Record -> model input: the one encoding that training and scoring share.
+//!
+//! A row is first *parsed* (numbers checked, category names kept as they are), then *encoded*
+//! with the [`Encoding`] stored inside the model. Training builds the encoding from its own rows
+//! and then encodes them with this same code, so a row can never be encoded one way when training
+//! and another way when scoring (the original notebook fit its one-hot encoder separately on the
+//! test file, and filled a missing column with the row count).
+
+use serde::{Deserialize, Serialize};
+
+use crate::layout::Layout;
+use crate::reader::RawRecord;
+use crate::schema::{CATEGORY_FEATURES, FEATURE_COUNT, FEATURES, Kind};
+
+/// The model's input: the 41 features in [`FEATURES`] order, categories replaced by their codes.
+pub type FeatureVector = [f64; FEATURE_COUNT];
+
+/// Why one row could not be scored. The row is still written out, with empty score columns.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RowProblem {
+    #[error("expected {expected} fields, found {found}")]
+    FieldCount { expected: usize, found: usize },
+    #[error("`{column}` is empty")]
+    Empty { column: &'static str },
+    #[error("`{column}` is `{value}`, not a number")]
+    NotANumber { column: &'static str, value: String },
+    #[error("`{column}` is `{value}`, which is not a finite number")]
+    NotFinite { column: &'static str, value: String },
+    #[error("`{column}` is `{value}`, but it cannot be negative")]
+    Negative { column: &'static str, value: String },
+    #[error("`{column}` is `{value}`, but a rate lies between 0 and 1")]
+    RateOutOfRange { column: &'static str, value: String },
+    #[error("this line repeats the header (were two files joined?)")]
+    RepeatedHeader,
+    #[error("the line is longer than {0} MB")]
+    TooLong(usize),
+}
+
+/// A row whose numbers have been checked; category names are still raw bytes.
+#[derive(Debug, Clone)]
+pub struct ParsedRow<'a> {
+    /// The numeric features; the three category slots hold 0 until encoded.
+    pub values: FeatureVector,
+    /// `protocol_type`, `service`, `flag`, trimmed.
+    pub categories: [&'a [u8]; 3],
+}
+
+/// Checks and parses the features of one data record.
+pub fn parse_row<'a>(record: &RawRecord<'a>, layout: &Layout) -> Result<ParsedRow<'a>, RowProblem> {
+    if record.oversized {
+        return Err(RowProblem::TooLong(
+            crate::reader::MAX_RECORD_BYTES / (1024 * 1024),
+        ));
+    }
+    if record.len() != layout.width {
+        return Err(RowProblem::FieldCount {
+            expected: layout.width,
+            found: record.len(),
+        });
+    }
+    let mut values = [0.0; FEATURE_COUNT];
+    let mut categories: [&[u8]; 3] = [b""; 3];
+    let mut category = 0;
+    for (index, feature) in FEATURES.iter().enumerate() {
+        let field = record.field(layout.feature_columns[index]).trim_ascii();
+        if feature.kind == Kind::Category {
+            categories[category] = field;
+            category += 1;
+            continue;
+        }
+        values[index] = parse_number(field, feature.name, feature.kind).map_err(|problem| {
+            if layout.has_header && field_is_a_column_name(field) {
+                RowProblem::RepeatedHeader
+            } else {
+                problem
+            }
+        })?;
+    }
+    Ok(ParsedRow { values, categories })
+}
+
+fn field_is_a_column_name(field: &[u8]) -> bool {
+    std::str::from_utf8(field)
+        .is_ok_and(|name| crate::schema::role_of(name) != crate::schema::Role::Other)
+}
+
+fn parse_number(field: &[u8], column: &'static str, kind: Kind) -> Result<f64, RowProblem> {
+    let shown = || String::from_utf8_lossy(&field[..field.len().min(40)]).into_owned();
+    if field.is_empty() {
+        return Err(RowProblem::Empty { column });
+    }
+    let value: f64 = fast_float2::parse(field).map_err(|_| RowProblem::NotANumber {
+        column,
+        value: shown(),
+    })?;
+    if !value.is_finite() {
+        return Err(RowProblem::NotFinite {
+            column,
+            value: shown(),
+        });
+    }
+    if value < 0.0 {
+        return Err(RowProblem::Negative {
+            column,
+            value: shown(),
+        });
+    }
+    if kind == Kind::Rate && value > 1.0 {
+        return Err(RowProblem::RateOutOfRange {
+            column,
+            value: shown(),
+        });
+    }
+    // -0 and 0 must encode alike, whatever the spelling.
+    Ok(value + 0.0)
+}
+
+/// How each category name becomes a number: its smoothed share of Neptune rows in training.
+///
+/// Trees split such a code as well as a one-hot column, with one column instead of 78. A name
+/// never seen in training gets the overall attack share, the neutral guess, and is counted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Encoding {
+    /// Per categorical feature (`protocol_type`, `service`, `flag`): names and their codes,
+    /// sorted by name.
+    pub tables: [Vec<(String, f64)>; 3],
+    /// The code of a name not in the table.
+    pub unknown: f64,
+}
+
+/// The encoded row, and which of its categories the model had never seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnknownCategories(pub [bool; 3]);
+
+impl UnknownCategories {
+    pub fn any(&self) -> bool {
+        self.0.iter().any(|&u| u)
+    }
+}
+
+impl Encoding {
+    /// Builds the tables from training rows (category names and whether each row is an attack).
+    /// `smoothing` pulls rare names toward the overall share.
+    pub fn fit<'a>(
+        rows: impl Iterator<Item = ([&'a [u8]; 3], bool)>,
+        smoothing: f64,
+    ) -> Encoding {
+        use std::collections::BTreeMap;
+        let mut counts: [BTreeMap<&[u8], (f64, f64)>; 3] = Default::default();
+        let (mut total, mut attacks) = (0.0, 0.0);
+        for (names, attack) in rows {
+            let hit = f64::from(u8::from(attack));
+            total += 1.0;
+            attacks += hit;
+            for (table, name) in counts.iter_mut().zip(names) {
+                let entry = table.entry(name).or_default();
+                entry.0 += 1.0;
+                entry.1 += hit;
+            }
+        }
+        let prior = if total > 0.0 { attacks / total } else { 0.5 };
+        let tables = counts.map(|table| {
+            table
+                .into_iter()
+                .map(|(name, (n, hits))| {
+                    let code = (hits + prior * smoothing) / (n + smoothing);
+                    (String::from_utf8_lossy(name).into_owned(), code)
+                })
+                .collect()
+        });
+        Encoding {
+            tables,
+            unknown: prior,
+        }
+    }
+
+    /// The code of `name` in table `which`: an exact match first, then one ignoring ASCII case.
+    fn code(&self, which: usize, name: &[u8]) -> Option<f64> {
+        let table = &self.tables[which];
+        if let Ok(i) = table.binary_search_by(|(n, _)| n.as_bytes().cmp(name)) {
+            return Some(table[i].1);
+        }
+        table
+            .iter()
+            .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))
+            .map(|(_, code)| *code)
+    }
+
+    /// Fills the category slots of `row.values`, returning the finished input vector.
+    pub fn encode(&self, row: &ParsedRow<'_>) -> (FeatureVector, UnknownCategories) {
+        let mut values = row.values;
+        let mut unknown = UnknownCategories::default();
+        for (which, &feature) in CATEGORY_FEATURES.iter().enumerate() {
+            values[feature] = match self.code(which, row.categories[which]) {
+                Some(code) => code,
+                None => {
+                    unknown.0[which] = true;
+                    self.unknown
+                }
+            };
+        }
+        (values, unknown)
+    }
+
+    /// True when the categorical fields hold numbers: a label-encoded file (such as a Kaggle
+    /// variant of NSL-KDD) whose codes mean nothing to this model.
+    pub fn looks_label_encoded(row: &ParsedRow<'_>) -> bool {
+        row.categories
+            .iter()
+            .filter(|name| !name.is_empty() && name.iter().all(|b| b.is_ascii_digit() || *b == b'.'))
+            .count()
+            >= 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout() -> Layout {
+        Layout {
+            feature_columns: std::array::from_fn(|i| i),
+            label_column: None,
+            difficulty_column: None,
+            width: FEATURE_COUNT,
+            names: FEATURES.iter().map(|f| f.name.to_string()).collect(),
+            has_header: true,
+        }
+    }
+
+    fn parse(row: &str) -> Result<FeatureVector, RowProblem> {
+        let mut bytes = Vec::new();
+        let mut ends = Vec::new();
+        for field in row.split(',') {
+            bytes.extend_from_slice(field.as_bytes());
+            ends.push(bytes.len());
+        }
+        let record = RawRecord::new(2, &bytes, &ends);
+        parse_row(&record, &layout()).map(|p| p.values)
+    }
+
+    const ROW: &str =
+        "0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0,0,0,0,1,0,0,9,9,1,0,0.11,0,0,0,0,0";
+
+    fn with(index: usize, value: &str) -> String {
+        let mut fields: Vec<&str> = ROW.split(',').collect();
+        fields[index] = value;
+        fields.join(",")
+    }
+
+    #[test]
+    fn numbers_in_every_valid_spelling() {
+        assert_eq!(parse(ROW).unwrap()[4], 181.0);
+        assert_eq!(parse(&with(4, "1.99e+02")).unwrap()[4], 199.0);
+        assert_eq!(parse(&with(4, " 7 ")).unwrap()[4], 7.0);
+        assert_eq!(parse(&with(4, "-0")).unwrap()[4].to_bits(), 0f64.to_bits());
+        assert_eq!(parse(&with(4, "1e308")).unwrap()[4], 1e308);
+    }
+
+    #[test]
+    fn each_bad_number_has_its_reason() {
+        let reason = |i, v: &str| parse(&with(i, v)).unwrap_err().to_string();
+        assert_eq!(reason(4, "abc"), "`src_bytes` is `abc`, not a number");
+        assert_eq!(reason(4, ""), "`src_bytes` is empty");
+        assert!(reason(4, "NaN").contains("not a finite number"));
+        assert!(reason(4, "inf").contains("not a finite number"));
+        assert!(reason(4, "-5").contains("cannot be negative"));
+        assert!(reason(24, "1.5").contains("a rate lies between 0 and 1"));
+        assert_eq!(reason(4, "srcbytes"), RowProblem::RepeatedHeader.to_string());
+    }
+
+    #[test]
+    fn unknown_categories_get_the_prior_and_are_flagged() {
+        let rows = [
+            ([b"tcp".as_slice(), b"http", b"SF"], false),
+            ([b"tcp".as_slice(), b"private", b"S0"], true),
+        ];
+        let encoding = Encoding::fit(rows.into_iter(), 0.0);
+        assert_eq!(encoding.unknown, 0.5);
+        let mut bytes = Vec::new();
+        let mut ends = Vec::new();
+        for field in with(2, "gopher").split(',') {
+            bytes.extend_from_slice(field.as_bytes());
+            ends.push(bytes.len());
+        }
+        let record = RawRecord::new(2, &bytes, &ends);
+        let parsed = parse_row(&record, &layout()).unwrap();
+        let (values, unknown) = encoding.encode(&parsed);
+        assert_eq!(unknown, UnknownCategories([false, true, false]));
+        assert_eq!(values[1], 0.5);
+        assert_eq!(values[2], 0.5);
+        assert_eq!(values[3], 0.0);
+    }
+}

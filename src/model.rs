@@ -1,0 +1,281 @@
+//! The model: a forest of regression trees trained by smartcore, stored compactly with postcard.
+//!
+//! The score of a connection is the mean of the trees' leaf values: each leaf holds the share of
+//! Neptune rows among the training rows that reached it, so the score is a probability in [0, 1].
+//! A row is flagged when its score reaches the threshold stored with the model.
+//!
+//! Every tree is kept in preorder: a split's left child follows it, its right child is at an index
+//! stored in the split. Each split also keeps the mean score of its subtree, which lets a score be
+//! explained as the sum of what each feature on the row's path added (Saabas' method).
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::{Encoding, FeatureVector};
+use crate::schema::{FEATURE_COUNT, FEATURES};
+
+/// The model the library embeds (regenerate with `neptune train --data ../shared/data/Train_Data.csv`).
+pub const EMBEDDED_MODEL: &[u8] = include_bytes!("../models/neptune.postcard");
+/// Its card: how it was trained and how well it did on held-out rows.
+pub const EMBEDDED_CARD: &str = include_str!("../models/neptune.card.json");
+
+/// Version of the byte format; bumped whenever [`Model`]'s shape changes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A node of a tree in preorder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Node {
+    /// Rows with `x[feature] <= threshold` go to the next node, the others to `right`.
+    Split {
+        feature: u8,
+        threshold: f64,
+        right: u32,
+        /// Mean score of the training rows that reached this node (for explanations only).
+        mean: f32,
+    },
+    Leaf(f64),
+}
+
+/// One regression tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tree {
+    pub nodes: Vec<Node>,
+}
+
+impl Tree {
+    /// Index of the leaf `x` falls into.
+    #[inline]
+    fn leaf_index(&self, x: &FeatureVector) -> usize {
+        let mut i = 0;
+        loop {
+            match &self.nodes[i] {
+                Node::Split {
+                    feature,
+                    threshold,
+                    right,
+                    ..
+                } => {
+                    i = if x[*feature as usize] <= *threshold {
+                        i + 1
+                    } else {
+                        *right as usize
+                    }
+                }
+                Node::Leaf(_) => return i,
+            }
+        }
+    }
+
+    #[inline]
+    pub fn predict(&self, x: &FeatureVector) -> f64 {
+        match self.nodes[self.leaf_index(x)] {
+            Node::Leaf(value) => value,
+            Node::Split { .. } => unreachable!("leaf_index stops at a leaf"),
+        }
+    }
+
+    fn mean_at(&self, i: usize) -> f64 {
+        match self.nodes[i] {
+            Node::Split { mean, .. } => f64::from(mean),
+            Node::Leaf(value) => value,
+        }
+    }
+}
+
+/// The trained model, as stored in `models/neptune.postcard`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub format: u32,
+    pub encoding: Encoding,
+    pub trees: Vec<Tree>,
+    /// Scores at or above this are flagged as attacks.
+    pub threshold: f64,
+}
+
+/// Why model bytes could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("the model file cannot be decoded: {0}")]
+    Decode(#[from] postcard::Error),
+    #[error("the model file is format {found}, this program reads format {FORMAT_VERSION}")]
+    Format { found: u32 },
+    #[error("the model file is inconsistent: {0}")]
+    Invalid(String),
+}
+
+/// What pushed one row's score up or down.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    pub feature: &'static str,
+    /// Change of the score attributed to this feature (positive: towards "attack").
+    pub effect: f64,
+}
+
+impl Model {
+    /// The model embedded in this build.
+    pub fn embedded() -> Model {
+        Model::from_bytes(EMBEDDED_MODEL).expect("the embedded model is checked by the test suite")
+    }
+
+    /// Decodes and checks model bytes. Hostile bytes give an error, never a panic or a walk
+    /// that does not end: every child index must point forward, inside its tree.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
+        let model: Model = postcard::from_bytes(bytes)?;
+        model.validate()?;
+        Ok(model)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("a model always serializes")
+    }
+
+    fn validate(&self) -> Result<(), ModelError> {
+        let invalid = |what: String| Err(ModelError::Invalid(what));
+        if self.format != FORMAT_VERSION {
+            return Err(ModelError::Format { found: self.format });
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return invalid(format!("threshold {} is outside [0, 1]", self.threshold));
+        }
+        if self.trees.is_empty() {
+            return invalid("it has no trees".into());
+        }
+        for (t, tree) in self.trees.iter().enumerate() {
+            let n = tree.nodes.len();
+            if n == 0 {
+                return invalid(format!("tree {t} is empty"));
+            }
+            for (i, node) in tree.nodes.iter().enumerate() {
+                match *node {
+                    Node::Split {
+                        feature,
+                        threshold,
+                        right,
+                        ..
+                    } => {
+                        let right = right as usize;
+                        if usize::from(feature) >= FEATURE_COUNT
+                            || threshold.is_nan()
+                            || right <= i + 1
+                            || right >= n
+                        {
+                            return invalid(format!("tree {t} node {i} is not a valid split"));
+                        }
+                    }
+                    Node::Leaf(value) => {
+                        if !(0.0..=1.0).contains(&value) {
+                            return invalid(format!("tree {t} leaf {i} has score {value}"));
+                        }
+                    }
+                }
+            }
+            if matches!(tree.nodes[n - 1], Node::Split { .. }) {
+                return invalid(format!("tree {t} ends with a split"));
+            }
+        }
+        if !self.encoding.unknown.is_finite()
+            || self
+                .encoding
+                .tables
+                .iter()
+                .flatten()
+                .any(|(_, code)| !code.is_finite())
+        {
+            return invalid("a category code is not a finite number".into());
+        }
+        Ok(())
+    }
+
+    /// The probability that `x` is a Neptune connection.
+    #[inline]
+    pub fn score(&self, x: &FeatureVector) -> f64 {
+        let sum: f64 = self.trees.iter().map(|tree| tree.predict(x)).sum();
+        sum / self.trees.len() as f64
+    }
+
+    /// The score split into a base (the mean over all training rows) and what each feature added
+    /// along the row's paths, largest effects first. The effects sum to `score - base` (up to the
+    /// rounding of the stored subtree means).
+    pub fn explain(&self, x: &FeatureVector) -> (f64, Vec<Contribution>) {
+        let mut effects = [0.0f64; FEATURE_COUNT];
+        let mut base = 0.0;
+        for tree in &self.trees {
+            base += tree.mean_at(0);
+            let mut i = 0;
+            while let Node::Split {
+                feature,
+                threshold,
+                right,
+                ..
+            } = tree.nodes[i]
+            {
+                let next = if x[feature as usize] <= threshold {
+                    i + 1
+                } else {
+                    right as usize
+                };
+                effects[feature as usize] += tree.mean_at(next) - tree.mean_at(i);
+                i = next;
+            }
+        }
+        let n = self.trees.len() as f64;
+        let mut contributions: Vec<Contribution> = effects
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.abs() > 1e-9)
+            .map(|(f, e)| Contribution {
+                feature: FEATURES[f].name,
+                effect: e / n,
+            })
+            .collect();
+        contributions.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()));
+        (base / n, contributions)
+    }
+
+    /// Number of nodes over all trees.
+    pub fn node_count(&self) -> usize {
+        self.trees.iter().map(|t| t.nodes.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_model_loads_and_matches_its_card() {
+        let model = Model::embedded();
+        let card: serde_json::Value = serde_json::from_str(EMBEDDED_CARD).unwrap();
+        assert_eq!(card["model"]["bytes"], EMBEDDED_MODEL.len());
+        assert_eq!(card["model"]["trees"], model.trees.len());
+        assert_eq!(card["model"]["nodes"], model.node_count());
+        assert_eq!(card["threshold"], model.threshold);
+        assert!(EMBEDDED_MODEL.len() <= 64 * 1024, "the model must stay within 64 KB");
+        let services = card["categories"]["service"].as_array().unwrap();
+        assert_eq!(services.len(), model.encoding.tables[1].len());
+    }
+
+    #[test]
+    fn hostile_bytes_are_an_error() {
+        assert!(Model::from_bytes(b"").is_err());
+        assert!(Model::from_bytes(&[1, 0xff, 0xff, 0xff, 0xff, 0x0f]).is_err());
+        let mut model = Model::embedded();
+        if let Node::Split { right, .. } = &mut model.trees[0].nodes[0] {
+            *right = 0;
+        }
+        assert!(matches!(
+            Model::from_bytes(&model.to_bytes()),
+            Err(ModelError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn explanations_add_up_to_the_score() {
+        let model = Model::embedded();
+        let mut x = [0.0; FEATURE_COUNT];
+        x[24] = 1.0;
+        x[37] = 1.0;
+        let (base, contributions) = model.explain(&x);
+        let total: f64 = base + contributions.iter().map(|c| c.effect).sum::<f64>();
+        assert!((total - model.score(&x)).abs() < 1e-3);
+    }
+}

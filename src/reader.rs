@@ -1,0 +1,648 @@
+//! Bytes in, records out: a streaming reader for connection files.
+//!
+//! Feed it chunks cut anywhere (inside a quoted field, inside a UTF-8 character, between the `\r`
+//! and `\n` of a line end) and it hands out the same records, each with the line it starts on.
+//! Before the first record it looks at the start of the file to learn its shape: a UTF-8 BOM, the
+//! delimiter (comma, semicolon, tab or pipe), or a Weka ARFF header. Files that are not text at
+//! all (an image, a zip, UTF-16) fail here with a message that says what they look like.
+//!
+//! Tokenizing is csv-core's; this module adds sniffing, line numbers and a bound on record size.
+
+use csv_core::{ReadRecordResult, Terminator};
+
+/// How many bytes the sniffer looks at before deciding (more if the first line is longer).
+const SNIFF_BYTES: usize = 64 * 1024;
+/// How many lines the sniffer wants to see, when the file has that many.
+const SNIFF_LINES: usize = 8;
+/// The longest record kept. A longer one is rejected as a whole, so that one endless "line" (a
+/// binary blob, a file without line ends) cannot exhaust memory.
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
+/// A problem with the file as a whole: nothing in it can be scored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("the file is empty")]
+    Empty,
+    #[error(
+        "the file is {0}, not a text CSV: export the connections as CSV (UTF-8 text, one connection per line)"
+    )]
+    NotText(&'static str),
+    #[error(
+        "the file is UTF-16 text ({0}); save it as UTF-8 (in Excel: \"CSV UTF-8 (comma delimited)\")"
+    )]
+    Utf16(&'static str),
+    #[error("the ARFF file has no @data section within its first {0} bytes")]
+    ArffWithoutData(usize),
+    #[error("the ARFF file declares no @attribute columns before @data")]
+    ArffWithoutAttributes,
+    #[error("{0}")]
+    Layout(String),
+}
+
+/// What the sniffer learned about the file's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    pub delimiter: u8,
+    pub quote: u8,
+    /// Weka ARFF: the header came from `@attribute` lines, rows follow `@data`.
+    pub arff: bool,
+}
+
+impl Dialect {
+    /// A human name for the delimiter, for summaries.
+    pub fn delimiter_name(&self) -> &'static str {
+        match self.delimiter {
+            b',' => "comma",
+            b';' => "semicolon",
+            b'\t' => "tab",
+            b'|' => "pipe",
+            _ => "other",
+        }
+    }
+}
+
+/// One record as the tokenizer saw it: unquoted field bytes and where each field ends.
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'a> {
+    /// The line (1-based) the record starts on.
+    pub line: u64,
+    bytes: &'a [u8],
+    ends: &'a [usize],
+    /// The record was longer than [`MAX_RECORD_BYTES`]; its fields were dropped.
+    pub oversized: bool,
+}
+
+impl<'a> RawRecord<'a> {
+    /// Builds a record from field bytes and end offsets (as csv-core writes them).
+    pub fn new(line: u64, bytes: &'a [u8], ends: &'a [usize]) -> Self {
+        RawRecord {
+            line,
+            bytes,
+            ends,
+            oversized: false,
+        }
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The bytes of field `i`, unquoted. Panics if `i >= len()`.
+    pub fn field(&self, i: usize) -> &'a [u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    /// Field `i` as text, with invalid UTF-8 replaced, or `None` past the last field.
+    pub fn text(&self, i: usize) -> Option<std::borrow::Cow<'a, str>> {
+        (i < self.len()).then(|| String::from_utf8_lossy(self.field(i)))
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        (0..self.len()).map(|i| self.field(i))
+    }
+}
+
+/// Counts physical lines the way csv-core ends records: `\n`, `\r\n` and a lone `\r` each end
+/// one line, even when the `\r\n` pair is split between two chunks.
+#[derive(Debug, Default, Clone)]
+struct LineCounter {
+    ends_seen: u64,
+    after_cr: bool,
+}
+
+impl LineCounter {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            match b {
+                b'\r' => {
+                    self.ends_seen += 1;
+                    self.after_cr = true;
+                }
+                b'\n' => {
+                    if !self.after_cr {
+                        self.ends_seen += 1;
+                    }
+                    self.after_cr = false;
+                }
+                _ => self.after_cr = false,
+            }
+        }
+    }
+}
+
+fn count_line_ends(bytes: &[u8]) -> u64 {
+    let mut counter = LineCounter::default();
+    counter.feed(bytes);
+    counter.ends_seen
+}
+
+enum State {
+    /// Collecting the start of the file until its shape is known.
+    Sniffing(Vec<u8>),
+    Reading,
+    Finished,
+}
+
+/// The streaming reader. Push chunks with [`RecordReader::push`], then call
+/// [`RecordReader::finish`]; each complete record is handed to the callback as it is found.
+pub struct RecordReader {
+    state: State,
+    dialect: Dialect,
+    csv: csv_core::Reader,
+    lines: LineCounter,
+    /// Line ends consumed before the current record started producing fields.
+    fields: Vec<u8>,
+    fields_len: usize,
+    ends: Vec<usize>,
+    ends_len: usize,
+    oversized: bool,
+    /// ARFF: the header built from `@attribute` lines, handed out as the first record.
+    arff_header: Option<(u64, Vec<u8>, Vec<usize>)>,
+}
+
+impl Default for RecordReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RecordReader {
+    pub fn new() -> Self {
+        RecordReader {
+            state: State::Sniffing(Vec::new()),
+            dialect: Dialect {
+                delimiter: b',',
+                quote: b'"',
+                arff: false,
+            },
+            csv: csv_core::Reader::new(),
+            lines: LineCounter::default(),
+            fields: vec![0; 4096],
+            fields_len: 0,
+            ends: vec![0; 64],
+            ends_len: 0,
+            oversized: false,
+            arff_header: None,
+        }
+    }
+
+    /// The file's shape, once the first record has been handed out.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Feeds the next chunk of the file. Records completed by it go to `on_record`; an error it
+    /// returns stops reading and is passed back.
+    pub fn push<E: From<FileError>>(
+        &mut self,
+        chunk: &[u8],
+        on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match &mut self.state {
+            State::Sniffing(buffer) => {
+                buffer.extend_from_slice(chunk);
+                if !sniff_has_enough(buffer) {
+                    return Ok(());
+                }
+                let buffer = std::mem::take(buffer);
+                self.start(&buffer, false, on_record)
+            }
+            State::Reading => self.tokenize(chunk, on_record),
+            State::Finished => Ok(()),
+        }
+    }
+
+    /// Signals the end of the file: the last record (one without a line end) is handed out.
+    pub fn finish<E: From<FileError>>(
+        &mut self,
+        on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if let State::Sniffing(buffer) = &mut self.state {
+            let buffer = std::mem::take(buffer);
+            self.start(&buffer, true, on_record)?;
+        }
+        if matches!(self.state, State::Reading) {
+            self.tokenize(&[], on_record)?;
+        }
+        self.state = State::Finished;
+        Ok(())
+    }
+
+    /// Decides the dialect from the buffered start of the file, then reads it.
+    fn start<E: From<FileError>>(
+        &mut self,
+        buffer: &[u8],
+        at_end: bool,
+        on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let text = check_text(buffer)?;
+        let bom = buffer.len() - text.len();
+        let body = if is_arff(text) {
+            let arff = parse_arff_header(text, at_end)?;
+            self.dialect = Dialect {
+                delimiter: b',',
+                quote: b'\'',
+                arff: true,
+            };
+            self.lines.ends_seen = arff.lines_before_data;
+            self.arff_header = Some((arff.lines_before_data, arff.names, arff.ends));
+            &text[arff.data_offset..]
+        } else {
+            self.dialect = Dialect {
+                delimiter: sniff_delimiter(text),
+                quote: b'"',
+                arff: false,
+            };
+            text
+        };
+        let _ = bom;
+        let mut builder = csv_core::ReaderBuilder::new();
+        builder
+            .delimiter(self.dialect.delimiter)
+            .quote(self.dialect.quote)
+            .terminator(Terminator::CRLF);
+        if self.dialect.arff {
+            builder.comment(Some(b'%'));
+        }
+        self.csv = builder.build();
+        self.state = State::Reading;
+        if let Some((line, names, ends)) = self.arff_header.take() {
+            on_record(RawRecord::new(line, &names, &ends))?;
+        }
+        self.tokenize(body, on_record)
+    }
+
+    /// Runs csv-core over `input` (empty means end of file).
+    fn tokenize<E: From<FileError>>(
+        &mut self,
+        mut input: &[u8],
+        on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let at_end = input.is_empty();
+        loop {
+            let (result, nin, nout, nend) = self.csv.read_record(
+                input,
+                &mut self.fields[self.fields_len..],
+                &mut self.ends[self.ends_len..],
+            );
+            let consumed = &input[..nin];
+            input = &input[nin..];
+            self.lines.feed(consumed);
+            self.fields_len += nout;
+            self.ends_len += nend;
+            match result {
+                ReadRecordResult::InputEmpty => {
+                    if !at_end || input.is_empty() {
+                        return Ok(());
+                    }
+                }
+                ReadRecordResult::OutputFull => self.grow_fields(),
+                ReadRecordResult::OutputEndsFull => {
+                    let len = self.ends.len();
+                    self.ends.resize(len * 2, 0);
+                }
+                ReadRecordResult::Record => {
+                    let ended_by_line_end = matches!(consumed.last(), Some(b'\n' | b'\r'));
+                    let last_line = if ended_by_line_end {
+                        self.lines.ends_seen
+                    } else {
+                        self.lines.ends_seen + 1
+                    };
+                    let bytes = &self.fields[..self.fields_len];
+                    let line = last_line - count_line_ends(bytes);
+                    let mut record = RawRecord::new(line, bytes, &self.ends[..self.ends_len]);
+                    record.oversized = self.oversized;
+                    let outcome = on_record(record);
+                    self.fields_len = 0;
+                    self.ends_len = 0;
+                    self.oversized = false;
+                    outcome?;
+                }
+                ReadRecordResult::End => return Ok(()),
+            }
+        }
+    }
+
+    /// Makes room for a longer field, or drops the record's bytes once it passes the size bound
+    /// (the record is then reported as oversized, not silently lost).
+    fn grow_fields(&mut self) {
+        if self.fields.len() >= MAX_RECORD_BYTES {
+            self.oversized = true;
+            self.fields_len = 0;
+            self.ends_len = 0;
+        } else {
+            let len = self.fields.len();
+            self.fields.resize((len * 2).min(MAX_RECORD_BYTES), 0);
+        }
+    }
+}
+
+/// True once the sniff buffer holds enough lines (or bytes) to decide the file's shape.
+fn sniff_has_enough(buffer: &[u8]) -> bool {
+    if buffer.len() < SNIFF_BYTES && count_line_ends(buffer) < SNIFF_LINES as u64 {
+        return false;
+    }
+    // An ARFF header must be read up to its @data line.
+    let text = buffer.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buffer);
+    if is_arff(text) {
+        return find_arff_data(text).is_some() || buffer.len() > 16 * SNIFF_BYTES;
+    }
+    true
+}
+
+/// Rejects what is not UTF-8-ish text and strips a UTF-8 byte order mark.
+fn check_text(buffer: &[u8]) -> Result<&[u8], FileError> {
+    if buffer.starts_with(b"\xFF\xFE") {
+        return Err(FileError::Utf16("little-endian"));
+    }
+    if buffer.starts_with(b"\xFE\xFF") {
+        return Err(FileError::Utf16("big-endian"));
+    }
+    let text = buffer.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buffer);
+    if text.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(FileError::Empty);
+    }
+    const MAGIC: [(&[u8], &str); 8] = [
+        (b"\x89PNG", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one)"),
+        (b"\x1F\x8B", "a gzip archive"),
+        (b"%PDF", "a PDF document"),
+        (b"\xD0\xCF\x11\xE0", "an old Excel or Word document"),
+        (b"\xD4\xC3\xB2\xA1", "a pcap capture"),
+    ];
+    if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| text.starts_with(magic)) {
+        return Err(FileError::NotText(what));
+    }
+    let head = &text[..text.len().min(4096)];
+    // UTF-16 without a BOM: every other byte of ASCII text is zero.
+    let zeros = head.iter().filter(|&&b| b == 0).count();
+    if zeros * 4 > head.len() && head.len() >= 4 {
+        let even_zeros = head.iter().step_by(2).filter(|&&b| b == 0).count();
+        return Err(if even_zeros * 2 > zeros {
+            FileError::Utf16("big-endian, without a byte order mark")
+        } else {
+            FileError::Utf16("little-endian, without a byte order mark")
+        });
+    }
+    let control = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+        .count();
+    if zeros > 0 || control * 20 > head.len() {
+        return Err(FileError::NotText("binary data"));
+    }
+    Ok(text)
+}
+
+/// Picks the delimiter that splits the first lines most consistently.
+fn sniff_delimiter(text: &[u8]) -> u8 {
+    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    let lines: Vec<&[u8]> = text
+        .split(|&b| b == b'\n' || b == b'\r')
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .take(SNIFF_LINES)
+        .collect();
+    // A complete line is needed for consistency; the last one may be cut short.
+    let complete = if lines.len() > 1 {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
+    let mut best = (b',', 0usize);
+    for delimiter in CANDIDATES {
+        let counts: Vec<usize> = complete
+            .iter()
+            .map(|line| count_unquoted(line, delimiter))
+            .collect();
+        let Some(&first) = counts.first() else {
+            continue;
+        };
+        let consistent = counts.iter().all(|&c| c == first);
+        let score = if consistent { first * 2 } else { first };
+        if first > 0 && score > best.1 {
+            best = (delimiter, score);
+        }
+    }
+    best.0
+}
+
+fn count_unquoted(line: &[u8], delimiter: u8) -> usize {
+    let mut quoted = false;
+    let mut count = 0;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == delimiter && !quoted {
+            count += 1;
+        }
+    }
+    count
+}
+
+fn is_arff(text: &[u8]) -> bool {
+    for line in text.split(|&b| b == b'\n' || b == b'\r') {
+        let line = line.trim_ascii();
+        if line.is_empty() || line.starts_with(b"%") {
+            continue;
+        }
+        return line.first() == Some(&b'@');
+    }
+    false
+}
+
+/// Byte offset just past the `@data` line, and the number of line ends before it.
+fn find_arff_data(text: &[u8]) -> Option<(usize, u64)> {
+    let mut offset = 0;
+    let mut line_ends = 0u64;
+    while offset < text.len() {
+        let rest = &text[offset..];
+        let len = rest
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .unwrap_or(rest.len());
+        let line = rest[..len].trim_ascii();
+        let mut next = offset + len;
+        if next < text.len() {
+            line_ends += 1;
+            next += if text[next] == b'\r' && text.get(next + 1) == Some(&b'\n') {
+                2
+            } else {
+                1
+            };
+        } else if !line.eq_ignore_ascii_case(b"@data") {
+            return None;
+        }
+        if line.eq_ignore_ascii_case(b"@data") {
+            return Some((next, line_ends));
+        }
+        offset = next;
+    }
+    None
+}
+
+struct ArffHeader {
+    names: Vec<u8>,
+    ends: Vec<usize>,
+    data_offset: usize,
+    lines_before_data: u64,
+}
+
+/// Reads `@attribute NAME TYPE` lines up to `@data`.
+fn parse_arff_header(text: &[u8], at_end: bool) -> Result<ArffHeader, FileError> {
+    let Some((data_offset, lines_before_data)) = find_arff_data(text) else {
+        let _ = at_end;
+        return Err(FileError::ArffWithoutData(text.len()));
+    };
+    let mut names = Vec::new();
+    let mut ends = Vec::new();
+    for line in text[..data_offset].split(|&b| b == b'\n' || b == b'\r') {
+        let line = line.trim_ascii();
+        let Some(rest) = strip_prefix_ignore_case(line, b"@attribute") else {
+            continue;
+        };
+        let rest = rest.trim_ascii_start();
+        let name = match rest.first() {
+            Some(&q @ (b'\'' | b'"')) => {
+                let inner = &rest[1..];
+                let close = inner.iter().position(|&b| b == q).unwrap_or(inner.len());
+                &inner[..close]
+            }
+            _ => {
+                let len = rest
+                    .iter()
+                    .position(|b| b.is_ascii_whitespace())
+                    .unwrap_or(rest.len());
+                &rest[..len]
+            }
+        };
+        names.extend_from_slice(name);
+        ends.push(names.len());
+    }
+    if ends.is_empty() {
+        return Err(FileError::ArffWithoutAttributes);
+    }
+    Ok(ArffHeader {
+        names,
+        ends,
+        data_offset,
+        lines_before_data,
+    })
+}
+
+fn strip_prefix_ignore_case<'a>(line: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    (line.len() >= prefix.len() && line[..prefix.len()].eq_ignore_ascii_case(prefix))
+        .then(|| &line[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads `input` cut into chunks of `chunk` bytes; returns (line, fields) per record.
+    fn read(input: &[u8], chunk: usize) -> Result<Vec<(u64, Vec<String>)>, FileError> {
+        let mut reader = RecordReader::new();
+        let mut out = Vec::new();
+        let mut collect = |r: RawRecord<'_>| -> Result<(), FileError> {
+            let fields = r
+                .fields()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            out.push((r.line, fields));
+            Ok(())
+        };
+        for piece in input.chunks(chunk.max(1)) {
+            reader.push(piece, &mut collect)?;
+        }
+        reader.finish(&mut collect)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn line_numbers_follow_every_line_end_style() {
+        for text in [
+            "a,b\n1,2\n\n3,4\n",
+            "a,b\r\n1,2\r\n\r\n3,4",
+            "a,b\r1,2\r\r3,4\r",
+        ] {
+            for chunk in [1, 2, 3, 1000] {
+                let records = read(text.as_bytes(), chunk).unwrap();
+                let lines: Vec<u64> = records.iter().map(|r| r.0).collect();
+                assert_eq!(lines, vec![1, 2, 4], "{text:?} in chunks of {chunk}");
+                assert_eq!(records[2].1, vec!["3", "4"]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_quoted_line_end_stays_in_its_field_and_lines_count_from_the_record_start() {
+        let text = "a,b\n\"x\ny\",2\n3,4\n";
+        let records = read(text.as_bytes(), 1).unwrap();
+        assert_eq!(records[1], (2, vec!["x\ny".to_string(), "2".to_string()]));
+        assert_eq!(records[2].0, 4);
+    }
+
+    #[test]
+    fn delimiters_are_sniffed() {
+        assert_eq!(sniff_delimiter(b"a;b;c\n1;2,5;3\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n1\t2\t3\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_delimiter(b"\"a;x\",b\n1,2\n"), b',');
+    }
+
+    #[test]
+    fn bom_is_stripped_and_non_text_is_named() {
+        let records = read(b"\xEF\xBB\xBFa,b\n1,2\n", 1).unwrap();
+        assert_eq!(records[0].1, vec!["a", "b"]);
+        assert_eq!(read(b"", 10), Err(FileError::Empty));
+        assert_eq!(read(b"\n\r\n  ", 10), Err(FileError::Empty));
+        assert!(matches!(
+            read(b"\xFF\xFEa\0,\0b\0", 10),
+            Err(FileError::Utf16(_))
+        ));
+        assert!(matches!(
+            read(b"PK\x03\x04\x14\0\0\0", 10),
+            Err(FileError::NotText(_))
+        ));
+        assert!(matches!(
+            read(b"\x00\x01\x02\x03\x04\x05", 10),
+            Err(FileError::NotText(_))
+        ));
+    }
+
+    #[test]
+    fn arff_attributes_become_the_header() {
+        let text = "% comment\n@relation 'KDD'\n@attribute 'duration' real\n@attribute protocol_type {'tcp','udp'}\n@data\n0,tcp\n% note\n1,udp\n";
+        let records = read(text.as_bytes(), 3).unwrap();
+        assert_eq!(records[0].1, vec!["duration", "protocol_type"]);
+        assert_eq!(records[1], (6, vec!["0".to_string(), "tcp".to_string()]));
+        assert_eq!(records[2].0, 8);
+    }
+
+    #[test]
+    fn an_endless_record_is_reported_not_kept() {
+        let mut text = b"a,b\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', MAX_RECORD_BYTES + 10));
+        text.extend_from_slice(b"\n1,2\n");
+        let mut reader = RecordReader::new();
+        let mut seen = Vec::new();
+        let mut collect = |r: RawRecord<'_>| -> Result<(), FileError> {
+            seen.push((r.line, r.oversized, r.len()));
+            Ok(())
+        };
+        for piece in text.chunks(1 << 20) {
+            reader.push(piece, &mut collect).unwrap();
+        }
+        reader.finish(&mut collect).unwrap();
+        assert_eq!(seen.len(), 3);
+        assert!(seen[1].1, "the long record is flagged");
+        assert_eq!(seen[2], (3, false, 2));
+    }
+}

@@ -1,0 +1,449 @@
+//! The scoring pipeline: bytes -> records -> features -> model -> scored CSV and a summary.
+//!
+//! [`Scorer`] is what the CLI and the page both run, chunk by chunk, so the page's download is
+//! byte for byte what `neptune score` writes. Memory stays bounded: only the current record, the
+//! caller's batch and a capped list of problems are kept.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::features::{self, Encoding, RowProblem};
+use crate::layout::Layout;
+use crate::metrics::{Confusion, Figures};
+use crate::model::Model;
+use crate::reader::{FileError, RawRecord, RecordReader};
+use crate::schema::{CATEGORY_FEATURES, FEATURES, Label};
+
+/// How many rejected rows are kept with their reasons (all are counted).
+pub const KEPT_REJECTIONS: usize = 100;
+/// How many distinct unknown names are kept per categorical column (all are counted).
+const KEPT_UNKNOWN_NAMES: usize = 50;
+/// Bins of the score histogram over [0, 1].
+pub const HISTOGRAM_BINS: usize = 20;
+
+/// The two columns added to every row.
+pub const SCORE_COLUMNS: [&str; 2] = ["attack_score", "predicted_attack"];
+
+/// A row that could not be scored, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rejection {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// What a label says, reduced to what metrics need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Truth {
+    Unlabelled,
+    Normal,
+    Neptune,
+    OtherAttack,
+}
+
+/// The outcome of one input row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowOutcome {
+    pub line: u64,
+    /// `None` when the row was rejected.
+    pub score: Option<f64>,
+    pub flagged: bool,
+    pub truth: Truth,
+    /// Where the row's output line lies in the batch's `csv`.
+    pub csv_start: usize,
+    pub csv_end: usize,
+}
+
+/// Output of one push: scored CSV bytes and one outcome per row. Reuse it across pushes by
+/// clearing it once its contents are consumed.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub csv: Vec<u8>,
+    pub rows: Vec<RowOutcome>,
+}
+
+impl Batch {
+    pub fn clear(&mut self) {
+        self.csv.clear();
+        self.rows.clear();
+    }
+}
+
+/// Rows of one other attack type in a labelled file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct OtherAttack {
+    pub rows: u64,
+    pub flagged: u64,
+}
+
+/// Metrics of a labelled file, Neptune against normal; other attack types apart.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Labelled {
+    pub confusion: Confusion,
+    pub figures: Option<Figures>,
+    pub other_attacks: BTreeMap<String, OtherAttack>,
+    /// Scored rows whose label field was empty.
+    pub unlabelled: u64,
+}
+
+/// Running counts for a whole file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Data rows seen (scored + rejected).
+    pub rows: u64,
+    pub scored: u64,
+    pub flagged: u64,
+    pub rejected: u64,
+    /// The first [`KEPT_REJECTIONS`] rejected rows.
+    pub rejections: Vec<Rejection>,
+    /// Category names the model never saw: column -> name -> rows. Such rows are still scored.
+    pub unknown_categories: BTreeMap<String, BTreeMap<String, u64>>,
+    pub rows_with_unknown_categories: u64,
+    pub histogram: [u64; HISTOGRAM_BINS],
+    pub threshold: f64,
+    /// Present when the file has a label column.
+    pub labelled: Option<Labelled>,
+    pub has_header: bool,
+    pub columns: usize,
+    pub delimiter: String,
+    pub arff: bool,
+}
+
+impl Summary {
+    fn reject(&mut self, line: u64, problem: &RowProblem) {
+        self.rejected += 1;
+        if self.rejections.len() < KEPT_REJECTIONS {
+            self.rejections.push(Rejection {
+                line,
+                reason: problem.to_string(),
+            });
+        }
+    }
+
+    fn note_unknown(&mut self, column: &str, name: &[u8]) {
+        let names = self
+            .unknown_categories
+            .entry(column.to_string())
+            .or_default();
+        let name = String::from_utf8_lossy(name);
+        if let Some(count) = names.get_mut(name.as_ref()) {
+            *count += 1;
+        } else if names.len() < KEPT_UNKNOWN_NAMES {
+            names.insert(name.into_owned(), 1);
+        }
+    }
+
+    fn count_score(&mut self, score: f64, flagged: bool, truth: Truth, label: Option<&Label>) {
+        self.scored += 1;
+        self.flagged += u64::from(flagged);
+        let bin = ((score * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
+        self.histogram[bin] += 1;
+        if let Some(labelled) = &mut self.labelled {
+            match (truth, label) {
+                (Truth::Normal, _) => labelled.confusion.add(false, flagged),
+                (Truth::Neptune, _) => labelled.confusion.add(true, flagged),
+                (Truth::OtherAttack, Some(Label::OtherAttack(name))) => {
+                    let other = labelled.other_attacks.entry(name.clone()).or_default();
+                    other.rows += 1;
+                    other.flagged += u64::from(flagged);
+                }
+                _ => labelled.unlabelled += 1,
+            }
+        }
+    }
+}
+
+/// An error that stops a whole file.
+pub type ScoreError = FileError;
+
+/// Scores a file pushed in chunks.
+pub struct Scorer<'m> {
+    model: &'m Model,
+    threshold: f64,
+    reader: RecordReader,
+    layout: Option<Layout>,
+    /// Whether the label-encoding check has run on a well-formed row.
+    categories_checked: bool,
+    header_written: bool,
+    summary: Summary,
+}
+
+impl<'m> Scorer<'m> {
+    /// A scorer using `model`, flagging rows at or above `threshold` (the model's own if `None`).
+    pub fn new(model: &'m Model, threshold: Option<f64>) -> Self {
+        let threshold = threshold.unwrap_or(model.threshold);
+        Scorer {
+            model,
+            threshold,
+            reader: RecordReader::new(),
+            layout: None,
+            categories_checked: false,
+            header_written: false,
+            summary: Summary {
+                threshold,
+                ..Summary::default()
+            },
+        }
+    }
+
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    pub fn layout(&self) -> Option<&Layout> {
+        self.layout.as_ref()
+    }
+
+    /// Scores the rows completed by `chunk`, appending their output to `batch`.
+    pub fn push(&mut self, chunk: &[u8], batch: &mut Batch) -> Result<(), ScoreError> {
+        let Scorer {
+            reader,
+            model,
+            threshold,
+            layout,
+            categories_checked,
+            header_written,
+            summary,
+        } = self;
+        let mut state = RowSink {
+            model,
+            threshold: *threshold,
+            layout,
+            categories_checked,
+            header_written,
+            summary,
+            batch,
+        };
+        reader.push(chunk, &mut |record| state.record(&record))
+    }
+
+    /// Ends the file: scores a last row without a line end and returns the summary. A file with
+    /// a header and no rows gives just the header.
+    pub fn finish(&mut self, batch: &mut Batch) -> Result<Summary, ScoreError> {
+        let Scorer {
+            reader,
+            model,
+            threshold,
+            layout,
+            categories_checked,
+            header_written,
+            summary,
+        } = self;
+        let mut state = RowSink {
+            model,
+            threshold: *threshold,
+            layout,
+            categories_checked,
+            header_written,
+            summary,
+            batch,
+        };
+        reader.finish(&mut |record| state.record(&record))?;
+        state.write_header_once();
+        let dialect = self.reader.dialect();
+        self.summary.delimiter = dialect.delimiter_name().to_string();
+        self.summary.arff = dialect.arff;
+        if let Some(labelled) = &mut self.summary.labelled {
+            labelled.figures = (labelled.confusion.rows() > 0).then(|| labelled.confusion.figures());
+        }
+        Ok(self.summary.clone())
+    }
+}
+
+/// The per-record work, borrowing the scorer's parts so the reader can call it.
+struct RowSink<'s, 'm> {
+    model: &'s &'m Model,
+    threshold: f64,
+    layout: &'s mut Option<Layout>,
+    categories_checked: &'s mut bool,
+    header_written: &'s mut bool,
+    summary: &'s mut Summary,
+    batch: &'s mut Batch,
+}
+
+impl RowSink<'_, '_> {
+    fn record(&mut self, record: &RawRecord<'_>) -> Result<(), ScoreError> {
+        if self.layout.is_none() {
+            let layout = Layout::detect(record)?;
+            self.summary.has_header = layout.has_header;
+            self.summary.columns = layout.width;
+            if layout.label_column.is_some() {
+                self.summary.labelled = Some(Labelled::default());
+            }
+            let has_header = layout.has_header;
+            *self.layout = Some(layout);
+            if has_header {
+                return Ok(());
+            }
+        }
+        self.data_row(record)
+    }
+
+    fn write_header_once(&mut self) {
+        if let Some(layout) = self.layout.as_ref() {
+            write_header_once(self.header_written, layout, &mut self.batch.csv);
+        }
+    }
+
+    fn data_row(&mut self, record: &RawRecord<'_>) -> Result<(), ScoreError> {
+        let layout = self.layout.as_ref().expect("the layout is set by the first record");
+        let (truth, label) = match layout.label_column {
+            Some(column) if column < record.len() => {
+                let label = Label::parse(&String::from_utf8_lossy(record.field(column)));
+                let truth = match &label {
+                    None => Truth::Unlabelled,
+                    Some(Label::Normal) => Truth::Normal,
+                    Some(Label::Neptune) => Truth::Neptune,
+                    Some(Label::OtherAttack(_)) => Truth::OtherAttack,
+                };
+                (truth, label)
+            }
+            _ => (Truth::Unlabelled, None),
+        };
+        let score = match features::parse_row(record, layout) {
+            Ok(parsed) => {
+                if !*self.categories_checked {
+                    *self.categories_checked = true;
+                    if Encoding::looks_label_encoded(&parsed) {
+                        return Err(label_encoded_error(&parsed.categories));
+                    }
+                }
+                let (x, unknown) = self.model.encoding.encode(&parsed);
+                if unknown.any() {
+                    self.summary.rows_with_unknown_categories += 1;
+                    for (which, &feature) in CATEGORY_FEATURES.iter().enumerate() {
+                        if unknown.0[which] {
+                            self.summary
+                                .note_unknown(FEATURES[feature].name, parsed.categories[which]);
+                        }
+                    }
+                }
+                Ok(self.model.score(&x))
+            }
+            Err(problem) => Err(problem),
+        };
+        write_header_once(self.header_written, layout, &mut self.batch.csv);
+        self.summary.rows += 1;
+        let width = layout.width;
+        let csv_start = self.batch.csv.len();
+        let outcome = match score {
+            Ok(score) => {
+                let flagged = score >= self.threshold;
+                self.summary
+                    .count_score(score, flagged, truth, label.as_ref());
+                write_scored_row(&mut self.batch.csv, record, width, Some((score, flagged)));
+                (Some(score), flagged)
+            }
+            Err(problem) => {
+                self.summary.reject(record.line, &problem);
+                write_scored_row(&mut self.batch.csv, record, width, None);
+                (None, false)
+            }
+        };
+        self.batch.rows.push(RowOutcome {
+            line: record.line,
+            score: outcome.0,
+            flagged: outcome.1,
+            truth,
+            csv_start,
+            csv_end: self.batch.csv.len(),
+        });
+        Ok(())
+    }
+}
+
+/// Writes the output header (the input's column names, then the score columns) before the
+/// first row, exactly once.
+fn write_header_once(written: &mut bool, layout: &Layout, csv: &mut Vec<u8>) {
+    if *written {
+        return;
+    }
+    *written = true;
+    let names = layout
+        .names
+        .iter()
+        .map(String::as_bytes)
+        .chain(SCORE_COLUMNS.iter().map(|c| c.as_bytes()));
+    write_row(csv, names);
+}
+
+fn label_encoded_error(categories: &[&[u8]; 3]) -> FileError {
+    let seen: Vec<String> = categories
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    FileError::Layout(format!(
+        "protocol_type, service and flag hold numbers ({}) instead of names: this file was \
+         label-encoded, and its codes cannot be mapped back. Use the original file, whose rows \
+         read like `tcp, http, SF`",
+        seen.join(", ")
+    ))
+}
+
+/// Writes one output row: the input fields unchanged (a short row is padded with empty fields
+/// so the score columns line up), then the score and the verdict, or two empty fields.
+fn write_scored_row(
+    out: &mut Vec<u8>,
+    record: &RawRecord<'_>,
+    width: usize,
+    scored: Option<(f64, bool)>,
+) {
+    for i in 0..record.len().max(width) {
+        if i > 0 {
+            out.push(b',');
+        }
+        if i < record.len() {
+            write_field(out, record.field(i));
+        }
+    }
+    match scored {
+        Some((score, flagged)) => {
+            use std::io::Write;
+            write!(out, ",{score:.6},{}", u8::from(flagged)).expect("writing to a Vec");
+        }
+        None => out.extend_from_slice(b",,"),
+    }
+    out.push(b'\n');
+}
+
+fn write_row<'a>(out: &mut Vec<u8>, fields: impl Iterator<Item = &'a [u8]>) {
+    for (i, field) in fields.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_field(out, field);
+    }
+    out.push(b'\n');
+}
+
+/// Writes a field, quoting it when it holds a comma, a quote or a line end (RFC 4180).
+pub fn write_field(out: &mut Vec<u8>, field: &[u8]) {
+    if field
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.push(b'"');
+        for &b in field {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field);
+    }
+}
+
+/// Scores a whole file held in memory (tests, small inputs).
+pub fn score_bytes(
+    model: &Model,
+    input: &[u8],
+    threshold: Option<f64>,
+) -> Result<(Vec<u8>, Summary), ScoreError> {
+    let mut scorer = Scorer::new(model, threshold);
+    let mut batch = Batch::default();
+    scorer.push(input, &mut batch)?;
+    let summary = scorer.finish(&mut batch)?;
+    Ok((batch.csv, summary))
+}
