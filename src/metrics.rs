@@ -108,7 +108,7 @@ mod tests {
         assert_eq!(roc_auc(&[(0.9, false), (0.1, true)]), Some(0.0));
         assert_eq!(roc_auc(&[(0.5, false), (0.5, true)]), Some(0.5));
         assert_eq!(
-            roc_auc(&[(0.1, false), (0.4, true), (0.35, false), (0.8, true)]),
+            roc_auc(&[(0.1, false), (0.4, true), (0.5, false), (0.8, true)]),
             Some(0.75)
         );
         assert_eq!(roc_auc(&[(0.5, true)]), None);

@@ -1,0 +1,75 @@
+# Neptune detector. The two commands a newcomer needs:
+#   make demo   builds the page and serves it on http://127.0.0.1:8080/
+#   make test   runs every test (native, wasm bindings, the page in headless Chromium)
+# Each installs what the machine lacks first (scripts/setup.sh).
+
+SHELL := /bin/bash
+PORT ?= 8080
+WASM_OPT := node_modules/.bin/wasm-opt
+WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+                 --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+.PHONY: all setup setup-test native wasm dist demo test test-native test-wasm test-e2e lint bench fuzz clean
+
+all: dist
+
+setup:
+	@scripts/setup.sh build
+
+setup-test:
+	@scripts/setup.sh test
+
+native:
+	cargo build --release
+
+## pkg/: the wasm module and its JavaScript glue (wasm-pack --target web), optimized by wasm-opt.
+wasm: setup
+	@echo "==> building the wasm module (wasm-pack --target web)"
+	wasm-pack build --release --target web --out-dir pkg --no-typescript --no-pack -- --no-default-features
+	@echo "==> optimizing it (wasm-opt from npm's binaryen; Debian's is too old)"
+	$(WASM_OPT) -O3 $(WASM_FEATURES) pkg/neptune_bg.wasm -o pkg/neptune_bg.wasm
+
+## dist/: the static site, and dist/neptune.html, one self-contained file that works from disk.
+dist: wasm
+	@echo "==> assembling dist/"
+	rm -rf dist && mkdir -p dist
+	cp www/* dist/
+	cp pkg/neptune.js pkg/neptune_bg.wasm dist/
+	node scripts/build-single.mjs dist dist/neptune.html
+	@ls -l dist | tail -n +2
+	@echo "==> gzipped size of the site: $$(cat dist/index.html dist/*.js dist/*.css dist/*.wasm | gzip -9 | wc -c) bytes"
+
+demo: dist
+	@echo "==> serving dist/ (Ctrl-C stops); open the URL below"
+	node scripts/serve.mjs dist $(PORT)
+
+test: setup-test lint test-native dist test-wasm test-e2e
+	@echo "==> all tests passed"
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+
+test-native:
+	@echo "==> native tests (cargo test)"
+	cargo test --release
+
+## The bindings, in headless Chromium through chromedriver.
+test-wasm: setup-test
+	@echo "==> wasm-bindgen tests in headless Chromium"
+	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
+	  wasm-pack test --headless --chrome --release -- --no-default-features
+
+test-e2e: dist
+	@echo "==> browser end-to-end tests (playwright-core + Debian chromium)"
+	node --test --test-concurrency=1 tests/e2e/
+
+bench: dist native
+	scripts/bench/run.sh
+
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+clean:
+	cargo clean
+	rm -rf pkg dist

@@ -1,0 +1,55 @@
+// Serves a folder on localhost (no dependencies). Used by `make demo`, the browser tests and the
+// benchmarks. Usage: node scripts/serve.mjs [DIR] [PORT]; PORT 0 picks a free port.
+// Prints "serving DIR at http://127.0.0.1:PORT/" once listening.
+import { createServer } from 'node:http';
+import { createReadStream, statSync } from 'node:fs';
+import { extname, join, normalize, resolve } from 'node:path';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.csv': 'text/csv; charset=utf-8',
+};
+
+/** Starts serving `dir`; resolves to { server, url } once listening. */
+export function serve(dir, port = 0, host = '127.0.0.1') {
+  const root = resolve(dir);
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let file = normalize(join(root, path));
+    if (!file.startsWith(root)) {
+      res.writeHead(403).end('forbidden');
+      return;
+    }
+    try {
+      if (statSync(file).isDirectory()) file = join(file, 'index.html');
+      const size = statSync(file).size;
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'content-length': size,
+        'cache-control': 'no-cache',
+      });
+      createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  return new Promise((ok) => {
+    server.listen(port, host, () => {
+      ok({ server, url: `http://${host}:${server.address().port}/` });
+    });
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const dir = process.argv[2] ?? 'dist';
+  const port = Number(process.argv[3] ?? 8080);
+  const { url } = await serve(dir, port);
+  console.log(`serving ${dir} at ${url}`);
+}

@@ -1,0 +1,122 @@
+//! Why a row got its score: the features that pushed it towards "attack" or "normal".
+//!
+//! Works on lines of the scored CSV (always comma-separated, with a header), so the page can
+//! explain any row it shows without keeping the input around.
+
+use serde::Serialize;
+
+use crate::features;
+use crate::layout::Layout;
+use crate::model::Model;
+use crate::reader::RawRecord;
+
+/// A feature's share of a row's score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Effect {
+    pub feature: &'static str,
+    /// Change of the score attributed to this feature (positive: towards "attack").
+    pub effect: f64,
+    /// The row's value of the feature, as written in the file.
+    pub value: String,
+}
+
+/// A row's score taken apart: `base` plus the sum of `effects` is `score` (up to rounding).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    pub score: f64,
+    pub base: f64,
+    pub threshold: f64,
+    pub effects: Vec<Effect>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error("{0}")]
+    File(#[from] crate::reader::FileError),
+    #[error("this row was not scored: {0}")]
+    Row(#[from] features::RowProblem),
+}
+
+/// Field bytes and ends of one comma-separated line.
+fn tokenize(line: &[u8]) -> (Vec<u8>, Vec<usize>) {
+    let mut reader = csv_core::Reader::new();
+    let mut bytes = vec![0; line.len() + 1];
+    let mut ends = vec![0; line.len() + 2];
+    let (_, _, nout, nend) = reader.read_record(line, &mut bytes, &mut ends);
+    let (_, _, _, last) = reader.read_record(&[], &mut bytes[nout..], &mut ends[nend..]);
+    bytes.truncate(nout);
+    ends.truncate(nend + last);
+    (bytes, ends)
+}
+
+/// The fields of one line of the scored CSV.
+pub fn split_line(line: &[u8]) -> Vec<String> {
+    let (bytes, ends) = tokenize(line);
+    let record = RawRecord::new(1, &bytes, &ends);
+    record
+        .fields()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect()
+}
+
+/// Explains `row`, a line of the scored CSV whose header line is `header`.
+pub fn explain_output_row(
+    model: &Model,
+    header: &[u8],
+    row: &[u8],
+) -> Result<Explanation, ExplainError> {
+    let (header_bytes, header_ends) = tokenize(header);
+    let layout = Layout::detect(&RawRecord::new(1, &header_bytes, &header_ends))?;
+    let (row_bytes, row_ends) = tokenize(row);
+    let record = RawRecord::new(2, &row_bytes, &row_ends);
+    let parsed = features::parse_row(&record, &layout)?;
+    let (x, _) = model.encoding.encode(&parsed);
+    let (base, contributions) = model.explain(&x);
+    let effects = contributions
+        .into_iter()
+        .map(|c| {
+            let index = crate::schema::FEATURES
+                .iter()
+                .position(|f| f.name == c.feature)
+                .expect("contributions name known features");
+            Effect {
+                feature: c.feature,
+                effect: c.effect,
+                value: String::from_utf8_lossy(record.field(layout.feature_columns[index]))
+                    .into_owned(),
+            }
+        })
+        .collect();
+    Ok(Explanation {
+        score: model.score(&x),
+        base,
+        threshold: model.threshold,
+        effects,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_fields_split_back() {
+        assert_eq!(
+            split_line(b"a,\"b,c\",\"d\"\"e\",\n"),
+            vec!["a", "b,c", "d\"e", ""]
+        );
+    }
+
+    #[test]
+    fn a_syn_flood_row_is_explained_by_its_syn_errors() {
+        let model = Model::embedded();
+        let names: Vec<&str> = crate::schema::FEATURES.iter().map(|f| f.name).collect();
+        let header = format!("{},attack_score,predicted_attack", names.join(","));
+        let row = "0,tcp,private,S0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,123,6,1.0,1.0,0.0,0.0,0.05,0.07,0.0,255,26,0.1,0.05,0.0,0.0,1.0,1.0,0.0,0.0,1.000000,1";
+        let e = explain_output_row(&model, header.as_bytes(), row.as_bytes()).unwrap();
+        assert!(e.score > model.threshold);
+        assert!(e.effects[0].effect > 0.0);
+        let total = e.base + e.effects.iter().map(|x| x.effect).sum::<f64>();
+        assert!((total - e.score).abs() < 1e-3);
+    }
+}

@@ -1,0 +1,147 @@
+//! The WebAssembly surface: a thin adapter from JavaScript to [`Scorer`], nothing the CLI lacks.
+//!
+//! The worker creates one [`WasmScorer`] per file, pushes the file's chunks, and gets back per
+//! chunk the scored CSV bytes (the download is their concatenation, byte for byte what
+//! `neptune score` writes) and typed arrays describing each row for the results table.
+
+use std::sync::OnceLock;
+
+use js_sys::{Float32Array, Float64Array, Object, Reflect, Uint8Array, Uint32Array};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::model::{EMBEDDED_CARD, Model};
+use crate::score::{Batch, Scorer, Truth};
+
+static MODEL: OnceLock<Model> = OnceLock::new();
+
+fn model() -> &'static Model {
+    MODEL.get_or_init(Model::embedded)
+}
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Scores one file pushed in chunks.
+#[wasm_bindgen]
+pub struct WasmScorer {
+    scorer: Scorer<'static>,
+    batch: Batch,
+}
+
+#[wasm_bindgen]
+impl WasmScorer {
+    /// A scorer with the embedded model; `threshold` overrides the model's own.
+    #[wasm_bindgen(constructor)]
+    pub fn new(threshold: Option<f64>) -> WasmScorer {
+        WasmScorer {
+            scorer: Scorer::new(model(), threshold),
+            batch: Batch::default(),
+        }
+    }
+
+    /// Scores the rows completed by `chunk`. Returns `{csv, scores, lines, flags, ends, rows,
+    /// scored, flagged, rejected}` (see [`Self::take_batch`]); throws on a file-level problem.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Object, JsError> {
+        self.scorer.push(chunk, &mut self.batch)?;
+        self.take_batch()
+    }
+
+    /// Ends the file. Returns the last batch plus `summary` (the whole file's counts, rejected
+    /// rows with reasons, unknown categories, histogram, metrics when labelled).
+    pub fn finish(&mut self) -> Result<Object, JsError> {
+        let summary = self.scorer.finish(&mut self.batch)?;
+        let out = self.take_batch()?;
+        set(&out, "summary", &to_js(&summary)?)?;
+        Ok(out)
+    }
+
+    /// The batch as transferable typed arrays:
+    /// - `csv`: output bytes (Uint8Array),
+    /// - `scores`: one per row (Float32Array; NaN for a rejected row),
+    /// - `lines`: the input line of each row (Float64Array),
+    /// - `flags`: per row bit 0 = flagged, bit 1 = rejected, bits 2-3 = label (0 none, 1 normal,
+    ///   2 Neptune, 3 other attack) (Uint8Array),
+    /// - `ends`: each row's end offset in `csv` (Uint32Array; a row starts where the previous
+    ///   ends, the first after the header),
+    /// - running counts `rows`, `scored`, `flagged`, `rejected`.
+    fn take_batch(&mut self) -> Result<Object, JsError> {
+        let rows = &self.batch.rows;
+        let scores: Vec<f32> = rows
+            .iter()
+            .map(|r| r.score.map_or(f32::NAN, |s| s as f32))
+            .collect();
+        let lines: Vec<f64> = rows.iter().map(|r| r.line as f64).collect();
+        let flags: Vec<u8> = rows
+            .iter()
+            .map(|r| {
+                let truth = match r.truth {
+                    Truth::Unlabelled => 0,
+                    Truth::Normal => 1,
+                    Truth::Neptune => 2,
+                    Truth::OtherAttack => 3,
+                };
+                u8::from(r.flagged) | (u8::from(r.score.is_none()) << 1) | (truth << 2)
+            })
+            .collect();
+        let ends: Vec<u32> = rows.iter().map(|r| r.csv_end as u32).collect();
+        let out = Object::new();
+        set(&out, "csv", &Uint8Array::from(self.batch.csv.as_slice()))?;
+        set(&out, "scores", &Float32Array::from(scores.as_slice()))?;
+        set(&out, "lines", &Float64Array::from(lines.as_slice()))?;
+        set(&out, "flags", &Uint8Array::from(flags.as_slice()))?;
+        set(&out, "ends", &Uint32Array::from(ends.as_slice()))?;
+        let summary = self.scorer.summary();
+        for (key, value) in [
+            ("rows", summary.rows),
+            ("scored", summary.scored),
+            ("flagged", summary.flagged),
+            ("rejected", summary.rejected),
+        ] {
+            set(&out, key, &JsValue::from_f64(value as f64))?;
+        }
+        self.batch.clear();
+        Ok(out)
+    }
+}
+
+/// The embedded model's card (JSON text).
+#[wasm_bindgen(js_name = modelCard)]
+pub fn model_card() -> String {
+    EMBEDDED_CARD.to_string()
+}
+
+/// The threshold stored with the embedded model.
+#[wasm_bindgen(js_name = modelThreshold)]
+pub fn model_threshold() -> f64 {
+    model().threshold
+}
+
+/// Splits one line of the scored CSV into its fields (for display).
+#[wasm_bindgen(js_name = splitRow)]
+pub fn split_row(line: &[u8]) -> Vec<String> {
+    crate::explain::split_line(line)
+}
+
+/// Explains one row of the scored CSV: `header` and `row` are lines of that CSV. Returns
+/// `{score, base, contributions: [{feature, effect, value}]}`, or throws with the reason the row
+/// could not be scored.
+#[wasm_bindgen]
+pub fn explain(header: &[u8], row: &[u8]) -> Result<JsValue, JsError> {
+    let explanation = crate::explain::explain_output_row(model(), header, row)?;
+    to_js(&explanation)
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
+    Reflect::set(target, &JsValue::from_str(key), value)
+        .map(|_| ())
+        .map_err(|_| JsError::new("cannot build the result object"))
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
