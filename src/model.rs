@@ -42,37 +42,6 @@ pub struct Tree {
 }
 
 impl Tree {
-    /// Index of the leaf `x` falls into.
-    #[inline]
-    fn leaf_index(&self, x: &FeatureVector) -> usize {
-        let mut i = 0;
-        loop {
-            match &self.nodes[i] {
-                Node::Split {
-                    feature,
-                    threshold,
-                    right,
-                    ..
-                } => {
-                    i = if x[*feature as usize] <= *threshold {
-                        i + 1
-                    } else {
-                        *right as usize
-                    }
-                }
-                Node::Leaf(_) => return i,
-            }
-        }
-    }
-
-    #[inline]
-    pub fn predict(&self, x: &FeatureVector) -> f64 {
-        match self.nodes[self.leaf_index(x)] {
-            Node::Leaf(value) => value,
-            Node::Split { .. } => unreachable!("leaf_index stops at a leaf"),
-        }
-    }
-
     fn mean_at(&self, i: usize) -> f64 {
         match self.nodes[i] {
             Node::Split { mean, .. } => f64::from(mean),
@@ -89,6 +58,79 @@ pub struct Model {
     pub trees: Vec<Tree>,
     /// Scores at or above this are flagged as attacks.
     pub threshold: f64,
+    /// The trees flattened into one array, for scoring speed; built by [`Model::new`] and
+    /// [`Model::from_bytes`].
+    #[serde(skip)]
+    flat: FlatForest,
+}
+
+/// All trees' nodes in one array of 16-byte nodes, each tree in preorder.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct FlatForest {
+    nodes: Vec<FlatNode>,
+    roots: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct FlatNode {
+    /// The split threshold, or the leaf's value.
+    value: f64,
+    /// Index of the right child (splits only).
+    right: u32,
+    /// The feature a split tests, or [`LEAF`].
+    feature: u32,
+}
+
+const LEAF: u32 = u32::MAX;
+
+impl FlatForest {
+    fn new(trees: &[Tree]) -> Self {
+        let mut flat = FlatForest::default();
+        for tree in trees {
+            let base = flat.nodes.len() as u32;
+            flat.roots.push(base);
+            flat.nodes.extend(tree.nodes.iter().map(|node| match *node {
+                Node::Split {
+                    feature,
+                    threshold,
+                    right,
+                    ..
+                } => FlatNode {
+                    value: threshold,
+                    right: base + right,
+                    feature: u32::from(feature),
+                },
+                Node::Leaf(value) => FlatNode {
+                    value,
+                    right: 0,
+                    feature: LEAF,
+                },
+            }));
+        }
+        flat
+    }
+
+    /// Sum of the trees' leaf values, added in tree order (as smartcore adds them).
+    #[inline]
+    fn sum(&self, x: &FeatureVector) -> f64 {
+        let mut sum = 0.0;
+        for &root in &self.roots {
+            let mut i = root as usize;
+            loop {
+                let node = self.nodes[i];
+                if node.feature == LEAF {
+                    sum += node.value;
+                    break;
+                }
+                i = if x[node.feature as usize] <= node.value {
+                    i + 1
+                } else {
+                    node.right as usize
+                };
+            }
+        }
+        sum
+    }
 }
 
 /// Why model bytes could not be used.
@@ -116,12 +158,24 @@ impl Model {
         Model::from_bytes(EMBEDDED_MODEL).expect("the embedded model is checked by the test suite")
     }
 
+    /// A model from its parts (training builds it this way).
+    pub fn new(encoding: Encoding, trees: Vec<Tree>, threshold: f64) -> Model {
+        let flat = FlatForest::new(&trees);
+        Model {
+            format: FORMAT_VERSION,
+            encoding: encoding.index(),
+            trees,
+            threshold,
+            flat,
+        }
+    }
+
     /// Decodes and checks model bytes. Hostile bytes give an error, never a panic or a walk
     /// that does not end: every child index must point forward, inside its tree.
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
         let model: Model = postcard::from_bytes(bytes)?;
         model.validate()?;
-        Ok(model)
+        Ok(Model::new(model.encoding, model.trees, model.threshold))
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -188,8 +242,7 @@ impl Model {
     /// The probability that `x` is a Neptune connection.
     #[inline]
     pub fn score(&self, x: &FeatureVector) -> f64 {
-        let sum: f64 = self.trees.iter().map(|tree| tree.predict(x)).sum();
-        sum / self.trees.len() as f64
+        self.flat.sum(x) / self.flat.roots.len() as f64
     }
 
     /// The score split into a base (the mean over all training rows) and what each feature added

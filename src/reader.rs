@@ -103,6 +103,11 @@ impl<'a> RawRecord<'a> {
         (i < self.len()).then(|| String::from_utf8_lossy(self.field(i)))
     }
 
+    /// All fields' bytes, back to back (no separators).
+    pub fn field_bytes(&self) -> &'a [u8] {
+        &self.bytes[..self.ends.last().copied().unwrap_or(0)]
+    }
+
     pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         (0..self.len()).map(|i| self.field(i))
     }
@@ -118,6 +123,17 @@ struct LineCounter {
 
 impl LineCounter {
     fn feed(&mut self, bytes: &[u8]) {
+        let Some(&last) = bytes.last() else {
+            return;
+        };
+        if memchr::memchr(b'\r', bytes).is_none() {
+            // The common case: `\n` line ends only, counted with SIMD.
+            let newlines = memchr::memchr_iter(b'\n', bytes).count() as u64;
+            let joins_pending_cr = self.after_cr && bytes[0] == b'\n';
+            self.ends_seen += newlines - u64::from(joins_pending_cr);
+            self.after_cr = false;
+            return;
+        }
         for &b in bytes {
             match b {
                 b'\r' => {
@@ -133,10 +149,14 @@ impl LineCounter {
                 _ => self.after_cr = false,
             }
         }
+        debug_assert_eq!(self.after_cr, last == b'\r');
     }
 }
 
 fn count_line_ends(bytes: &[u8]) -> u64 {
+    if memchr::memchr2(b'\n', b'\r', bytes).is_none() {
+        return 0;
+    }
     let mut counter = LineCounter::default();
     counter.feed(bytes);
     counter.ends_seen

@@ -388,22 +388,46 @@ fn write_scored_row(
     width: usize,
     scored: Option<(f64, bool)>,
 ) {
+    let all = record.field_bytes();
+    let plain = memchr::memchr3(b',', b'"', b'\n', all).is_none() && memchr::memchr(b'\r', all).is_none();
     for i in 0..record.len().max(width) {
         if i > 0 {
             out.push(b',');
         }
         if i < record.len() {
-            write_field(out, record.field(i));
+            if plain {
+                // Fields are short: a byte loop beats a memcpy call per field.
+                for &b in record.field(i) {
+                    out.push(b);
+                }
+            } else {
+                write_field(out, record.field(i));
+            }
         }
     }
     match scored {
         Some((score, flagged)) => {
-            use std::io::Write;
-            write!(out, ",{score:.6},{}", u8::from(flagged)).expect("writing to a Vec");
+            out.push(b',');
+            write_score(out, score);
+            out.extend_from_slice(if flagged { b",1\n" } else { b",0\n" });
         }
-        None => out.extend_from_slice(b",,"),
+        None => out.extend_from_slice(b",,\n"),
     }
-    out.push(b'\n');
+}
+
+/// Writes a score in [0, 1] with six decimals: `round(score * 1e6)` millionths. Defined by
+/// integer arithmetic, so every target writes the same digits.
+fn write_score(out: &mut Vec<u8>, score: f64) {
+    let micros = (score.clamp(0.0, 1.0) * 1_000_000.0).round() as u32;
+    out.push(b'0' + (micros / 1_000_000) as u8);
+    out.push(b'.');
+    let mut fraction = micros % 1_000_000;
+    let mut digits = [b'0'; 6];
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (fraction % 10) as u8;
+        fraction /= 10;
+    }
+    out.extend_from_slice(&digits);
 }
 
 fn write_row<'a>(out: &mut Vec<u8>, fields: impl Iterator<Item = &'a [u8]>) {

@@ -596,6 +596,9 @@ pub struct Trained {
     pub training_rows: usize,
     pub holdout_rows: usize,
     pub settings: ForestSettings,
+    /// smartcore's own postcard serialization of the chosen forest (its bootstrap samples
+    /// included, as `keep_samples` needs them for the out-of-bag threshold).
+    pub smartcore_bytes: usize,
 }
 
 /// Trains the compact model on `data` (the hold-out split is made with `seed`), comparing it
@@ -626,12 +629,8 @@ pub fn train(
     progress("random forest regressor (chosen)");
     let fitted = fit_forest(&train_x, &train_y, &settings)?;
     let threshold = choose_threshold(&fitted.oob_scores, &train_y);
-    let model = Model {
-        format: FORMAT_VERSION,
-        encoding,
-        trees: fitted.trees,
-        threshold,
-    };
+    let smartcore_bytes = postcard_len(&fitted.smartcore);
+    let model = Model::new(encoding, fitted.trees, threshold);
     let started = Instant::now();
     let scores: Vec<f64> = holdout_x.iter().map(|x| model.score(x)).collect();
     let predict = started.elapsed().as_secs_f64();
@@ -663,6 +662,7 @@ pub fn train(
         training_rows: training.len(),
         holdout_rows: holdout.len(),
         settings,
+        smartcore_bytes,
     })
 }
 

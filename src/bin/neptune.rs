@@ -341,6 +341,11 @@ fn train(data_path: &Path, out: &Path, seed: u64, compare: bool) -> Result<ExitC
         );
     }
     let model_bytes = trained.model.to_bytes();
+    println!(
+        "chosen forest: {} bytes compact, {} bytes as smartcore serializes it",
+        model_bytes.len(),
+        trained.smartcore_bytes
+    );
     let card = neptune::train::card(
         &trained,
         &data,

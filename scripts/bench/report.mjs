@@ -1,0 +1,425 @@
+// Turns the raw results of scripts/bench/run.sh (target/bench/*.json) into the report: prints the
+// tables and writes the Markdown file (docs/BENCHMARKS.md in a full run).
+//
+// Usage: node scripts/bench/report.mjs --results target/bench --out docs/BENCHMARKS.md [--quick 1]
+// Exit status 1 only when BENCH_STRICT=1 and a target is missed.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: opts } = parseArgs({
+  options: {
+    results: { type: 'string', default: 'target/bench' },
+    out: { type: 'string' },
+    quick: { type: 'string', default: '0' },
+  },
+});
+const quick = opts.quick === '1';
+const dir = opts.results;
+const load = (name) => {
+  const file = path.join(dir, name);
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+};
+const text = (name) => {
+  const file = path.join(dir, name);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
+};
+
+// ---- numbers ---------------------------------------------------------------------------------
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const MB = 1e6; // decimal units throughout: MB = 10^6 bytes, KB = 10^3 bytes
+const fmt = (x, digits = 1) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
+const mbps = (bytes, seconds) => bytes / MB / seconds;
+const big = (n) => Math.round(n).toLocaleString('en-US');
+const secondsOrMs = (s) => (s < 1 ? `${fmt(s * 1000, 1)} ms` : `${fmt(s, 2)} s`);
+const sizeLabel = (bytes) => (bytes >= 1e9 ? `${fmt(bytes / 1e9, 2)} GB` : `${fmt(bytes / MB, 1)} MB`);
+
+// ---- inputs ----------------------------------------------------------------------------------
+const site = load('site.json');
+const startup = load('native-startup.json');
+const native = { test: load('native-test.json'), x10: load('native-x10.json'), big: load('native-big.json') };
+const python = { test: load('python-test.json'), x10: load('python-x10.json'), big: load('python-big.json') };
+const browser = load('browser.json');
+
+const fileName = (file) => path.basename(file ?? '');
+const nameOf = { test: 'Test_Data.csv', x10: 'Test_Data × 10', big: 'Test_Data × N (≥ 1 GiB)' };
+
+function nativeFigures(r) {
+  if (!r) return null;
+  const s = median(r.runs.map((x) => x.seconds));
+  return {
+    file: r.input,
+    bytes: r.bytes,
+    rows: r.rows,
+    runs: r.runs.length,
+    seconds: s,
+    mbps: mbps(r.bytes, s),
+    rowsPerS: r.rows / s,
+    peakRss: Math.max(...r.runs.map((x) => x.peak_rss_bytes)),
+  };
+}
+
+function pythonFigures(r) {
+  if (!r || r.skipped) return r ? { skipped: r.skipped } : null;
+  const m = (key) => median(r.runs.map((x) => x[key]));
+  const rows = r.runs[0].rows;
+  const withWrite = m('total_with_write_s');
+  const noWrite = m('read_encode_predict_s');
+  return {
+    file: r.input,
+    bytes: r.bytes,
+    rows,
+    runs: r.runs.length,
+    seconds: withWrite,
+    secondsNoWrite: noWrite,
+    mbps: mbps(r.bytes, withWrite),
+    mbpsNoWrite: mbps(r.bytes, noWrite),
+    rowsPerS: rows / withWrite,
+    parts: { read: m('read_s'), encode: m('encode_s'), predict: m('predict_s'), write: m('write_s') },
+    peakRss: r.peak_rss_bytes,
+    versions: r.versions,
+  };
+}
+
+function pageFigures(entry) {
+  if (!entry) return null;
+  const s = median(entry.runs.map((x) => x.pageMs)) / 1000;
+  const f = {
+    file: entry.file,
+    bytes: entry.bytes,
+    rows: entry.rows,
+    runs: entry.runs.length,
+    seconds: s,
+    mbps: mbps(entry.bytes, s),
+    rowsPerS: entry.rows / s,
+    nodeWallMs: median(entry.runs.map((x) => x.nodeWallMs)),
+    elapsedAttrMs: entry.runs.every((x) => x.elapsedAttrMs !== null) ? median(entry.runs.map((x) => x.elapsedAttrMs)) : null,
+    minMs: Math.min(...entry.runs.map((x) => x.pageMs)),
+    maxMs: Math.max(...entry.runs.map((x) => x.pageMs)),
+    maxLongtaskMs: Math.max(...entry.runs.map((x) => x.maxLongtaskMs)),
+    longtaskSupported: entry.runs.every((x) => x.longtaskSupported),
+  };
+  if (entry.runs[0].memory) {
+    const peak = (key) => Math.max(...entry.runs.map((x) => x.memory[key]));
+    f.memory = {
+      total: peak('peakTotal'),
+      wasm: peak('peakWasm'),
+      pageHeap: peak('peakPageHeap'),
+      pageBuffers: peak('peakPageBuffers'),
+      workerHeap: peak('peakWorkerHeap'),
+      workerBuffers: peak('peakWorkerBuffers'),
+      chromiumPss: peak('peakChromiumPss'),
+      chromiumPssBaseline: Math.max(...entry.runs.map((x) => x.memory.baseline.chromiumPss)),
+      wasmMeasured: entry.runs.every((x) => x.memory.wasmMeasured),
+      samples: Math.min(...entry.runs.map((x) => x.memory.samples)),
+      sampleMs: entry.runs[0].memory.sampleMs,
+      settleMs: entry.runs[0].memory.settleMs,
+    };
+  }
+  return f;
+}
+
+const cli = { test: nativeFigures(native.test), x10: nativeFigures(native.x10), big: nativeFigures(native.big) };
+const py = { test: pythonFigures(python.test), x10: pythonFigures(python.x10), big: pythonFigures(python.big) };
+const page = {
+  test: browser && pageFigures(browser.test),
+  x10: browser && pageFigures(browser.big?.[0]),
+  big: browser && pageFigures(browser.big?.[1]),
+};
+const sizes = ['test', 'x10', 'big'].filter((k) => cli[k] || page[k] || py[k]);
+const large = sizes.includes('big') ? 'big' : 'x10'; // the "large file" of the targets
+const bigName = (k) => {
+  const f = cli[k] ?? page[k] ?? py[k];
+  return k === 'test' ? 'Test_Data.csv' : `${fileName(f?.file)} (${sizeLabel(f?.bytes ?? 0)})`;
+};
+
+// ---- the machine -----------------------------------------------------------------------------
+function sh(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'n/a';
+  }
+}
+const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+const meminfo = readFileSync('/proc/meminfo', 'utf8');
+const osRelease = existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '';
+const machine = {
+  cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'n/a',
+  cores: os.availableParallelism(),
+  processors: (cpuinfo.match(/^processor\s*:/gm) ?? []).length,
+  mhz: /^cpu MHz\s*:\s*(.*)$/m.exec(cpuinfo)?.[1],
+  memory: `${fmt(Number(/^MemTotal:\s*(\d+)/m.exec(meminfo)?.[1]) / 2 ** 20, 1)} GiB`,
+  os: /^PRETTY_NAME="?(.*?)"?$/m.exec(osRelease)?.[1] ?? os.type(),
+  kernel: os.release(),
+  chromium: browser?.chromium ?? 'n/a',
+  node: process.version,
+  rustc: sh('rustc', ['--version']),
+  python: py.test?.versions ? `${py.test.versions.python} (pandas ${py.test.versions.pandas}, numpy ${py.test.versions.numpy}, xgboost ${py.test.versions.xgboost})` : 'n/a',
+  commit: sh('git', ['rev-parse', '--short', 'HEAD']),
+  dirty: sh('git', ['status', '--porcelain', '--untracked-files=no']) !== '',
+  date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  loadStart: text('loadavg-start.txt')?.split(' ').slice(0, 3).join(' '),
+  loadEnd: text('loadavg-end.txt')?.split(' ').slice(0, 3).join(' '),
+  duration: Number(text('duration-seconds.txt')),
+};
+
+// ---- targets ---------------------------------------------------------------------------------
+const targets = [];
+const target = (what, measured, bar, pass, note = '') => targets.push({ what, measured, bar, pass, note });
+const verdict = (pass) => (pass === null ? 'n/a' : pass ? 'PASS' : 'FAIL');
+
+if (page.test) {
+  target(
+    `page: Test_Data.csv end to end (median of ${page.test.runs} warm runs)`,
+    `${fmt(page.test.seconds * 1000)} ms`,
+    '≤ 20 ms',
+    page.test.seconds * 1000 <= 20,
+    `pick → summary done in the page; Node-side wall ${fmt(page.test.nodeWallMs)} ms, page's data-elapsed-ms ${fmt(page.test.elapsedAttrMs)} ms`,
+  );
+}
+const ratio = (a, b) => (a && b && !b.skipped ? a.mbps / b.mbps : null);
+const ratioNoWrite = (a, b) => (a && b && !b.skipped ? a.mbps / b.mbpsNoWrite : null);
+const largeNote = quick ? ' (quick run: the 29 MB file stands in for 1 GB)' : '';
+{
+  const r = ratio(cli[large], py[large]);
+  target(
+    `CLI vs Python MB/s on ${bigName(large)}${largeNote}`,
+    r === null ? 'n/a' : `${fmt(r)}×`,
+    '≥ 5×',
+    r === null ? null : r >= 5,
+    r === null ? (py[large]?.skipped ?? 'missing') : `Python with its CSV write; ${fmt(ratioNoWrite(cli[large], py[large]))}× against Python's read+encode+predict alone`,
+  );
+}
+{
+  const r = ratio(page[large], py[large]);
+  target(
+    `page vs Python MB/s on ${bigName(large)}${largeNote}`,
+    r === null ? 'n/a' : `${fmt(r)}×`,
+    '≥ 3×',
+    r === null ? null : r >= 3,
+    r === null ? (py[large]?.skipped ?? 'missing') : `Python with its CSV write; ${fmt(ratioNoWrite(page[large], py[large]))}× against Python's read+encode+predict alone`,
+  );
+}
+if (page[large]?.memory) {
+  const m = page[large].memory;
+  target(
+    `page: peak memory on ${bigName(large)}${largeNote}`,
+    `${fmt(m.total / MB)} MB`,
+    '< 256 MB',
+    m.total < 256 * MB,
+    `wasm ${fmt(m.wasm / MB)} + JS heaps ${fmt((m.pageHeap + m.workerHeap) / MB)} + ArrayBuffers ${fmt((m.pageBuffers + m.workerBuffers) / MB)} MB${m.wasmMeasured ? '' : ' (wasm memory NOT measured)'}`,
+  );
+  const lt = page[large].maxLongtaskMs;
+  target(
+    `page: longest main-thread task on ${bigName(large)}${largeNote}`,
+    !page[large].longtaskSupported ? 'not observable' : lt === 0 ? 'none over 50 ms' : `${fmt(lt, 0)} ms`,
+    '≤ 50 ms',
+    page[large].longtaskSupported ? lt <= 50 : null,
+    `max over ${page[large].runs} runs`,
+  );
+}
+let siteGzip = null;
+let singleGzip = null;
+if (site) {
+  siteGzip = site.files.filter((f) => f.name !== 'neptune.html').reduce((s, f) => s + f.gzip9, 0);
+  singleGzip = site.files.find((f) => f.name === 'neptune.html')?.gzip9 ?? null;
+  target('site: dist/ gzipped, without neptune.html', `${fmt(siteGzip / 1000)} KB`, '≤ 200 KB', siteGzip <= 200e3, 'sum of gzip -9 of each file');
+  target('site: dist/neptune.html gzipped (the single-file copy)', singleGzip === null ? 'missing' : `${fmt(singleGzip / 1000)} KB`, '≤ 200 KB', singleGzip === null ? null : singleGzip <= 200e3, 'gzip -9');
+}
+if (browser?.firstLoad) {
+  const ms = median(browser.firstLoad.map((r) => r.readyMs));
+  target(`page: first load to usable on localhost (median of ${browser.firstLoad.length})`, `${fmt(ms)} ms`, '< 300 ms', ms < 300, 'navigation start → ready hook true and file input enabled');
+}
+
+// ---- tables ----------------------------------------------------------------------------------
+function table(header, rows) {
+  const all = [header, ...rows].map((r) => r.map(String));
+  const width = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => c.padEnd(width[i])).join(' | ')} |`;
+  return [line(all[0]), `| ${width.map((w) => '-'.repeat(w)).join(' | ')} |`, ...all.slice(1).map(line)].join('\n');
+}
+
+const targetTable = table(
+  ['target', 'measured', 'bar', 'result', 'how'],
+  targets.map((t) => [t.what, t.measured, t.bar, verdict(t.pass), t.note]),
+);
+
+const throughputRows = [];
+for (const k of sizes) {
+  const c = cli[k];
+  if (c) throughputRows.push([`CLI \`neptune score\``, bigName(k), c.runs, secondsOrMs(c.seconds), fmt(c.mbps), big(c.rowsPerS), `${fmt(c.peakRss / MB)} MB RSS`]);
+  const p = page[k];
+  if (p) {
+    const mem = p.memory ? `${fmt(p.memory.total / MB)} MB wasm+JS` : '';
+    throughputRows.push(['page (Chromium, worker + wasm)', bigName(k), p.runs, secondsOrMs(p.seconds), fmt(p.mbps), big(p.rowsPerS), mem]);
+  }
+  const y = py[k];
+  if (y?.skipped) throughputRows.push(['Python pandas + XGBoost', bigName(k), 0, 'skipped', '', '', y.skipped]);
+  else if (y) {
+    throughputRows.push(['Python, with to_csv', bigName(k), y.runs, secondsOrMs(y.seconds), fmt(y.mbps), big(y.rowsPerS), `${fmt(y.peakRss / MB)} MB RSS`]);
+    throughputRows.push(['Python, read+encode+predict', bigName(k), y.runs, secondsOrMs(y.secondsNoWrite), fmt(y.mbpsNoWrite), big(y.rows / y.secondsNoWrite), '']);
+  }
+}
+if (startup) {
+  const s = median(startup.runs.map((x) => x.seconds));
+  throughputRows.push(['CLI, a one-row file (fixed cost)', `${startup.bytes} bytes`, startup.runs.length, secondsOrMs(s), '', '', `${fmt(Math.max(...startup.runs.map((x) => x.peak_rss_bytes)) / MB)} MB RSS`]);
+}
+const throughputTable = table(['pipeline', 'input', 'runs', 'median time', 'MB/s', 'rows/s', 'peak memory'], throughputRows);
+
+const ratioRows = sizes
+  .filter((k) => py[k] && !py[k].skipped)
+  .map((k) => [
+    bigName(k),
+    `${fmt(ratio(cli[k], py[k]))}×`,
+    `${fmt(ratioNoWrite(cli[k], py[k]))}×`,
+    page[k] ? `${fmt(ratio(page[k], py[k]))}×` : 'n/a',
+    page[k] ? `${fmt(ratioNoWrite(page[k], py[k]))}×` : 'n/a',
+  ]);
+const ratioTable = table(
+  ['input', 'CLI / Python (with write)', 'CLI / Python (no write)', 'page / Python (with write)', 'page / Python (no write)'],
+  ratioRows,
+);
+
+const pythonParts = table(
+  ['input', 'read_csv', 'get_dummies + reindex', 'predict_proba', 'to_csv'],
+  sizes
+    .filter((k) => py[k] && !py[k].skipped)
+    .map((k) => [bigName(k), ...['read', 'encode', 'predict', 'write'].map((p) => secondsOrMs(py[k].parts[p]))]),
+);
+
+const pageDetail = [];
+if (page.test) {
+  const p = page.test;
+  pageDetail.push(
+    `- Test_Data.csv, ${p.runs} warm runs after one not counted: median ${fmt(p.seconds * 1000)} ms in the page ` +
+      `(min ${fmt(p.minMs)}, max ${fmt(p.maxMs)}); Node-side wall (setInputFiles → waitForFunction) ${fmt(p.nodeWallMs)} ms; ` +
+      `the page's own data-elapsed-ms ${fmt(p.elapsedAttrMs)} ms; longest main-thread task ` +
+      `${p.maxLongtaskMs === 0 ? 'none over 50 ms' : `${fmt(p.maxLongtaskMs, 0)} ms`}.`,
+  );
+}
+for (const k of ['x10', 'big']) {
+  const p = page[k];
+  if (!p?.memory) continue;
+  const m = p.memory;
+  pageDetail.push(
+    `- ${bigName(k)}, ${p.runs} runs (fresh context each): median ${secondsOrMs(p.seconds)} (data-elapsed-ms ${fmt(p.elapsedAttrMs)} ms); ` +
+      `peak wasm memory ${fmt(m.wasm / MB)} MB${m.wasmMeasured ? '' : ' (NOT measured)'}, page JS heap ${fmt(m.pageHeap / MB)} MB + ` +
+      `ArrayBuffers ${fmt(m.pageBuffers / MB)} MB, worker JS heap ${fmt(m.workerHeap / MB)} MB + ArrayBuffers ${fmt(m.workerBuffers / MB)} MB ` +
+      `(largest of each over ${m.samples}+ samples every ${m.sampleMs} ms, during the run and ${fmt(m.settleMs / 1000, 0)} s after it; the total is the largest sampled sum). ` +
+      `All Chromium processes: ${fmt(m.chromiumPss / MB)} MB PSS at the peak, ${fmt(m.chromiumPssBaseline / MB)} MB before the file. ` +
+      `Longest main-thread task: ${p.maxLongtaskMs === 0 ? 'none over 50 ms' : `${fmt(p.maxLongtaskMs, 0)} ms`}.`,
+  );
+}
+if (browser?.firstLoad) {
+  const loads = browser.firstLoad;
+  pageDetail.push(
+    `- First load, ${loads.length} fresh contexts after one not counted: usable after median ${fmt(median(loads.map((r) => r.readyMs)))} ms ` +
+      `(min ${fmt(Math.min(...loads.map((r) => r.readyMs)))}, max ${fmt(Math.max(...loads.map((r) => r.readyMs)))}); load event ` +
+      `${fmt(median(loads.map((r) => r.loadMs ?? NaN)))} ms; ${loads[0].resources} requests, ${big(loads[0].transferBytes)} bytes transferred.`,
+  );
+}
+
+const siteTable = site
+  ? table(['file', 'bytes', 'gzip -9'], site.files.map((f) => [f.name, big(f.bytes), big(f.gzip9)]))
+  : 'n/a';
+
+const machineLines = [
+  `- CPU: ${machine.cpu}, ${machine.cores} cores available (${machine.processors} processors in /proc/cpuinfo${machine.mhz ? `, ${machine.mhz} MHz` : ''}), ${machine.memory} memory`,
+  `- OS: ${machine.os}, Linux ${machine.kernel}`,
+  `- Chromium ${machine.chromium} (Debian, headless), Node ${machine.node}, ${machine.rustc}`,
+  `- Python ${machine.python}`,
+  `- Commit ${machine.commit}${machine.dirty ? ' with uncommitted changes' : ''}; run at ${machine.date}, took ${Math.round(machine.duration / 60)} min` +
+    `; load average ${machine.loadStart} at the start, ${machine.loadEnd} at the end (a shared machine: medians, never single runs)`,
+];
+
+const summaryText = [
+  '## Targets',
+  '',
+  targetTable,
+  '',
+  '## Throughput',
+  '',
+  `MB = 10^6 bytes. Median of the runs shown; each pipeline reads the same files.`,
+  '',
+  throughputTable,
+  '',
+  '## Ratios to the Python reference (MB/s over MB/s)',
+  '',
+  ratioTable,
+].join('\n');
+
+const methodology = `## How each figure is taken
+
+- **CLI**: \`target/release/neptune score INPUT -o OUT --quiet\`, a fresh process per run, output to a
+  file in a temporary folder (writing is part of the job). Wall time around fork/exec/wait, so it
+  includes process start and model decoding; peak RSS is the child's \`ru_maxrss\` from \`wait4\`
+  (what GNU time reports). One warm-up run first, not counted (scripts/bench/native.py).
+- **Page**: \`dist/\` served on localhost by scripts/serve.mjs, headless Chromium through
+  playwright-core, the real page and worker. A run starts at the file input's \`input\`/\`change\`
+  event (after \`setInputFiles\`) and ends when a MutationObserver sees the summary's
+  \`data-state\` become \`done\`, both stamped with the page's \`performance.now()\`; the Node-side wall
+  time adds the DevTools round trips of \`setInputFiles\` and \`waitForFunction\` (polling 'raf').
+  Test_Data.csv runs pick the file again on the same page. Large-file memory is sampled every 250 ms
+  over DevTools: \`Runtime.getHeapUsage\` on the page and on each dedicated worker (auto-attached
+  with \`Target.setAutoAttach\`), whose \`usedSize\` is the JS heap and \`backingStorageSize\` the
+  ArrayBuffers, plus the worker's wasm \`memory.buffer.byteLength\` (V8 counts neither in the heap).
+  Long tasks come from a \`PerformanceObserver\` for 'longtask' on the main thread, installed before
+  any page script; Chromium reports only tasks over 50 ms. Large-file memory and long tasks cover
+  the run and 2 s after it, while the results table is drawn; Test_Data.csv picks are 0.3 s apart. First load: a fresh context each time,
+  navigation start to \`window.__neptune.ready\` with the file input enabled (scripts/bench/browser.mjs).
+- **Python**: the original notebook's pipeline (scripts/bench/python_pipeline.py, pinned versions in
+  scripts/bench/requirements.txt): \`XGBClassifier(tree_method="hist", n_jobs=1, random_state=42)\`,
+  otherwise defaults, trained on Train_Data.csv with \`pd.get_dummies\` of protocoltype/service/flag
+  and lastflag dropped (not timed). Timed in-process, single-threaded (\`OMP_NUM_THREADS=1\`),
+  excluding Python start-up, imports and the model load: \`read_csv\` → \`get_dummies\` reindexed to
+  the training columns (fill 0) → \`predict_proba\` → \`to_csv\` of the rows with \`attack_score\` and
+  \`predicted_attack\` (like the CLI's output). "With to_csv" is the like-for-like figure: the CLI writes
+  its CSV and the page builds the same bytes for its download. A run over 180 s is kept alone.
+- **Inputs**: Test_Data.csv (21,712 rows) and its rows repeated under one header: × 10 (29 MB) and
+  enough copies for at least 1 GiB, generated into a temporary folder and deleted afterwards.
+- **Site size**: \`gzip -9\` of each file in dist/, summed without neptune.html; neptune.html apart.
+`;
+
+const report = `# Benchmarks
+
+Generated by \`make bench\` (scripts/bench/run.sh${quick ? ', BENCH_QUICK=1' : ''}); do not edit by hand.
+
+## Machine
+
+${machineLines.join('\n')}
+
+${summaryText}
+
+## Details
+
+### The page
+
+${pageDetail.join('\n')}
+
+### The Python pipeline, by step (medians)
+
+${pythonParts}
+
+### Site files
+
+${siteTable}
+
+${methodology}`;
+
+console.log(`\n${summaryText}\n`);
+if (opts.out) {
+  writeFileSync(opts.out, report);
+  console.log(`bench: wrote ${opts.out}`);
+}
+if (process.env.BENCH_STRICT === '1' && targets.some((t) => t.pass === false)) {
+  console.error('bench: some targets were missed (BENCH_STRICT=1)');
+  process.exit(1);
+}

@@ -1,0 +1,164 @@
+// Builds ONE self-contained HTML file from the assembled site, for opening from disk (file://).
+// Usage: node scripts/build-single.mjs DIST OUT   e.g. node scripts/build-single.mjs dist dist/neptune.html
+//
+// From file:// a page can neither fetch nor start a module worker by URL, so everything is inlined:
+// - style.css as a <style> element;
+// - the page's modules (app.js and what it imports) bundled into one inline module script;
+// - the worker (worker.js and the wasm-bindgen glue neptune.js) bundled into one module source,
+//   kept in a non-executed <script type="text/plain" id="neptune-worker"> that app.js turns into
+//   a Blob URL worker;
+// - neptune_bg.wasm as base64 in <script type="application/octet-stream" id="neptune-wasm">,
+//   handed to the worker, which passes the bytes to init() instead of fetching.
+// The file gets its own Content-Security-Policy: its inline script and style allowed by hash,
+// workers only from blob:, and no connections at all.
+//
+// The "bundler" handles exactly the module syntax these files use (named function/class/const
+// exports, `export { a as b }`, imports from './x.js') and fails loudly on anything else.
+
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [dir, out] = process.argv.slice(2);
+if (!dir || !out) {
+  console.error('usage: node scripts/build-single.mjs DIST OUT');
+  process.exit(2);
+}
+
+const read = (name) => readFileSync(join(dir, name), 'utf8');
+
+const IMPORT = /^import\s+([^;]+?)\s+from\s+['"]\.\/([\w.-]+\.js)['"];?[ \t]*$/gm;
+const EXPORT_DECLARATION = /^export\s+((?:async\s+)?function\*?|class|const|let|var)\s+([\w$]+)/gm;
+const EXPORT_LIST = /^export\s*\{([^}]*)\};?[ \t]*$/gm;
+
+/** The modules reachable from `entry`, dependencies first, as one module source text. */
+function bundle(entry) {
+  const done = new Set();
+  const pieces = [];
+  const visit = (name, isEntry) => {
+    if (done.has(name)) return;
+    done.add(name);
+    let source = read(name);
+    const imports = [];
+    source = source.replace(IMPORT, (_, clause, from) => {
+      imports.push(from);
+      return bindings(clause, moduleVariable(from));
+    });
+    for (const from of imports) visit(from, false);
+    if (isEntry) {
+      if (/^export\b/m.test(source)) fail(`${name}: the entry module must not export`);
+      pieces.push(`// ---- ${name} ----\n${source}`);
+      return;
+    }
+    const exported = [];
+    source = source.replace(EXPORT_DECLARATION, (_, kind, id) => {
+      exported.push(`${id}: ${id}`);
+      return `${kind} ${id}`;
+    });
+    source = source.replace(EXPORT_LIST, (_, list) => {
+      for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const [local, as = local] = item.split(/\s+as\s+/);
+        exported.push(`${JSON.stringify(as)}: ${local}`);
+      }
+      return '';
+    });
+    if (/^\s*(export|import)\b/m.test(source)) fail(`${name}: an import or export this bundler does not handle`);
+    if (/^await\b/m.test(source)) fail(`${name}: top-level await cannot be wrapped`);
+    pieces.push(
+      `// ---- ${name} ----\nconst ${moduleVariable(name)} = (() => {\n${source}\nreturn { ${exported.join(', ')} };\n})();`,
+    );
+  };
+  visit(entry, true);
+  return pieces.join('\n');
+}
+
+function moduleVariable(name) {
+  return `__module_${name.replace(/\.js$/, '').replace(/[^\w$]/g, '_')}`;
+}
+
+/** `a, { b, c as d }` | `* as ns` from module variable `m`, as const declarations. */
+function bindings(clause, m) {
+  const namespace = clause.match(/^\*\s+as\s+([\w$]+)$/);
+  if (namespace) return `const ${namespace[1]} = ${m};`;
+  const parts = clause.match(/^(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\})?$/s);
+  if (!parts) fail(`cannot read the import clause \`${clause}\``);
+  const [, name, list] = parts;
+  const out = [];
+  if (name) out.push(`const ${name} = ${m}.default;`);
+  if (list) {
+    const names = list
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((item) => {
+        const [imported, local = imported] = item.split(/\s+as\s+/);
+        return imported === local ? imported : `${imported}: ${local}`;
+      });
+    out.push(`const { ${names.join(', ')} } = ${m};`);
+  }
+  return out.join(' ');
+}
+
+/** Text safe inside a <script> element. */
+function scriptText(text, what) {
+  if (text.includes('<!--')) fail(`${what} contains "<!--", which HTML would misread inside a script`);
+  // `<\/script` means the same as `</script` in every place JavaScript allows the sequence.
+  return text.replace(/<\/script/gi, '<\\/script');
+}
+
+function sha256(text) {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+function replaceOnce(html, pattern, replacement, what) {
+  let count = 0;
+  const result = html.replace(pattern, () => {
+    count++;
+    return replacement;
+  });
+  if (count !== 1) fail(`index.html: expected one ${what}, found ${count}`);
+  return result;
+}
+
+function fail(message) {
+  console.error(`build-single: ${message}`);
+  process.exit(1);
+}
+
+const css = read('style.css');
+if (/<\/style/i.test(css)) fail('style.css contains "</style"');
+const page = scriptText(bundle('app.js'), 'the page script');
+const worker = scriptText(bundle('worker.js'), 'the worker script');
+const wasm = readFileSync(join(dir, 'neptune_bg.wasm')).toString('base64');
+
+const csp = [
+  "default-src 'none'",
+  `script-src ${sha256(page)} 'wasm-unsafe-eval'`,
+  `style-src ${sha256(css)}`,
+  'img-src data:',
+  'worker-src blob:',
+  "connect-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+let html = read('index.html');
+html = replaceOnce(
+  html,
+  /<!--(?:(?!-->)[\s\S])*-->\s*<meta http-equiv="Content-Security-Policy"[^>]*>/,
+  '<!-- One file, no connections at all: inline script and style allowed by hash; the worker is a\n' +
+    '     blob: URL and inherits this policy (hence \'wasm-unsafe-eval\'); the wasm is embedded. -->\n' +
+    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
+  'Content-Security-Policy meta tag (with its comment)',
+);
+html = replaceOnce(html, /<link rel="stylesheet" href="style.css">/, `<style>${css}</style>`, 'style.css link');
+html = replaceOnce(
+  html,
+  /<script type="module" src="app.js"><\/script>/,
+  `<script type="text/plain" id="neptune-worker">${worker}</script>\n` +
+    `<script type="application/octet-stream" id="neptune-wasm">${wasm}</script>\n` +
+    `<script type="module">${page}</script>`,
+  'app.js script tag',
+);
+writeFileSync(out, html);
+console.log(`build-single: wrote ${out} (${Buffer.byteLength(html).toLocaleString("en")} bytes)`);

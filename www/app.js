@@ -1,0 +1,686 @@
+// The page: wires the DOM to the scorer worker and renders what it reports. No scoring here.
+
+import { drawHistogram } from './histogram.js';
+import { sampleFile } from './sample.js';
+import { ResultsTable, RowStore } from './table.js';
+
+const CHUNK_BYTES = 1 << 20;
+// A smaller first chunk gets the worker going while the next megabyte is read.
+const FIRST_CHUNK_BYTES = 1 << 18;
+// Chunks read ahead of the worker: enough to keep it busy, few enough to bound memory.
+const CHUNKS_IN_FLIGHT = 3;
+// Files scored faster than this never show a progress bar.
+const PROGRESS_DELAY_MS = 120;
+
+const el = (id) => document.getElementById(id);
+const ui = {
+  fileInput: el('file-input'),
+  dropzone: el('dropzone'),
+  dropzoneHint: el('dropzone-hint'),
+  sample: el('sample'),
+  cancel: el('cancel'),
+  summary: el('summary'),
+  status: el('status'),
+  progressBox: el('progress-box'),
+  progress: el('progress'),
+  progressText: el('progress-text'),
+  error: el('error'),
+  figures: el('figures'),
+  scored: el('fig-scored'),
+  flagged: el('fig-flagged'),
+  share: el('fig-share'),
+  rejected: el('fig-rejected'),
+  time: el('fig-time'),
+  facts: el('file-facts'),
+  rejections: el('rejections'),
+  rejectionsTitle: el('rejections-title'),
+  rejectionList: el('rejection-list'),
+  rejectionsMore: el('rejections-more'),
+  unknown: el('unknown'),
+  unknownTitle: el('unknown-title'),
+  unknownList: el('unknown-list'),
+  download: el('download'),
+  downloadNote: el('download-note'),
+  panels: el('panels'),
+  histogram: el('histogram'),
+  metricsSlot: el('metrics-slot'),
+  resultsCard: el('results-card'),
+  modelBody: el('model-body'),
+};
+
+/**
+ * The worker and its wasm module. Runs talk to it with `post`; one-off questions (split,
+ * explain, order) with `request`, answered by id. `restart` ends it and starts a fresh one.
+ */
+class ScorerWorker {
+  constructor({ onRunMessage, onCrash, onReady }) {
+    this.onRunMessage = onRunMessage;
+    this.onCrash = onCrash;
+    this.onReady = onReady;
+    this.nextId = 0;
+    this.spawn();
+  }
+
+  spawn() {
+    this.pending = new Map();
+    this.isReady = false;
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    // Nobody may be waiting yet; a failure is reported through onCrash as well.
+    this.ready.catch(() => {});
+    const worker = createWorker();
+    worker.addEventListener('message', (event) => this.receive(event.data));
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      this.crash(event.message || 'the scorer stopped with an error it could not report');
+    });
+    worker.addEventListener('messageerror', () =>
+      this.crash('a message from the scorer could not be read'),
+    );
+    worker.postMessage({ type: 'init', wasmBase64: embeddedWasm() });
+    this.worker = worker;
+  }
+
+  restart() {
+    this.worker.terminate();
+    this.rejectPending('cancelled');
+    this.rejectReady(new Error('cancelled'));
+    this.spawn();
+  }
+
+  post(message, transfer = []) {
+    this.worker.postMessage(message, transfer);
+  }
+
+  request(type, payload, transfer = []) {
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...payload, type, id }, transfer);
+    });
+  }
+
+  receive(message) {
+    if (message.type === 'ready') {
+      this.isReady = true;
+      this.resolveReady(message);
+      this.onReady(message);
+      return;
+    }
+    if (message.id !== undefined && this.pending.has(message.id)) {
+      const { resolve, reject } = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.type === 'error') reject(new Error(message.message));
+      else resolve(message);
+    } else if (message.run !== undefined) {
+      this.onRunMessage(message);
+    }
+    if (message.type === 'error' && message.fatal) {
+      if (!this.isReady) {
+        // The module cannot load: starting again would fail the same way.
+        this.rejectReady(new Error(message.message));
+        this.onCrash(`The scorer could not start: ${message.message}`, false);
+      } else {
+        this.onCrash(`The scorer failed: ${message.message}. It has been restarted.`, true);
+        this.restart();
+      }
+    }
+  }
+
+  crash(reason) {
+    const restartable = this.isReady;
+    this.rejectPending(reason);
+    this.rejectReady(new Error(reason));
+    this.onCrash(
+      restartable
+        ? `The scorer stopped unexpectedly (${reason}). It has been restarted; choose the file again.`
+        : `The scorer could not start: ${reason}`,
+      restartable,
+    );
+    if (restartable) this.restart();
+  }
+
+  rejectPending(reason) {
+    for (const { reject } of this.pending.values()) reject(new Error(reason));
+    this.pending.clear();
+  }
+}
+
+/**
+ * The worker: `worker.js` next to this page, or, in the single-file build (opened from disk,
+ * where module workers cannot be loaded by URL), the bundled worker source embedded in the page.
+ */
+let embeddedWorkerUrl = null;
+function createWorker() {
+  const embedded = document.getElementById('neptune-worker');
+  if (embedded === null) {
+    return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  }
+  embeddedWorkerUrl ??= URL.createObjectURL(
+    new Blob([embedded.textContent], { type: 'text/javascript' }),
+  );
+  return new Worker(embeddedWorkerUrl, { type: 'module' });
+}
+
+/** The wasm bytes (base64) embedded by the single-file build, else undefined. */
+function embeddedWasm() {
+  return document.getElementById('neptune-wasm')?.textContent.trim();
+}
+
+// ---- runs ----
+
+let current = null;
+let runCounter = 0;
+let downloadUrl = null;
+let modelCard = null;
+
+const scorer = new ScorerWorker({
+  onRunMessage,
+  onCrash(message, restartable) {
+    setReady(false, restartable ? 'Restarting the scorer…' : 'The scorer is not available.');
+    if (current && !current.finished) fail(current, message);
+    else showError(message);
+  },
+  onReady({ card }) {
+    setReady(true);
+    if (modelCard === null) {
+      modelCard = JSON.parse(card);
+      renderModel(modelCard);
+    }
+  },
+});
+const table = new ResultsTable((type, payload, transfer) =>
+  scorer.request(type, payload, transfer),
+);
+
+/** Scores `file`: read in slices, pushed to the worker a few chunks ahead of its answers. */
+async function score(file) {
+  const chosenAt = performance.now();
+  if (current && !current.finished) scorer.restart();
+  const wasReady = scorer.isReady;
+  const run = {
+    id: ++runCounter,
+    file,
+    store: new RowStore(),
+    sentUpTo: [],
+    waiting: null,
+    finished: false,
+    startedAt: chosenAt,
+    progressTimer: 0,
+    progressFrame: 0,
+    latest: null,
+  };
+  current = run;
+  resetResults();
+  setState('working');
+  ui.status.textContent = `Scoring ${file.name} (${formatBytes(file.size)})…`;
+  ui.cancel.hidden = false;
+  run.progressTimer = setTimeout(() => {
+    ui.progressBox.hidden = false;
+  }, PROGRESS_DELAY_MS);
+
+  try {
+    await scorer.ready;
+  } catch (error) {
+    if (current === run && !run.finished) fail(run, `The scorer could not start: ${error.message}`);
+    return;
+  }
+  if (current !== run) return;
+  // The clock runs from the choice of file, or from the moment the scorer became ready if the
+  // file came first (chosen during page load, or after a restart).
+  if (!wasReady) run.startedAt = performance.now();
+
+  try {
+    for (let offset = 0; offset < file.size; ) {
+      while (run.sentUpTo.length >= CHUNKS_IN_FLIGHT) {
+        await new Promise((resolve) => {
+          run.waiting = resolve;
+        });
+        if (current !== run || run.finished) return;
+      }
+      const size = offset === 0 ? FIRST_CHUNK_BYTES : CHUNK_BYTES;
+      const chunk = await file.slice(offset, offset + size).arrayBuffer();
+      if (current !== run || run.finished) return;
+      offset += chunk.byteLength;
+      run.sentUpTo.push(offset);
+      scorer.post({ type: 'push', run: run.id, chunk }, [chunk]);
+    }
+    scorer.post({ type: 'finish', run: run.id });
+  } catch (error) {
+    if (current === run && !run.finished) fail(run, `The file could not be read: ${error.message}`);
+  }
+}
+
+function onRunMessage(message) {
+  const run = current;
+  if (!run || message.run !== run.id || run.finished) return;
+  if (message.type === 'error') {
+    fail(run, message.message);
+    return;
+  }
+  run.store.append(message);
+  if (message.type === 'batch') {
+    // Offsets of the chunks sent and not yet answered, oldest first.
+    const done = run.sentUpTo.shift();
+    if (run.store.count > 0 && done > 0 && run.store.expected === 0) {
+      run.store.expect((run.store.count * run.file.size * 1.02) / done);
+    }
+    run.latest = { bytes: done, rows: message.rows, flagged: message.flagged };
+    scheduleProgress(run);
+    const waiting = run.waiting;
+    run.waiting = null;
+    waiting?.();
+  } else if (message.type === 'done') {
+    finishRun(run, message.summary);
+  }
+}
+
+function scheduleProgress(run) {
+  if (run.progressFrame) return;
+  run.progressFrame = requestAnimationFrame(() => {
+    run.progressFrame = 0;
+    if (current !== run || run.finished || !run.latest) return;
+    const { bytes, rows, flagged } = run.latest;
+    ui.progress.value = run.file.size ? bytes / run.file.size : 1;
+    ui.progressText.textContent =
+      `${formatBytes(bytes)} of ${formatBytes(run.file.size)} · ` +
+      `${rows.toLocaleString()} rows · ${flagged.toLocaleString()} flagged`;
+  });
+}
+
+function endRun(run) {
+  run.finished = true;
+  clearTimeout(run.progressTimer);
+  cancelAnimationFrame(run.progressFrame);
+  ui.progressBox.hidden = true;
+  ui.cancel.hidden = true;
+}
+
+function finishRun(run, summary) {
+  endRun(run);
+  const elapsed = performance.now() - run.startedAt;
+  renderSummary(run, summary, elapsed);
+  renderMetrics(summary.labelled);
+  drawHistogram(ui.histogram, summary.histogram, summary.threshold);
+  ui.panels.hidden = false;
+  if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+  downloadUrl = URL.createObjectURL(run.store.csvBlob());
+  ui.download.href = downloadUrl;
+  ui.download.download = scoredName(run.file.name);
+  ui.download.hidden = false;
+  ui.downloadNote.hidden = false;
+
+  const data = ui.summary.dataset;
+  data.rows = String(summary.rows);
+  data.flagged = String(summary.flagged);
+  data.rejected = String(summary.rejected);
+  data.elapsedMs = String(Math.round(elapsed));
+  setState('done');
+
+  if (run.store.count > 0) {
+    ui.resultsCard.hidden = false;
+    table.show(run.store, summary).catch((error) => {
+      if (error.message !== 'cancelled') showError(`The table could not be shown: ${error.message}`);
+    });
+  }
+}
+
+function fail(run, message) {
+  endRun(run);
+  showError(message);
+  ui.status.textContent = `${run.file.name} could not be scored.`;
+  setState('error');
+}
+
+function cancel() {
+  if (!current || current.finished) return;
+  const run = current;
+  endRun(run);
+  current = null;
+  scorer.restart();
+  resetResults();
+  ui.status.textContent = `Cancelled: ${run.file.name} was not scored.`;
+  setState('idle');
+}
+
+// ---- rendering ----
+
+function setState(state) {
+  ui.summary.dataset.state = state;
+}
+
+function setReady(ready, hint) {
+  ui.dropzone.disabled = !ready;
+  ui.sample.disabled = !ready;
+  ui.dropzoneHint.textContent = ready
+    ? 'CSV or ARFF with the 41 NSL-KDD / KDD Cup 99 features, with or without a header. Press Enter to choose.'
+    : hint;
+}
+
+function showError(message) {
+  ui.error.textContent = message;
+  ui.error.hidden = false;
+}
+
+function resetResults() {
+  const data = ui.summary.dataset;
+  for (const key of ['rows', 'flagged', 'rejected', 'elapsedMs']) delete data[key];
+  ui.error.hidden = true;
+  ui.error.textContent = '';
+  ui.progress.value = 0;
+  ui.progressText.textContent = '';
+  ui.progressBox.hidden = true;
+  ui.figures.hidden = true;
+  ui.facts.hidden = true;
+  ui.rejections.hidden = true;
+  ui.rejections.open = false;
+  ui.unknown.hidden = true;
+  ui.download.hidden = true;
+  ui.download.removeAttribute('href');
+  ui.downloadNote.hidden = true;
+  ui.panels.hidden = true;
+  ui.metricsSlot.replaceChildren();
+  ui.resultsCard.hidden = true;
+  table.clear();
+}
+
+function renderSummary(run, summary, elapsed) {
+  const { rows, scored, flagged, rejected } = summary;
+  ui.status.textContent = rows
+    ? `${run.file.name}: ${rows.toLocaleString()} connections, ${flagged.toLocaleString()} flagged as Neptune attacks.`
+    : `${run.file.name} holds a header but no rows.`;
+  ui.scored.textContent = scored.toLocaleString();
+  ui.flagged.textContent = flagged.toLocaleString();
+  ui.share.textContent = scored ? `(${percent(flagged / scored)} of scored rows)` : '';
+  ui.rejected.textContent = rejected.toLocaleString();
+  ui.time.textContent = elapsed < 10000 ? `${Math.round(elapsed)} ms` : `${(elapsed / 1000).toFixed(1)} s`;
+  ui.figures.hidden = false;
+
+  const facts = [
+    formatBytes(run.file.size),
+    summary.arff ? 'ARFF' : `${summary.delimiter}-separated`,
+    summary.has_header ? 'with a header row' : 'no header: standard column order',
+    `${summary.columns} columns`,
+    `threshold ${summary.threshold.toFixed(3)}`,
+  ];
+  ui.facts.textContent = facts.join(' · ');
+  ui.facts.hidden = false;
+
+  if (rejected > 0) {
+    ui.rejectionsTitle.textContent = `${rejected.toLocaleString()} ${rejected === 1 ? 'row' : 'rows'} rejected: show the lines and reasons`;
+    ui.rejectionList.replaceChildren(
+      ...summary.rejections.map(({ line, reason }) => {
+        const li = document.createElement('li');
+        const where = document.createElement('span');
+        where.className = 'num rejection-line';
+        where.textContent = `line ${line.toLocaleString()}`;
+        li.append(where, `: ${reason}`);
+        return li;
+      }),
+    );
+    const kept = summary.rejections.length;
+    ui.rejectionsMore.hidden = kept >= rejected;
+    ui.rejectionsMore.textContent = `The first ${kept.toLocaleString()} are listed; the download keeps every rejected row, with empty score columns.`;
+    ui.rejections.hidden = false;
+  }
+
+  const unknown = Object.entries(summary.unknown_categories);
+  if (unknown.length) {
+    const n = summary.rows_with_unknown_categories;
+    ui.unknownTitle.textContent = `${n.toLocaleString()} ${n === 1 ? 'row has' : 'rows have'} a category the model never saw`;
+    ui.unknownList.replaceChildren(
+      ...unknown.map(([column, names]) => {
+        const li = document.createElement('li');
+        const list = Object.entries(names)
+          .map(([name, count]) => `${name} (${count.toLocaleString()} ${count === 1 ? 'row' : 'rows'})`)
+          .join(', ');
+        const col = document.createElement('code');
+        col.textContent = column;
+        li.append(col, `: ${list}`);
+        return li;
+      }),
+    );
+    ui.unknown.hidden = false;
+  }
+}
+
+function renderMetrics(labelled) {
+  if (labelled === null) return;
+  const section = make('section', { className: 'card metrics' });
+  section.dataset.testid = 'metrics';
+  section.setAttribute('aria-labelledby', 'metrics-title');
+  const title = make('h2', { id: 'metrics-title', text: 'Against the file’s labels' });
+  section.append(title);
+  const { confusion, figures, other_attacks: others, unlabelled } = labelled;
+  if (figures) {
+    section.dataset.accuracy = String(figures.accuracy);
+    const grid = make('div', { className: 'figures figures-small' });
+    for (const [label, value] of [
+      ['accuracy', figures.accuracy],
+      ['precision', figures.precision],
+      ['recall', figures.recall],
+      ['F1', figures.f1],
+    ]) {
+      grid.append(figure(percent(value, 2), label));
+    }
+    section.append(
+      grid,
+      make('p', {
+        className: 'note',
+        text: `${figures.errors.toLocaleString()} ${figures.errors === 1 ? 'error' : 'errors'} in ${figures.rows.toLocaleString()} rows labelled normal or Neptune.`,
+      }),
+    );
+  } else {
+    section.append(make('p', { className: 'note', text: 'No row is labelled normal or Neptune, so there is nothing to measure.' }));
+  }
+  section.append(confusionTable(confusion));
+
+  const otherNames = Object.entries(others);
+  if (otherNames.length) {
+    const table = make('table', { className: 'data-table' });
+    table.append(
+      make('caption', { text: 'Other attack types, counted apart (the model was trained for Neptune only)' }),
+    );
+    const head = make('tr');
+    for (const name of ['label', 'rows', 'flagged as Neptune']) head.append(make('th', { text: name, scope: 'col' }));
+    table.append(make('thead'), make('tbody'));
+    table.tHead.append(head);
+    for (const [name, { rows, flagged }] of otherNames) {
+      const tr = make('tr');
+      tr.append(
+        make('th', { text: name, scope: 'row' }),
+        make('td', { className: 'num', text: rows.toLocaleString() }),
+        make('td', { className: 'num', text: flagged.toLocaleString() }),
+      );
+      table.tBodies[0].append(tr);
+    }
+    section.append(table);
+  }
+  if (unlabelled > 0) {
+    section.append(make('p', { className: 'note', text: `${unlabelled.toLocaleString()} scored rows had an empty label.` }));
+  }
+  ui.metricsSlot.replaceChildren(section);
+}
+
+function confusionTable(c) {
+  const table = make('table', { className: 'confusion' });
+  table.append(make('caption', { text: 'Confusion matrix: rows are the labels, columns the verdicts' }));
+  const head = make('tr');
+  head.append(make('td'), make('th', { text: 'flagged attack', scope: 'col' }), make('th', { text: 'passed as normal', scope: 'col' }));
+  const body = make('tbody');
+  const row = (label, hit, hitName, miss, missName, hitGood) => {
+    const tr = make('tr');
+    tr.append(make('th', { text: label, scope: 'row' }));
+    for (const [count, name, good] of [[hit, hitName, hitGood], [miss, missName, !hitGood]]) {
+      const td = make('td', { className: `num ${good ? 'cell-right' : count ? 'cell-wrong' : ''}` });
+      td.append(make('span', { className: 'confusion-count', text: count.toLocaleString() }), make('span', { className: 'confusion-name', text: name }));
+      tr.append(td);
+    }
+    body.append(tr);
+  };
+  row('labelled Neptune', c.true_positive, 'true positives', c.false_negative, 'missed', true);
+  row('labelled normal', c.false_positive, 'false alarms', c.true_negative, 'true negatives', false);
+  const thead = make('thead');
+  thead.append(head);
+  table.append(thead, body);
+  return table;
+}
+
+function renderModel(card) {
+  const parts = [];
+  parts.push(make('p', { className: 'lead', text: `${card.name ?? 'Model'}: ${card.kind ?? ''}.` }));
+  if (card.score) parts.push(make('p', { text: `Score: ${card.score}.` }));
+  if (card.threshold !== undefined) {
+    parts.push(make('p', {
+      text: `A row is flagged when its score is at least ${card.threshold.toFixed(3)}` +
+        (card.threshold_rule ? ` (${card.threshold_rule}).` : '.'),
+    }));
+  }
+  const v = card.validation;
+  if (v) {
+    const grid = make('div', { className: 'figures figures-small' });
+    for (const [label, value] of [['accuracy', v.accuracy], ['precision', v.precision], ['recall', v.recall], ['ROC AUC', v.roc_auc]]) {
+      if (value !== undefined) grid.append(figure(percent(value, 2), label));
+    }
+    const holdout = card.training?.holdout ? ` (${card.training.holdout})` : '';
+    parts.push(
+      make('h3', { text: 'Validation on held-out rows' }),
+      grid,
+      make('p', { className: 'note', text: `${(v.errors ?? 0).toLocaleString()} errors in ${(v.rows ?? 0).toLocaleString()} held-out rows${holdout}.` }),
+    );
+  }
+  if (card.training || card.data_source) {
+    const t = card.training ?? {};
+    parts.push(make('p', {
+      text: `Trained on ${(t.training_rows ?? t.rows_used ?? 0).toLocaleString()} rows of ${t.file ?? 'the training file'}` +
+        (card.data_source ? ` from ${card.data_source}.` : '.'),
+    }));
+  }
+  if (card.model) {
+    const m = card.model;
+    parts.push(make('p', {
+      className: 'note',
+      text: `${m.trees} trees, ${m.nodes?.toLocaleString()} nodes, ${formatBytes(m.bytes)} embedded in the page.`,
+    }));
+  }
+  if (Array.isArray(card.comparison) && card.comparison.length) {
+    const table = make('table', { className: 'data-table' });
+    table.append(make('caption', { text: 'Candidates compared on the same held-out rows' }));
+    const head = make('tr');
+    for (const name of ['model', 'errors', 'accuracy', 'size']) head.append(make('th', { text: name, scope: 'col' }));
+    const thead = make('thead');
+    thead.append(head);
+    const body = make('tbody');
+    for (const c of card.comparison) {
+      const tr = make('tr');
+      tr.append(
+        make('th', { text: c.name, scope: 'row' }),
+        make('td', { className: 'num', text: String(c.errors) }),
+        make('td', { className: 'num', text: percent(c.accuracy, 3) }),
+        make('td', { className: 'num', text: formatBytes(c.bytes) }),
+      );
+      body.append(tr);
+    }
+    table.append(thead, body);
+    parts.push(table);
+  }
+  if (Array.isArray(card.features)) {
+    const details = make('details', { className: 'details' });
+    details.append(make('summary', { text: `The ${card.features.length} features it reads` }));
+    const list = make('ul', { className: 'feature-list' });
+    for (const name of card.features) list.append(make('li', { text: name }));
+    details.append(list);
+    if (Array.isArray(card.not_features)) {
+      for (const note of card.not_features) details.append(make('p', { className: 'note', text: `Not used: ${note}.` }));
+    }
+    parts.push(details);
+  }
+  ui.modelBody.replaceChildren(...parts);
+}
+
+function figure(value, label) {
+  const div = make('div', { className: 'figure' });
+  div.append(make('span', { className: 'figure-value', text: value }), make('span', { className: 'figure-label', text: label }));
+  return div;
+}
+
+function make(tag, { className, text, id, scope } = {}) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  if (id) node.id = id;
+  if (scope) node.scope = scope;
+  return node;
+}
+
+function percent(x, digits = 1) {
+  if (x === 1) return '100%';
+  return `${(x * 100).toFixed(digits)}%`;
+}
+
+function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+/** `<name without extension>.scored.csv`, with only [A-Za-z0-9._-]: never a path. */
+function scoredName(name) {
+  const base = name.split(/[/\\]/).pop().replace(/\.[^.]*$/, '');
+  const safe = base.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '');
+  return `${safe || 'connections'}.scored.csv`;
+}
+
+// ---- wiring ----
+
+function choose(file) {
+  if (file) score(file);
+}
+
+ui.dropzone.addEventListener('click', () => ui.fileInput.click());
+ui.fileInput.addEventListener('change', () => {
+  const file = ui.fileInput.files[0];
+  // Cleared so that choosing the same file again runs again.
+  ui.fileInput.value = '';
+  choose(file);
+});
+ui.sample.addEventListener('click', () => {
+  if (modelCard) choose(sampleFile(modelCard.features));
+});
+ui.cancel.addEventListener('click', cancel);
+
+// Dropping anywhere on the page works; the drop zone shows where.
+let dragDepth = 0;
+document.addEventListener('dragenter', (event) => {
+  event.preventDefault();
+  dragDepth++;
+  ui.dropzone.classList.toggle('dragging', !ui.dropzone.disabled);
+});
+document.addEventListener('dragleave', () => {
+  if (--dragDepth <= 0) {
+    dragDepth = 0;
+    ui.dropzone.classList.remove('dragging');
+  }
+});
+document.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  event.dataTransfer.dropEffect = ui.dropzone.disabled ? 'none' : 'copy';
+});
+document.addEventListener('drop', (event) => {
+  event.preventDefault();
+  dragDepth = 0;
+  ui.dropzone.classList.remove('dragging');
+  if (!ui.dropzone.disabled) choose(event.dataTransfer.files[0]);
+});
+
+// For tests only: resolves once the worker's wasm module is ready.
+Object.defineProperty(window, '__neptune', {
+  value: Object.freeze({
+    get ready() {
+      return scorer.ready.then(() => undefined);
+    },
+  }),
+});

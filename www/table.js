@@ -1,0 +1,463 @@
+// The results view: a compact store of scored rows and a paged table over it.
+//
+// A million rows must not cost a million DOM nodes or strings. Per row the store keeps only typed
+// arrays (score, line, flags, end offset: 13 bytes); the scored CSV stays in Blobs, one per batch,
+// which the browser may page out. A page of rows is sliced from those Blobs and split into fields
+// by the worker. Filtering and sorting also run in the worker, on copies of the typed arrays.
+
+const FLAGGED = 1;
+const REJECTED = 2;
+const TRUTH = ['', 'normal', 'neptune', 'other attack'];
+
+/** The rows of one run, in file order. */
+export class RowStore {
+  constructor() {
+    this.count = 0;
+    this.scores = new Float32Array(0);
+    this.lines = new Uint32Array(0);
+    this.flags = new Uint8Array(0);
+    this.ends = new Uint32Array(0);
+    /** Batches that hold rows: {blob, first, count, start} (start: first row's offset). */
+    this.batches = [];
+    /** Every piece of the scored CSV, in order: the download is their concatenation. */
+    this.parts = [];
+    /** The scored CSV's header line (needed to explain a row). */
+    this.header = null;
+    this.expected = 0;
+  }
+
+  /** A hint of how many rows the file holds, so the arrays grow once rather than often. */
+  expect(rows) {
+    this.expected = Math.max(this.expected, Math.ceil(rows));
+  }
+
+  /** Appends one batch from the worker: {csv, scores, lines, flags, ends}. */
+  append({ csv, scores, lines, flags, ends }) {
+    if (csv.byteLength === 0) return;
+    const bytes = new Uint8Array(csv);
+    const blob = new Blob([bytes]);
+    this.parts.push(blob);
+    let start = 0;
+    if (this.header === null) {
+      // The header is the first thing the scorer writes.
+      start = headerLength(bytes);
+      this.header = bytes.slice(0, start);
+    }
+    const n = scores.length;
+    if (n === 0) return;
+    this.reserve(this.count + n);
+    this.scores.set(scores, this.count);
+    this.lines.set(lines, this.count);
+    this.flags.set(flags, this.count);
+    this.ends.set(ends, this.count);
+    this.batches.push({ blob, first: this.count, count: n, start });
+    this.count += n;
+  }
+
+  reserve(rows) {
+    const capacity = this.scores.length;
+    if (rows <= capacity) return;
+    const grown = Math.max(rows, this.expected, Math.ceil(capacity * 1.5), 1024);
+    const grow = (Type, old) => {
+      const next = new Type(grown);
+      next.set(old.subarray(0, this.count));
+      return next;
+    };
+    this.scores = grow(Float32Array, this.scores);
+    this.lines = grow(Uint32Array, this.lines);
+    this.flags = grow(Uint8Array, this.flags);
+    this.ends = grow(Uint32Array, this.ends);
+  }
+
+  /** The scored CSV, byte for byte what `neptune score` writes. */
+  csvBlob() {
+    return new Blob(this.parts, { type: 'text/csv' });
+  }
+
+  batchOf(row) {
+    let lo = 0;
+    let hi = this.batches.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.batches[mid].first <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.batches[lo];
+  }
+
+  /**
+   * The scored CSV lines of `rows` (indices), back to back: {bytes: ArrayBuffer, ends}.
+   * Neighbouring rows are read with one slice.
+   */
+  async readLines(rows) {
+    const runs = [];
+    const lengths = [];
+    for (const row of rows) {
+      const batch = this.batchOf(row);
+      const start = row === batch.first ? batch.start : this.ends[row - 1];
+      const end = this.ends[row];
+      const last = runs[runs.length - 1];
+      if (last && last.blob === batch.blob && last.end === start) last.end = end;
+      else runs.push({ blob: batch.blob, start, end });
+      lengths.push(end - start);
+    }
+    const pieces = await Promise.all(
+      runs.map((r) => r.blob.slice(r.start, r.end).arrayBuffer()),
+    );
+    const total = pieces.reduce((sum, p) => sum + p.byteLength, 0);
+    const bytes = new Uint8Array(total);
+    let offset = 0;
+    for (const piece of pieces) {
+      bytes.set(new Uint8Array(piece), offset);
+      offset += piece.byteLength;
+    }
+    const ends = new Uint32Array(lengths.length);
+    let end = 0;
+    lengths.forEach((length, i) => {
+      end += length;
+      ends[i] = end;
+    });
+    return { bytes: bytes.buffer, ends };
+  }
+}
+
+/** Length of the first CSV line, its line end included (a quoted name may hold a line end). */
+function headerLength(bytes) {
+  let quoted = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0x22) quoted = !quoted;
+    else if (b === 0x0a && !quoted) return i + 1;
+  }
+  return bytes.length;
+}
+
+/**
+ * The paged table and the explanation panel. `request(type, payload, transfer)` asks the
+ * worker and resolves with its answer.
+ */
+export class ResultsTable {
+  constructor(request) {
+    this.request = request;
+    const el = (id) => document.getElementById(id);
+    this.head = el('results-head');
+    this.body = el('results-body');
+    this.status = el('table-status');
+    this.explanation = el('explanation');
+    this.attacksOnly = el('attacks-only');
+    this.sort = el('sort');
+    this.pageSize = el('page-size');
+    this.pageInfo = el('page-info');
+    this.buttons = {
+      first: el('page-first'),
+      prev: el('page-prev'),
+      next: el('page-next'),
+      last: el('page-last'),
+    };
+    this.store = null;
+    this.generation = 0;
+
+    this.attacksOnly.addEventListener('change', () => this.reorder());
+    this.sort.addEventListener('change', () => this.reorder());
+    this.pageSize.addEventListener('change', () => this.goTo(0));
+    this.buttons.first.addEventListener('click', () => this.goTo(0));
+    this.buttons.prev.addEventListener('click', () => this.goTo(this.page - 1));
+    this.buttons.next.addEventListener('click', () => this.goTo(this.page + 1));
+    this.buttons.last.addEventListener('click', () => this.goTo(Infinity));
+    this.body.addEventListener('click', (event) => {
+      const tr = event.target.closest('tr[data-row]');
+      if (tr) this.select(tr, true);
+    });
+    this.body.addEventListener('keydown', (event) => this.onKey(event));
+  }
+
+  /** Shows a finished run's rows. */
+  async show(store, summary) {
+    this.clear();
+    this.store = store;
+    this.labelled = summary.labelled !== null;
+    this.attacksOnly.checked = false;
+    this.sort.value = '';
+    const generation = this.generation;
+    if (store.header !== null) {
+      const { rows } = await this.split(store.header.slice().buffer, [store.header.length]);
+      if (generation !== this.generation) return;
+      // The last two columns are the score and the verdict, shown in their own columns.
+      this.columns = rows[0].slice(0, -2);
+    }
+    this.renderHead();
+    await this.goTo(0);
+  }
+
+  clear() {
+    this.generation++;
+    this.store = null;
+    this.order = null;
+    this.page = 0;
+    this.columns = [];
+    this.head.replaceChildren();
+    this.body.replaceChildren();
+    this.status.textContent = '';
+    this.pageInfo.textContent = '';
+    this.resetExplanation();
+  }
+
+  split(bytes, ends) {
+    return this.request('split', { bytes, ends: Uint32Array.from(ends) }, [bytes]);
+  }
+
+  get total() {
+    return this.order ? this.order.length : this.store ? this.store.count : 0;
+  }
+
+  async reorder() {
+    if (!this.store) return;
+    const generation = ++this.generation;
+    const attacksOnly = this.attacksOnly.checked;
+    const sort = this.sort.value;
+    if (!attacksOnly && !sort) {
+      this.order = null;
+    } else {
+      this.status.textContent = sort ? 'Sorting…' : 'Filtering…';
+      const n = this.store.count;
+      const scores = this.store.scores.slice(0, n);
+      const flags = this.store.flags.slice(0, n);
+      try {
+        const { order } = await this.request(
+          'order',
+          { scores, flags, attacksOnly, sort },
+          [scores.buffer, flags.buffer],
+        );
+        if (generation !== this.generation) return;
+        this.order = order;
+      } catch (error) {
+        if (generation === this.generation) this.status.textContent = error.message;
+        return;
+      }
+    }
+    this.status.textContent = '';
+    await this.goTo(0);
+  }
+
+  async goTo(page) {
+    if (!this.store) return;
+    const size = Number(this.pageSize.value);
+    const pages = Math.max(1, Math.ceil(this.total / size));
+    this.page = Math.min(Math.max(0, page), pages - 1);
+    const first = this.page * size;
+    const last = Math.min(first + size, this.total);
+    const rows = [];
+    for (let k = first; k < last; k++) rows.push(this.order ? this.order[k] : k);
+    this.updatePager(first, last, pages);
+    const generation = this.generation;
+    try {
+      let fields = [];
+      if (rows.length) {
+        const { bytes, ends } = await this.store.readLines(rows);
+        fields = (await this.split(bytes, ends)).rows;
+      }
+      if (generation !== this.generation) return;
+      this.renderBody(rows, fields);
+    } catch (error) {
+      if (generation === this.generation) this.status.textContent = error.message;
+    }
+  }
+
+  updatePager(first, last, pages) {
+    const total = this.total;
+    const f = (n) => n.toLocaleString();
+    this.pageInfo.textContent = total
+      ? `Rows ${f(first + 1)}–${f(last)} of ${f(total)} · page ${f(this.page + 1)} of ${f(pages)}`
+      : 'No rows to show';
+    this.buttons.first.disabled = this.buttons.prev.disabled = this.page === 0;
+    this.buttons.next.disabled = this.buttons.last.disabled = this.page >= pages - 1;
+  }
+
+  renderHead() {
+    const tr = document.createElement('tr');
+    const names = ['Line', 'Score', 'Verdict'];
+    if (this.labelled) names.push('Label');
+    for (const name of names) tr.append(cell('th', name, 'fixed'));
+    for (const name of this.columns) tr.append(cell('th', name));
+    for (const th of tr.children) th.scope = 'col';
+    this.head.replaceChildren(tr);
+  }
+
+  renderBody(rows, fields) {
+    const { scores, lines, flags } = this.store;
+    const fragment = document.createDocumentFragment();
+    rows.forEach((row, k) => {
+      const flag = flags[row];
+      const score = scores[row];
+      const tr = document.createElement('tr');
+      tr.dataset.row = row;
+      tr.tabIndex = k === 0 ? 0 : -1;
+      tr.classList.toggle('is-attack', (flag & FLAGGED) !== 0);
+      tr.classList.toggle('is-rejected', (flag & REJECTED) !== 0);
+      tr.append(cell('td', lines[row].toLocaleString(), 'fixed num'));
+      tr.append(scoreCell(score, flag));
+      tr.append(verdictCell(flag));
+      if (this.labelled) tr.append(cell('td', TRUTH[(flag >> 2) & 3], 'fixed'));
+      const values = fields[k];
+      for (let c = 0; c < this.columns.length; c++) tr.append(cell('td', values[c] ?? ''));
+      fragment.append(tr);
+    });
+    this.body.replaceChildren(fragment);
+  }
+
+  onKey(event) {
+    const tr = event.target.closest('tr[data-row]');
+    if (!tr) return;
+    const moves = {
+      ArrowDown: tr.nextElementSibling,
+      ArrowUp: tr.previousElementSibling,
+      Home: this.body.firstElementChild,
+      End: this.body.lastElementChild,
+    };
+    if (event.key in moves) {
+      event.preventDefault();
+      if (moves[event.key]) this.focusRow(moves[event.key]);
+    } else if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      this.select(tr, false);
+    }
+  }
+
+  focusRow(tr) {
+    for (const other of this.body.children) other.tabIndex = -1;
+    tr.tabIndex = 0;
+    tr.focus();
+  }
+
+  async select(tr, byPointer) {
+    for (const other of this.body.querySelectorAll('tr[aria-selected]')) {
+      other.removeAttribute('aria-selected');
+    }
+    tr.setAttribute('aria-selected', 'true');
+    if (byPointer) this.focusRow(tr);
+    const row = Number(tr.dataset.row);
+    const generation = this.generation;
+    const title = `Line ${this.store.lines[row].toLocaleString()}`;
+    this.renderExplanationText(title, 'Working it out…');
+    try {
+      const { bytes } = await this.store.readLines([row]);
+      const { explanation } = await this.request('explain', {
+        header: this.store.header.slice(),
+        row: new Uint8Array(bytes),
+      });
+      if (generation !== this.generation) return;
+      this.renderExplanation(title, explanation);
+    } catch (error) {
+      if (generation === this.generation) this.renderExplanationText(title, error.message);
+    }
+  }
+
+  resetExplanation() {
+    this.renderExplanationText(
+      'Why this score?',
+      'Click a row, or move to it with the arrow keys and press Enter, to see which features ' +
+        'pushed it towards attack or towards normal.',
+    );
+  }
+
+  renderExplanationText(title, text) {
+    const p = document.createElement('p');
+    p.className = 'note';
+    p.textContent = text;
+    this.explanation.replaceChildren(heading(title), p);
+  }
+
+  renderExplanation(title, { score, base, threshold, effects }) {
+    const attack = score >= threshold;
+    const verdict = document.createElement('p');
+    verdict.className = `explain-verdict ${attack ? 'is-attack' : 'is-normal'}`;
+    verdict.textContent = `${attack ? 'Attack' : 'Normal'}: score ${score.toFixed(3)}`;
+    const intro = document.createElement('p');
+    intro.className = 'note';
+    intro.textContent =
+      `The score starts at ${base.toFixed(3)}, the average over the training rows; each ` +
+      `feature below moved it up (towards attack) or down (towards normal). Rows at or above ` +
+      `${threshold.toFixed(3)} are flagged.`;
+    const shown = effects.slice(0, 8);
+    const largest = Math.max(1e-9, ...shown.map((e) => Math.abs(e.effect)));
+    const list = document.createElement('ol');
+    list.className = 'effects';
+    for (const { feature, effect, value } of shown) {
+      const li = document.createElement('li');
+      const name = cell('span', feature, 'effect-feature');
+      const val = cell('span', `= ${value}`, 'effect-value');
+      const bar = document.createElement('span');
+      bar.className = 'effect-bar';
+      const fill = document.createElement('span');
+      fill.className = `effect-fill ${effect > 0 ? 'towards-attack' : 'towards-normal'}`;
+      fill.style.setProperty('--share', `${(Math.abs(effect) / largest) * 50}%`);
+      bar.append(fill);
+      const sign = effect > 0 ? '+' : '−';
+      const amount = cell('span', `${sign}${Math.abs(effect).toFixed(3)}`, 'effect-amount num');
+      li.append(name, val, bar, amount);
+      list.append(li);
+    }
+    const parts = [heading(title), verdict, intro, list];
+    const rest = effects.slice(shown.length);
+    if (rest.length) {
+      const sum = rest.reduce((s, e) => s + e.effect, 0);
+      const more = document.createElement('p');
+      more.className = 'note';
+      more.textContent = `${rest.length} more features moved it by ${sum >= 0 ? '+' : '−'}${Math.abs(sum).toFixed(3)} in all.`;
+      parts.push(more);
+    }
+    this.explanation.replaceChildren(...parts);
+  }
+}
+
+function heading(text) {
+  const h = document.createElement('h3');
+  h.textContent = text;
+  return h;
+}
+
+function cell(tag, text, className) {
+  const node = document.createElement(tag);
+  node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function scoreCell(score, flag) {
+  const td = document.createElement('td');
+  td.className = 'fixed score-cell';
+  if (flag & REJECTED) {
+    td.textContent = '—';
+    return td;
+  }
+  const bar = document.createElement('span');
+  bar.className = 'score-bar';
+  const fill = document.createElement('span');
+  fill.className = `score-fill ${flag & FLAGGED ? 'towards-attack' : 'towards-normal'}`;
+  fill.style.setProperty('--share', `${Math.max(2, score * 100)}%`);
+  bar.append(fill);
+  td.append(bar, cell('span', score.toFixed(3), 'num'));
+  return td;
+}
+
+function verdictCell(flag) {
+  const td = document.createElement('td');
+  td.className = 'fixed';
+  let text = 'normal';
+  let kind = 'normal';
+  if (flag & REJECTED) {
+    text = 'rejected';
+    kind = 'rejected';
+  } else if (flag & FLAGGED) {
+    text = 'attack';
+    kind = 'attack';
+  }
+  td.append(cell('span', text, `pill pill-${kind}`));
+  const truth = (flag >> 2) & 3;
+  if (!(flag & REJECTED) && truth === 1 && flag & FLAGGED) {
+    td.append(cell('span', 'false alarm', 'pill pill-wrong'));
+  } else if (!(flag & REJECTED) && truth === 2 && !(flag & FLAGGED)) {
+    td.append(cell('span', 'missed', 'pill pill-wrong'));
+  }
+  return td;
+}
