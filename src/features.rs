@@ -127,7 +127,7 @@ fn parse_short_decimal(field: &[u8]) -> Option<f64> {
     const POWERS: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
-    if field.len() > 15 {
+    if field.is_empty() || field.len() > 15 {
         return None;
     }
     let mut mantissa: u64 = 0;
