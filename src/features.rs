@@ -173,10 +173,7 @@ impl UnknownCategories {
 impl Encoding {
     /// Builds the tables from training rows (category names and whether each row is an attack).
     /// `smoothing` pulls rare names toward the overall share.
-    pub fn fit<'a>(
-        rows: impl Iterator<Item = ([&'a [u8]; 3], bool)>,
-        smoothing: f64,
-    ) -> Encoding {
+    pub fn fit<'a>(rows: impl Iterator<Item = ([&'a [u8]; 3], bool)>, smoothing: f64) -> Encoding {
         use std::collections::BTreeMap;
         let mut counts: [BTreeMap<&[u8], (f64, f64)>; 3] = Default::default();
         let (mut total, mut attacks) = (0.0, 0.0);
@@ -251,7 +248,9 @@ impl Encoding {
     pub fn looks_label_encoded(row: &ParsedRow<'_>) -> bool {
         row.categories
             .iter()
-            .filter(|name| !name.is_empty() && name.iter().all(|b| b.is_ascii_digit() || *b == b'.'))
+            .filter(|name| {
+                !name.is_empty() && name.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+            })
             .count()
             >= 2
     }
@@ -283,8 +282,7 @@ mod tests {
         parse_row(&record, &layout()).map(|p| p.values)
     }
 
-    const ROW: &str =
-        "0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0,0,0,0,1,0,0,9,9,1,0,0.11,0,0,0,0,0";
+    const ROW: &str = "0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0,0,0,0,1,0,0,9,9,1,0,0.11,0,0,0,0,0";
 
     fn with(index: usize, value: &str) -> String {
         let mut fields: Vec<&str> = ROW.split(',').collect();
@@ -304,8 +302,19 @@ mod tests {
     #[test]
     fn the_short_decimal_path_agrees_with_fast_float() {
         for text in [
-            "0", "0.0", "1.0", "0.05", "0.17", "491", "123456789012345", "0.1", "0.3",
-            "99999.99999", "1.000000000000", "00012", "0.0000000000001",
+            "0",
+            "0.0",
+            "1.0",
+            "0.05",
+            "0.17",
+            "491",
+            "123456789012345",
+            "0.1",
+            "0.3",
+            "99999.99999",
+            "1.000000000000",
+            "00012",
+            "0.0000000000001",
         ] {
             let expected: f64 = fast_float2::parse(text).unwrap();
             assert_eq!(
@@ -314,7 +323,16 @@ mod tests {
                 "{text}"
             );
         }
-        for text in ["", ".5", "5.", "1e5", "-1", "1.2.3", "1234567890123456", "+1"] {
+        for text in [
+            "",
+            ".5",
+            "5.",
+            "1e5",
+            "-1",
+            "1.2.3",
+            "1234567890123456",
+            "+1",
+        ] {
             assert_eq!(parse_short_decimal(text.as_bytes()), None, "{text}");
         }
     }
@@ -328,7 +346,10 @@ mod tests {
         assert!(reason(4, "inf").contains("not a finite number"));
         assert!(reason(4, "-5").contains("cannot be negative"));
         assert!(reason(24, "1.5").contains("a rate lies between 0 and 1"));
-        assert_eq!(reason(4, "srcbytes"), RowProblem::RepeatedHeader.to_string());
+        assert_eq!(
+            reason(4, "srcbytes"),
+            RowProblem::RepeatedHeader.to_string()
+        );
     }
 
     #[test]

@@ -39,7 +39,8 @@ impl Layout {
         }
     }
 
-    fn from_header(names: Vec<String>) -> Result<Layout, FileError> {
+    /// The layout a header names (see [`Layout::detect`]).
+    pub fn from_header(names: Vec<String>) -> Result<Layout, FileError> {
         let mut feature_columns = [usize::MAX; FEATURE_COUNT];
         let mut label_column = None;
         let mut difficulty_column = None;
@@ -85,7 +86,7 @@ impl Layout {
         })
     }
 
-    /// NSL-KDD's order: the 41 features, then maybe a label, then maybe a difficulty.
+    /// A headerless file's layout, from its first row.
     fn headerless(first: &[String]) -> Result<Layout, FileError> {
         let width = first.len();
         if !(FEATURE_COUNT..=FEATURE_COUNT + 2).contains(&width) {
@@ -95,6 +96,17 @@ impl Layout {
                  src_bytes) nor a headerless NSL-KDD row (41 features, then optionally the label \
                  and the difficulty: 41 to 43 fields); it starts: {}",
                 preview(first, 8)
+            )));
+        }
+        Self::standard(width)
+    }
+
+    /// NSL-KDD's order for `width` columns: the 41 features, then maybe a label, then maybe a
+    /// difficulty.
+    pub fn standard(width: usize) -> Result<Layout, FileError> {
+        if !(FEATURE_COUNT..=FEATURE_COUNT + 2).contains(&width) {
+            return Err(FileError::Layout(format!(
+                "a headerless file has 41 to 43 columns, not {width}"
             )));
         }
         let mut names: Vec<String> = FEATURES.iter().map(|f| f.name.to_string()).collect();
@@ -163,7 +175,9 @@ mod tests {
     fn missing_columns_are_named() {
         let names: Vec<&str> = FEATURES.iter().skip(2).map(|f| f.name).collect();
         let message = detect(&names.join(",")).unwrap_err().to_string();
-        assert!(message.contains("2 of the 41 feature columns are missing: duration, protocol_type"));
+        assert!(
+            message.contains("2 of the 41 feature columns are missing: duration, protocol_type")
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! How well scores match labels: confusion matrix, precision, recall, F1 and ROC-AUC.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Counts of predictions against Neptune/normal labels.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Confusion {
     pub true_positive: u64,
     pub false_positive: u64,
@@ -12,7 +12,7 @@ pub struct Confusion {
 }
 
 /// The usual figures derived from a [`Confusion`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
     pub accuracy: f64,
     pub precision: f64,

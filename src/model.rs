@@ -302,7 +302,10 @@ mod tests {
         assert_eq!(card["model"]["trees"], model.trees.len());
         assert_eq!(card["model"]["nodes"], model.node_count());
         assert_eq!(card["threshold"], model.threshold);
-        assert!(EMBEDDED_MODEL.len() <= 64 * 1024, "the model must stay within 64 KB");
+        assert!(
+            EMBEDDED_MODEL.len() <= 64 * 1024,
+            "the model must stay within 64 KB"
+        );
         let services = card["categories"]["service"].as_array().unwrap();
         assert_eq!(services.len(), model.encoding.tables[1].len());
     }

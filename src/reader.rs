@@ -40,7 +40,7 @@ pub enum FileError {
 }
 
 /// What the sniffer learned about the file's shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Dialect {
     pub delimiter: u8,
     pub quote: u8,
@@ -49,6 +49,18 @@ pub struct Dialect {
 }
 
 impl Dialect {
+    fn tokenizer(&self) -> csv_core::Reader {
+        let mut builder = csv_core::ReaderBuilder::new();
+        builder
+            .delimiter(self.delimiter)
+            .quote(self.quote)
+            .terminator(Terminator::CRLF);
+        if self.arff {
+            builder.comment(Some(b'%'));
+        }
+        builder.build()
+    }
+
     /// A human name for the delimiter, for summaries.
     pub fn delimiter_name(&self) -> &'static str {
         match self.delimiter {
@@ -212,6 +224,22 @@ impl RecordReader {
         }
     }
 
+    /// A reader for a later part of a file whose shape is already known, starting at a line
+    /// start; its line numbers count from that line (1).
+    pub fn with_dialect(dialect: Dialect) -> Self {
+        RecordReader {
+            state: State::Reading,
+            dialect,
+            csv: dialect.tokenizer(),
+            ..RecordReader::new()
+        }
+    }
+
+    /// Line ends consumed so far.
+    pub fn line_ends(&self) -> u64 {
+        self.lines.ends_seen
+    }
+
     /// The file's shape, once the first record has been handed out.
     pub fn dialect(&self) -> Dialect {
         self.dialect
@@ -231,7 +259,7 @@ impl RecordReader {
                     return Ok(());
                 }
                 let buffer = std::mem::take(buffer);
-                self.start(&buffer, false, on_record)
+                self.start(&buffer, on_record)
             }
             State::Reading => self.tokenize(chunk, on_record),
             State::Finished => Ok(()),
@@ -245,7 +273,7 @@ impl RecordReader {
     ) -> Result<(), E> {
         if let State::Sniffing(buffer) = &mut self.state {
             let buffer = std::mem::take(buffer);
-            self.start(&buffer, true, on_record)?;
+            self.start(&buffer, on_record)?;
         }
         if matches!(self.state, State::Reading) {
             self.tokenize(&[], on_record)?;
@@ -258,13 +286,11 @@ impl RecordReader {
     fn start<E: From<FileError>>(
         &mut self,
         buffer: &[u8],
-        at_end: bool,
         on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let text = check_text(buffer)?;
-        let bom = buffer.len() - text.len();
         let body = if is_arff(text) {
-            let arff = parse_arff_header(text, at_end)?;
+            let arff = parse_arff_header(text)?;
             self.dialect = Dialect {
                 delimiter: b',',
                 quote: b'\'',
@@ -281,16 +307,7 @@ impl RecordReader {
             };
             text
         };
-        let _ = bom;
-        let mut builder = csv_core::ReaderBuilder::new();
-        builder
-            .delimiter(self.dialect.delimiter)
-            .quote(self.dialect.quote)
-            .terminator(Terminator::CRLF);
-        if self.dialect.arff {
-            builder.comment(Some(b'%'));
-        }
-        self.csv = builder.build();
+        self.csv = self.dialect.tokenizer();
         self.state = State::Reading;
         if let Some((line, names, ends)) = self.arff_header.take() {
             on_record(RawRecord::new(line, &names, &ends))?;
@@ -516,9 +533,8 @@ struct ArffHeader {
 }
 
 /// Reads `@attribute NAME TYPE` lines up to `@data`.
-fn parse_arff_header(text: &[u8], at_end: bool) -> Result<ArffHeader, FileError> {
+fn parse_arff_header(text: &[u8]) -> Result<ArffHeader, FileError> {
     let Some((data_offset, lines_before_data)) = find_arff_data(text) else {
-        let _ = at_end;
         return Err(FileError::ArffWithoutData(text.len()));
     };
     let mut names = Vec::new();

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::features::{self, Encoding, RowProblem};
 use crate::layout::Layout;
@@ -26,7 +26,7 @@ pub const HISTOGRAM_BINS: usize = 20;
 pub const SCORE_COLUMNS: [&str; 2] = ["attack_score", "predicted_attack"];
 
 /// A row that could not be scored, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rejection {
     pub line: u64,
     pub reason: String,
@@ -70,14 +70,14 @@ impl Batch {
 }
 
 /// Rows of one other attack type in a labelled file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct OtherAttack {
     pub rows: u64,
     pub flagged: u64,
 }
 
 /// Metrics of a labelled file, Neptune against normal; other attack types apart.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Labelled {
     pub confusion: Confusion,
     pub figures: Option<Figures>,
@@ -87,7 +87,7 @@ pub struct Labelled {
 }
 
 /// Running counts for a whole file.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Data rows seen (scored + rejected).
     pub rows: u64,
@@ -110,6 +110,52 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Adds the summary of the next part of the same file, whose line numbers count from
+    /// `line_offset + 1`. Merging the parts in order gives what one scorer over the whole file
+    /// would have counted.
+    pub fn merge(&mut self, later: &Summary, line_offset: u64) {
+        self.rows += later.rows;
+        self.scored += later.scored;
+        self.flagged += later.flagged;
+        self.rejected += later.rejected;
+        for rejection in &later.rejections {
+            if self.rejections.len() < KEPT_REJECTIONS {
+                self.rejections.push(Rejection {
+                    line: rejection.line + line_offset,
+                    reason: rejection.reason.clone(),
+                });
+            }
+        }
+        for (column, names) in &later.unknown_categories {
+            let kept = self.unknown_categories.entry(column.clone()).or_default();
+            for (name, count) in names {
+                if let Some(total) = kept.get_mut(name) {
+                    *total += count;
+                } else if kept.len() < KEPT_UNKNOWN_NAMES {
+                    kept.insert(name.clone(), *count);
+                }
+            }
+        }
+        self.rows_with_unknown_categories += later.rows_with_unknown_categories;
+        for (bin, count) in self.histogram.iter_mut().zip(later.histogram) {
+            *bin += count;
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.labelled, &later.labelled) {
+            let (c, t) = (&mut mine.confusion, &theirs.confusion);
+            c.true_positive += t.true_positive;
+            c.false_positive += t.false_positive;
+            c.true_negative += t.true_negative;
+            c.false_negative += t.false_negative;
+            for (name, other) in &theirs.other_attacks {
+                let kept = mine.other_attacks.entry(name.clone()).or_default();
+                kept.rows += other.rows;
+                kept.flagged += other.flagged;
+            }
+            mine.unlabelled += theirs.unlabelled;
+            mine.figures = (c.rows() > 0).then(|| c.figures());
+        }
+    }
+
     fn reject(&mut self, line: u64, problem: &RowProblem) {
         self.rejected += 1;
         if self.rejections.len() < KEPT_REJECTIONS {
@@ -156,6 +202,38 @@ impl Summary {
 /// An error that stops a whole file.
 pub type ScoreError = FileError;
 
+/// What a scorer for a later part of a file needs from the scorer of its start: the file's
+/// shape and its first record (the header, or the first row of a headerless file). Parts cut at
+/// line ends can then be scored apart (on other threads or in other workers) and their outputs
+/// concatenated in order: the bytes are the same as one scorer's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentContext {
+    pub dialect: crate::reader::Dialect,
+    /// The header's names, or `None` for a headerless file of `width` columns.
+    pub header: Option<Vec<String>>,
+    pub width: usize,
+}
+
+impl SegmentContext {
+    /// Whether a part of the file (`bytes`) can be scored apart: cut at line ends, it must not
+    /// hold a quote character (a quoted field may span lines) and the file must not be ARFF.
+    pub fn can_split(&self, bytes: &[u8]) -> bool {
+        !self.dialect.arff && memchr::memchr(self.dialect.quote, bytes).is_none()
+    }
+}
+
+/// Index just past the last line end (`\n`, or a `\r` not followed by `\n`) in `bytes`, if
+/// there is one whose end is certain: a final `\r` might be half of a `\r\n`.
+pub fn last_line_end(bytes: &[u8]) -> Option<usize> {
+    let at = memchr::memrchr2(b'\n', b'\r', bytes)?;
+    match bytes[at] {
+        b'\n' => Some(at + 1),
+        _ if at + 1 < bytes.len() => Some(at + 1),
+        // A final `\r`: cut before it, at the previous line end.
+        _ => last_line_end(&bytes[..at]),
+    }
+}
+
 /// Scores a file pushed in chunks.
 pub struct Scorer<'m> {
     model: &'m Model,
@@ -184,6 +262,59 @@ impl<'m> Scorer<'m> {
                 ..Summary::default()
             },
         }
+    }
+
+    /// Writes the output header now if the layout is known (it is otherwise written with the
+    /// first row): needed before the outputs of later parts are appended.
+    pub fn write_header(&mut self, batch: &mut Batch) {
+        if let Some(layout) = &self.layout {
+            write_header_once(&mut self.header_written, layout, &mut batch.csv);
+        }
+    }
+
+    /// A scorer for a part of the file that starts at a line start after the first record
+    /// (see [`SegmentContext`]). Its line numbers count from the part's first line; its output
+    /// has no header.
+    pub fn for_segment(
+        model: &'m Model,
+        threshold: Option<f64>,
+        context: &SegmentContext,
+    ) -> Result<Self, ScoreError> {
+        let layout = match &context.header {
+            Some(names) => Layout::from_header(names.clone())?,
+            None => Layout::standard(context.width)?,
+        };
+        let mut scorer = Scorer::new(model, threshold);
+        scorer.reader = RecordReader::with_dialect(context.dialect);
+        scorer.summary.has_header = layout.has_header;
+        scorer.summary.columns = layout.width;
+        if layout.label_column.is_some() {
+            scorer.summary.labelled = Some(Labelled::default());
+        }
+        scorer.layout = Some(layout);
+        scorer.categories_checked = true;
+        scorer.header_written = true;
+        Ok(scorer)
+    }
+
+    /// The context later parts of the file need, once the first record has been read.
+    pub fn segment_context(&self) -> Option<SegmentContext> {
+        let layout = self.layout.as_ref()?;
+        Some(SegmentContext {
+            dialect: self.reader.dialect(),
+            header: layout.has_header.then(|| layout.names.clone()),
+            width: layout.width,
+        })
+    }
+
+    /// Line ends read so far (a part's line count, once it is finished).
+    pub fn line_ends(&self) -> u64 {
+        self.reader.line_ends()
+    }
+
+    /// Adds a later part's summary (see [`Summary::merge`]).
+    pub fn absorb(&mut self, later: &Summary, line_offset: u64) {
+        self.summary.merge(later, line_offset);
     }
 
     pub fn summary(&self) -> &Summary {
@@ -244,7 +375,8 @@ impl<'m> Scorer<'m> {
         self.summary.delimiter = dialect.delimiter_name().to_string();
         self.summary.arff = dialect.arff;
         if let Some(labelled) = &mut self.summary.labelled {
-            labelled.figures = (labelled.confusion.rows() > 0).then(|| labelled.confusion.figures());
+            labelled.figures =
+                (labelled.confusion.rows() > 0).then(|| labelled.confusion.figures());
         }
         Ok(self.summary.clone())
     }
@@ -286,7 +418,10 @@ impl RowSink<'_, '_> {
     }
 
     fn data_row(&mut self, record: &RawRecord<'_>) -> Result<(), ScoreError> {
-        let layout = self.layout.as_ref().expect("the layout is set by the first record");
+        let layout = self
+            .layout
+            .as_ref()
+            .expect("the layout is set by the first record");
         let (truth, label) = match layout.label_column {
             Some(column) if column < record.len() => {
                 let label = Label::parse(&String::from_utf8_lossy(record.field(column)));
@@ -389,7 +524,8 @@ fn write_scored_row(
     scored: Option<(f64, bool)>,
 ) {
     let all = record.field_bytes();
-    let plain = memchr::memchr3(b',', b'"', b'\n', all).is_none() && memchr::memchr(b'\r', all).is_none();
+    let plain =
+        memchr::memchr3(b',', b'"', b'\n', all).is_none() && memchr::memchr(b'\r', all).is_none();
     for i in 0..record.len().max(width) {
         if i > 0 {
             out.push(b',');
@@ -470,4 +606,91 @@ pub fn score_bytes(
     scorer.push(input, &mut batch)?;
     let summary = scorer.finish(&mut batch)?;
     Ok((batch.csv, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "duration,protocol_type,service,flag,src_bytes,dst_bytes,land,wrong_fragment,urgent,hot,num_failed_logins,logged_in,num_compromised,root_shell,su_attempted,num_root,num_file_creations,num_shells,num_access_files,num_outbound_cmds,is_host_login,is_guest_login,count,srv_count,serror_rate,srv_serror_rate,rerror_rate,srv_rerror_rate,same_srv_rate,diff_srv_rate,srv_diff_host_rate,dst_host_count,dst_host_srv_count,dst_host_same_srv_rate,dst_host_diff_srv_rate,dst_host_same_src_port_rate,dst_host_srv_diff_host_rate,dst_host_serror_rate,dst_host_srv_serror_rate,dst_host_rerror_rate,dst_host_srv_rerror_rate,label";
+    const NORMAL: &str = "0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0,0,0,0,1,0,0,9,9,1,0,0.11,0,0,0,0,0,normal";
+    const FLOOD: &str = "0,tcp,private,S0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,123,6,1.0,1.0,0.0,0.0,0.05,0.07,0.0,255,26,0.1,0.05,0.0,0.0,1.0,1.0,0.0,0.0,neptune";
+
+    fn file(line_end: &str) -> String {
+        let mut rows = vec![HEADER.to_string()];
+        for i in 0..40 {
+            rows.push(match i % 7 {
+                0 => FLOOD.to_string(),
+                3 => NORMAL.replace("181", "abc"),
+                4 => NORMAL.replace("http", "gopher9"),
+                5 => NORMAL.replace(",normal", ",smurf"),
+                6 => "1,2,3".to_string(),
+                _ => NORMAL.to_string(),
+            });
+        }
+        rows.join(line_end) + line_end
+    }
+
+    /// Scores `text` as parts cut at `cuts` (line ends), as the CLI's threads and the page's
+    /// workers do.
+    fn score_in_parts(model: &Model, text: &[u8], cuts: &[usize]) -> (Vec<u8>, Summary) {
+        let mut primary = Scorer::new(model, None);
+        let mut batch = Batch::default();
+        primary.push(&text[..cuts[0]], &mut batch).unwrap();
+        primary.write_header(&mut batch);
+        let context = primary.segment_context().unwrap();
+        let mut offset = primary.line_ends();
+        let mut out = std::mem::take(&mut batch.csv);
+        let bounds: Vec<usize> = cuts.iter().copied().chain([text.len()]).collect();
+        for pair in bounds.windows(2) {
+            let mut part = Scorer::for_segment(model, None, &context).unwrap();
+            part.push(&text[pair[0]..pair[1]], &mut batch).unwrap();
+            let summary = part.finish(&mut batch).unwrap();
+            out.append(&mut batch.csv);
+            primary.absorb(&summary, offset);
+            offset += part.line_ends();
+        }
+        let summary = primary.finish(&mut batch).unwrap();
+        out.append(&mut batch.csv);
+        (out, summary)
+    }
+
+    #[test]
+    fn parts_scored_apart_give_the_bytes_and_summary_of_one_scorer() {
+        let model = Model::embedded();
+        for line_end in ["\n", "\r\n", "\r"] {
+            let text = file(line_end);
+            let (whole, whole_summary) = score_bytes(&model, text.as_bytes(), None).unwrap();
+            assert!(whole_summary.rejected > 0 && whole_summary.rows_with_unknown_categories > 0);
+            let ends: Vec<usize> = (1..text.len())
+                .filter(|&i| last_line_end(&text.as_bytes()[..i]) == Some(i))
+                .collect();
+            for (k, &first) in ends.iter().enumerate().skip(8).step_by(3) {
+                let cuts: Vec<usize> = std::iter::once(first)
+                    .chain(ends[k..].iter().copied().skip(5).step_by(9))
+                    .collect();
+                let (parts, summary) = score_in_parts(&model, text.as_bytes(), &cuts);
+                assert_eq!(parts, whole, "{line_end:?} cut at {cuts:?}");
+                assert_eq!(summary, whole_summary, "{line_end:?} cut at {cuts:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_final_carriage_return_is_not_a_certain_line_end() {
+        assert_eq!(last_line_end(b"a\nb\r"), Some(2));
+        assert_eq!(last_line_end(b"a\r\nb"), Some(3));
+        assert_eq!(last_line_end(b"a\rb"), Some(2));
+        assert_eq!(last_line_end(b"ab"), None);
+    }
+
+    #[test]
+    fn scores_are_written_with_six_decimals() {
+        let mut out = Vec::new();
+        for score in [0.0, 1.0, 0.4206, 0.0000004, 0.9999996] {
+            write_score(&mut out, score);
+            out.push(b' ');
+        }
+        assert_eq!(out, b"0.000000 1.000000 0.420600 0.000000 1.000000 ");
+    }
 }

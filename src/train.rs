@@ -253,8 +253,7 @@ fn judge(
     truth: &[bool],
     threshold: f64,
     bytes: usize,
-    fit_seconds: f64,
-    predict_seconds: f64,
+    (fit_seconds, predict_seconds): (f64, f64),
     has_scores: bool,
 ) -> Candidate {
     let mut confusion = Confusion::default();
@@ -312,7 +311,12 @@ pub fn compare_baselines(
     let scores: Vec<f64> = lhx
         .iter()
         .map(|row| {
-            let z: f64 = intercept + row.iter().zip(&coefficients).map(|(a, b)| a * b).sum::<f64>();
+            let z: f64 = intercept
+                + row
+                    .iter()
+                    .zip(&coefficients)
+                    .map(|(a, b)| a * b)
+                    .sum::<f64>();
             1.0 / (1.0 + (-z).exp())
         })
         .collect();
@@ -323,8 +327,7 @@ pub fn compare_baselines(
         holdout_y,
         0.5,
         postcard_len(&lr),
-        fit,
-        predict,
+        (fit, predict),
         true,
     ));
 
@@ -347,8 +350,7 @@ pub fn compare_baselines(
         holdout_y,
         0.5,
         postcard_len(&tree),
-        fit,
-        predict,
+        (fit, predict),
         false,
     ));
 
@@ -373,8 +375,7 @@ pub fn compare_baselines(
         holdout_y,
         0.5,
         postcard_len(&forest),
-        fit,
-        predict,
+        (fit, predict),
         false,
     ));
     Ok(out)
@@ -397,8 +398,8 @@ pub fn fit_forest(
     let x = matrix(train_x)?;
     let y: Vec<f64> = train_y.iter().map(|&a| f64::from(u8::from(a))).collect();
     let started = Instant::now();
-    let forest = RandomForestRegressor::fit(&x, &y, settings.parameters(true))
-        .map_err(smartcore_error)?;
+    let forest =
+        RandomForestRegressor::fit(&x, &y, settings.parameters(true)).map_err(smartcore_error)?;
     let fit_seconds = started.elapsed().as_secs_f64();
     let oob_scores = forest.predict_oob(&x).map_err(smartcore_error)?;
     let trees = convert_forest(&forest)?;
@@ -643,8 +644,7 @@ pub fn train(
         &holdout_y,
         threshold,
         model.to_bytes().len(),
-        fitted.fit_seconds,
-        predict,
+        (fitted.fit_seconds, predict),
         true,
     );
     candidates.push(chosen.clone());

@@ -9,10 +9,14 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use neptune::metrics::roc_auc;
 use neptune::model::{EMBEDDED_CARD, Model};
-use neptune::score::{Batch, Scorer, Summary, Truth};
+use neptune::score::{Batch, Scorer, SegmentContext, Summary, Truth, last_line_end};
 
 #[derive(Parser)]
-#[command(name = "neptune", version, about = "Tells which network connections in a CSV are Neptune (SYN flood) attacks")]
+#[command(
+    name = "neptune",
+    version,
+    about = "Tells which network connections in a CSV are Neptune (SYN flood) attacks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -132,7 +136,8 @@ fn load_model(args: &ScoringArgs) -> Result<Model, Unusable> {
         Some(path) => {
             let bytes =
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            Model::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
+            Model::from_bytes(&bytes)
+                .with_context(|| format!("{}", path.display()))
                 .map_err(Unusable)
         }
     }
@@ -146,31 +151,162 @@ fn open_input(input: &str) -> Result<Box<dyn Read>, Unusable> {
     Ok(Box::new(file))
 }
 
-/// Streams `input` through a scorer, handing each batch to `on_batch`.
+/// Bytes handed to one scoring thread at a time.
+const PART_BYTES: usize = 4 << 20;
+/// A part grows to this while waiting for a line end; past it the file is scored on one thread.
+const MAX_PART_BYTES: usize = 64 << 20;
+
+/// Reads from `reader` into `pending` until it holds `target` bytes or the input ends.
+fn fill(reader: &mut dyn Read, pending: &mut Vec<u8>, target: usize) -> io::Result<bool> {
+    while pending.len() < target {
+        let start = pending.len();
+        pending.resize(target, 0);
+        match reader.read(&mut pending[start..]) {
+            Ok(0) => {
+                pending.truncate(start);
+                return Ok(true);
+            }
+            Ok(n) => pending.truncate(start + n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => pending.truncate(start),
+            Err(e) => {
+                pending.truncate(start);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Streams `input` through the scorer, handing each batch to `on_batch` in input order.
+///
+/// The start of the file goes through one scorer, which learns the file's shape. After that,
+/// parts cut at line ends are scored on all cores and their outputs written in order: the bytes
+/// are those of one scorer (a part holding a quote character, which may open a field spanning
+/// lines, sends the rest of the file to one scorer again).
 fn run_scorer(
     input: &str,
     model: &Model,
     threshold: Option<f64>,
     on_batch: &mut dyn FnMut(&Batch) -> io::Result<()>,
 ) -> Result<Summary, Unusable> {
+    let read_error =
+        |e: io::Error| Unusable(anyhow::Error::new(e).context(format!("cannot read {input}")));
+    let write_error =
+        |e: io::Error| Unusable(anyhow::Error::new(e).context("cannot write the output"));
+    let file_error =
+        |e: neptune::reader::FileError| Unusable(anyhow::Error::new(e).context(input.to_string()));
     let mut reader = open_input(input)?;
-    let mut scorer = Scorer::new(model, threshold);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let mut primary = Scorer::new(model, threshold);
     let mut batch = Batch::default();
-    let mut chunk = vec![0u8; 1 << 20];
-    loop {
-        let n = match reader.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {input}")).into()),
-        };
-        scorer.push(&chunk[..n], &mut batch).with_context(|| input.to_string())?;
-        on_batch(&batch).context("cannot write the output")?;
-        batch.clear();
+    let mut pending = Vec::with_capacity(PART_BYTES);
+
+    let mut at_end = fill(&mut reader, &mut pending, PART_BYTES).map_err(read_error)?;
+    let cut = if at_end {
+        pending.len()
+    } else {
+        last_line_end(&pending).unwrap_or(pending.len())
+    };
+    primary
+        .push(&pending[..cut], &mut batch)
+        .map_err(file_error)?;
+    let context = primary
+        .segment_context()
+        .filter(|c| threads > 1 && c.can_split(&pending[..cut]));
+    primary.write_header(&mut batch);
+    on_batch(&batch).map_err(write_error)?;
+    batch.clear();
+    pending.drain(..cut);
+
+    // One scorer for whatever cannot be split: the primary itself, or a scorer for the rest of
+    // the file once splitting stopped.
+    let mut rest: Option<Scorer> = None;
+    let mut line_offset = primary.line_ends();
+    if let Some(context) = context {
+        loop {
+            let mut parts: Vec<Vec<u8>> = Vec::with_capacity(threads);
+            let mut target = PART_BYTES;
+            while parts.len() < threads && !(at_end && pending.is_empty()) {
+                at_end = fill(&mut reader, &mut pending, target).map_err(read_error)?;
+                let cut = match last_line_end(&pending) {
+                    _ if at_end => pending.len(),
+                    Some(cut) => cut,
+                    None if pending.len() < MAX_PART_BYTES => {
+                        target = pending.len() + PART_BYTES;
+                        continue;
+                    }
+                    None => break,
+                };
+                if !context.can_split(&pending[..cut]) {
+                    break;
+                }
+                let tail = pending.split_off(cut);
+                parts.push(std::mem::replace(&mut pending, tail));
+                target = PART_BYTES;
+            }
+            let scored: Vec<_> = std::thread::scope(|scope| {
+                let handles: Vec<_> = parts
+                    .iter()
+                    .map(|part| scope.spawn(|| score_part(model, threshold, &context, part)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a scoring thread never panics"))
+                    .collect()
+            });
+            for result in scored {
+                let (part_batch, summary, line_ends) = result.map_err(file_error)?;
+                on_batch(&part_batch).map_err(write_error)?;
+                primary.absorb(&summary, line_offset);
+                line_offset += line_ends;
+            }
+            if at_end && pending.is_empty() {
+                break;
+            }
+            if parts.len() < threads {
+                // Splitting stopped (a quote, or no line end): one scorer takes the rest.
+                rest = Some(Scorer::for_segment(model, threshold, &context).map_err(file_error)?);
+                break;
+            }
+        }
     }
-    let summary = scorer.finish(&mut batch).with_context(|| input.to_string())?;
-    on_batch(&batch).context("cannot write the output")?;
+    let scorer = rest.as_mut().unwrap_or(&mut primary);
+    loop {
+        scorer.push(&pending, &mut batch).map_err(file_error)?;
+        on_batch(&batch).map_err(write_error)?;
+        batch.clear();
+        pending.clear();
+        if at_end {
+            break;
+        }
+        at_end = fill(&mut reader, &mut pending, PART_BYTES).map_err(read_error)?;
+    }
+    let summary = match rest {
+        Some(mut rest) => {
+            let summary = rest.finish(&mut batch).map_err(file_error)?;
+            primary.absorb(&summary, line_offset);
+            primary.finish(&mut batch).map_err(file_error)?
+        }
+        None => primary.finish(&mut batch).map_err(file_error)?,
+    };
+    on_batch(&batch).map_err(write_error)?;
     Ok(summary)
+}
+
+/// Scores one part of a file on its own.
+fn score_part(
+    model: &Model,
+    threshold: Option<f64>,
+    context: &SegmentContext,
+    part: &[u8],
+) -> Result<(Batch, Summary, u64), neptune::reader::FileError> {
+    let mut scorer = Scorer::for_segment(model, threshold, context)?;
+    let mut batch = Batch::default();
+    scorer.push(part, &mut batch)?;
+    let summary = scorer.finish(&mut batch)?;
+    Ok((batch, summary, scorer.line_ends()))
 }
 
 fn score(
@@ -229,7 +365,10 @@ fn print_summary(summary: &Summary, quiet: bool) {
         eprintln!("  line {}: {}", rejection.line, rejection.reason);
     }
     if summary.rejected > SHOWN as u64 {
-        eprintln!("  ... and {} more rejected rows", summary.rejected - SHOWN as u64);
+        eprintln!(
+            "  ... and {} more rejected rows",
+            summary.rejected - SHOWN as u64
+        );
     }
     if summary.rows_with_unknown_categories > 0 {
         eprintln!(
@@ -277,11 +416,17 @@ fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusabl
             "other_attacks": labelled.other_attacks,
             "unlabelled": labelled.unlabelled,
         });
-        println!("{}", serde_json::to_string_pretty(&report).expect("JSON of plain values"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("JSON of plain values")
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let c = &labelled.confusion;
-    println!("rows {} (scored {}, rejected {}), threshold {:.4}", summary.rows, summary.scored, summary.rejected, summary.threshold);
+    println!(
+        "rows {} (scored {}, rejected {}), threshold {:.4}",
+        summary.rows, summary.scored, summary.rejected, summary.threshold
+    );
     match &labelled.figures {
         Some(f) => {
             println!("Neptune vs normal: {} rows, {} errors", f.rows, f.errors);
@@ -294,15 +439,24 @@ fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusabl
                 None => println!("  ROC-AUC   n/a (only one class present)"),
             }
             println!("confusion matrix     predicted normal  predicted Neptune");
-            println!("  actual normal      {:>16}  {:>17}", c.true_negative, c.false_positive);
-            println!("  actual Neptune     {:>16}  {:>17}", c.false_negative, c.true_positive);
+            println!(
+                "  actual normal      {:>16}  {:>17}",
+                c.true_negative, c.false_positive
+            );
+            println!(
+                "  actual Neptune     {:>16}  {:>17}",
+                c.false_negative, c.true_positive
+            );
         }
         None => println!("no rows labelled normal or Neptune"),
     }
     if !labelled.other_attacks.is_empty() {
         println!("other attack types (not Neptune; counted apart):");
         for (name, other) in &labelled.other_attacks {
-            println!("  {name:<16} {:>8} rows, {:>8} flagged", other.rows, other.flagged);
+            println!(
+                "  {name:<16} {:>8} rows, {:>8} flagged",
+                other.rows, other.flagged
+            );
         }
     }
     if labelled.unlabelled > 0 {
@@ -315,7 +469,8 @@ fn train(data_path: &Path, out: &Path, seed: u64, compare: bool) -> Result<ExitC
     use indicatif::{ProgressBar, ProgressStyle};
     use sha2::{Digest, Sha256};
 
-    let bytes = std::fs::read(data_path).with_context(|| format!("cannot read {}", data_path.display()))?;
+    let bytes =
+        std::fs::read(data_path).with_context(|| format!("cannot read {}", data_path.display()))?;
     let steps = if compare { 5 } else { 2 };
     let bar = ProgressBar::new(steps);
     bar.set_style(
@@ -324,7 +479,8 @@ fn train(data_path: &Path, out: &Path, seed: u64, compare: bool) -> Result<ExitC
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar.set_message("reading");
-    let data = neptune::train::Dataset::read(&bytes).with_context(|| data_path.display().to_string())?;
+    let data =
+        neptune::train::Dataset::read(&bytes).with_context(|| data_path.display().to_string())?;
     bar.inc(1);
     let trained = neptune::train::train(&data, seed, compare, &mut |step| {
         bar.set_message(step.to_string());
@@ -333,11 +489,20 @@ fn train(data_path: &Path, out: &Path, seed: u64, compare: bool) -> Result<ExitC
     .context("training failed")?;
     bar.finish_with_message("done");
 
-    println!("{:<62} {:>9} {:>6} {:>9} {:>10} {:>8} {:>10}", "model", "accuracy", "errors", "ROC-AUC", "bytes", "fit s", "µs/row");
+    println!(
+        "{:<62} {:>9} {:>6} {:>9} {:>10} {:>8} {:>10}",
+        "model", "accuracy", "errors", "ROC-AUC", "bytes", "fit s", "µs/row"
+    );
     for c in &trained.candidates {
         println!(
             "{:<62} {:>9.6} {:>6} {:>9.6} {:>10} {:>8.2} {:>10.3}",
-            c.name, c.accuracy, c.errors, c.roc_auc, c.bytes, c.fit_seconds, c.predict_micros_per_row
+            c.name,
+            c.accuracy,
+            c.errors,
+            c.roc_auc,
+            c.bytes,
+            c.fit_seconds,
+            c.predict_micros_per_row
         );
     }
     let model_bytes = trained.model.to_bytes();
@@ -358,7 +523,8 @@ fn train(data_path: &Path, out: &Path, seed: u64, compare: bool) -> Result<ExitC
     }
     std::fs::write(out, &model_bytes).with_context(|| format!("cannot write {}", out.display()))?;
     let card_path = out.with_extension("card.json");
-    std::fs::write(&card_path, card).with_context(|| format!("cannot write {}", card_path.display()))?;
+    std::fs::write(&card_path, card)
+        .with_context(|| format!("cannot write {}", card_path.display()))?;
     eprintln!(
         "neptune: wrote {} ({} bytes, {} trees, threshold {:.4}) and {}",
         out.display(),
