@@ -11,7 +11,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::model::{EMBEDDED_CARD, Model};
-use crate::score::{Batch, Scorer, Truth};
+use crate::score::{Batch, Scorer, SegmentContext, Summary, Truth};
 
 static MODEL: OnceLock<Model> = OnceLock::new();
 
@@ -42,6 +42,50 @@ impl WasmScorer {
         }
     }
 
+    /// A scorer for a later part of the file, cut at a line end, holding no quote character:
+    /// `context` is the JSON that the first part's scorer gave with `segmentContext()`. Its
+    /// output has no header; its line numbers count from the part's first line.
+    #[wasm_bindgen(js_name = forSegment)]
+    pub fn for_segment(context: &str, threshold: Option<f64>) -> Result<WasmScorer, JsError> {
+        let context: SegmentContext = serde_json::from_str(context)?;
+        Ok(WasmScorer {
+            scorer: Scorer::for_segment(model(), threshold, &context)?,
+            batch: Batch::default(),
+        })
+    }
+
+    /// JSON that lets other scorers take later parts of this file, once its first record has
+    /// been read; `undefined` before that or when the file cannot be split (ARFF).
+    #[wasm_bindgen(js_name = segmentContext)]
+    pub fn segment_context(&self) -> Option<String> {
+        let context = self.scorer.segment_context()?;
+        if context.dialect.arff {
+            return None;
+        }
+        serde_json::to_string(&context).ok()
+    }
+
+    /// Writes the output header now (before later parts' outputs); returns it as a batch.
+    #[wasm_bindgen(js_name = writeHeader)]
+    pub fn write_header(&mut self) -> Result<Object, JsError> {
+        self.scorer.write_header(&mut self.batch);
+        self.take_batch()
+    }
+
+    /// Line ends read so far: the next part's line numbers are offset by the sum of these.
+    #[wasm_bindgen(js_name = lineEnds)]
+    pub fn line_ends(&self) -> f64 {
+        self.scorer.line_ends() as f64
+    }
+
+    /// Adds a later part's summary (the `summary` of its `finish()`), whose line numbers are
+    /// offset by `line_offset`. Absorb the parts in file order, then call `finish()`.
+    pub fn absorb(&mut self, summary: JsValue, line_offset: f64) -> Result<(), JsError> {
+        let summary: Summary = serde_wasm_bindgen::from_value(summary)?;
+        self.scorer.absorb(&summary, line_offset as u64);
+        Ok(())
+    }
+
     /// Scores the rows completed by `chunk`. Returns `{csv, scores, lines, flags, ends, rows,
     /// scored, flagged, rejected}` (see [`Self::take_batch`]); throws on a file-level problem.
     pub fn push(&mut self, chunk: &[u8]) -> Result<Object, JsError> {
@@ -55,6 +99,7 @@ impl WasmScorer {
         let summary = self.scorer.finish(&mut self.batch)?;
         let out = self.take_batch()?;
         set(&out, "summary", &to_js(&summary)?)?;
+        set(&out, "lineEnds", &JsValue::from_f64(self.scorer.line_ends() as f64))?;
         Ok(out)
     }
 
