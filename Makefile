@@ -46,9 +46,11 @@ demo: dist
 test: setup-test lint test-native dist test-wasm test-e2e
 	@echo "==> all tests passed"
 
-lint:
+lint: setup
+	@echo "==> cargo fmt --check, cargo clippy (native and wasm32)"
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
 
 test-native:
 	@echo "==> native tests (cargo test)"
@@ -58,7 +60,7 @@ test-native:
 test-wasm: setup-test
 	@echo "==> wasm-bindgen tests in headless Chromium"
 	CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
-	  wasm-pack test --headless --chrome --release -- --no-default-features
+	  wasm-pack test --headless --chrome --release -- --no-default-features --test web
 
 test-e2e: dist
 	@echo "==> browser end-to-end tests (playwright-core + Debian chromium)"

@@ -20,7 +20,7 @@ pub mod score;
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]
-mod web;
+pub mod web;
 
 pub use model::Model;
 pub use score::{Batch, Scorer, Summary};

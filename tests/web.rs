@@ -1,0 +1,94 @@
+//! The wasm bindings, run in headless Chromium by `make test-wasm` (wasm-pack test --chrome).
+//! Native builds skip this file.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Float32Array, Reflect, Uint8Array};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+use neptune::web::{WasmScorer, explain, model_card, split_row};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const HEADER: &str = "duration,protocol_type,service,flag,src_bytes,dst_bytes,land,wrong_fragment,urgent,hot,num_failed_logins,logged_in,num_compromised,root_shell,su_attempted,num_root,num_file_creations,num_shells,num_access_files,num_outbound_cmds,is_host_login,is_guest_login,count,srv_count,serror_rate,srv_serror_rate,rerror_rate,srv_rerror_rate,same_srv_rate,diff_srv_rate,srv_diff_host_rate,dst_host_count,dst_host_srv_count,dst_host_same_srv_rate,dst_host_diff_srv_rate,dst_host_same_src_port_rate,dst_host_srv_diff_host_rate,dst_host_serror_rate,dst_host_srv_serror_rate,dst_host_rerror_rate,dst_host_srv_rerror_rate,label";
+const NORMAL: &str = "0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0,0,0,0,1,0,0,9,9,1,0,0.11,0,0,0,0,0,normal";
+const FLOOD: &str = "0,tcp,private,S0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,123,6,1.0,1.0,0.0,0.0,0.05,0.07,0.0,255,26,0.1,0.05,0.0,0.0,1.0,1.0,0.0,0.0,neptune";
+
+fn file() -> String {
+    format!("{HEADER}\n{NORMAL}\n{FLOOD}\n{}\n{FLOOD}", NORMAL.replace("181", "abc"))
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(key)).unwrap()
+}
+
+fn csv_of(batches: &[JsValue]) -> Vec<u8> {
+    batches
+        .iter()
+        .flat_map(|b| Uint8Array::new(&get(b, "csv")).to_vec())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn chunks_cut_anywhere_give_the_bytes_of_the_native_scorer() {
+    let text = file();
+    let model = neptune::Model::embedded();
+    let (expected, _) = neptune::score::score_bytes(&model, text.as_bytes(), None).unwrap();
+    for chunk in [1, 2, 7, 64, text.len()] {
+        let mut scorer = WasmScorer::new(None);
+        let mut batches = Vec::new();
+        for piece in text.as_bytes().chunks(chunk) {
+            batches.push(scorer.push(piece).unwrap().into());
+        }
+        let last: JsValue = scorer.finish().unwrap().into();
+        batches.push(last.clone());
+        assert_eq!(csv_of(&batches), expected, "chunks of {chunk}");
+        let summary = get(&last, "summary");
+        assert_eq!(get(&summary, "rows").as_f64(), Some(4.0));
+        assert_eq!(get(&summary, "rejected").as_f64(), Some(1.0));
+        assert_eq!(get(&summary, "flagged").as_f64(), Some(2.0));
+        let labelled = get(&summary, "labelled");
+        let figures = get(&labelled, "figures");
+        assert_eq!(get(&figures, "accuracy").as_f64(), Some(1.0));
+    }
+}
+
+#[wasm_bindgen_test]
+fn rows_come_with_scores_lines_and_flags() {
+    let mut scorer = WasmScorer::new(None);
+    let mut batches: Vec<JsValue> = vec![scorer.push(file().as_bytes()).unwrap().into()];
+    batches.push(scorer.finish().unwrap().into());
+    let scores: Vec<f32> = batches
+        .iter()
+        .flat_map(|b| Float32Array::new(&get(b, "scores")).to_vec())
+        .collect();
+    assert_eq!(scores.len(), 4);
+    assert!(scores[0] < 0.5 && scores[1] > 0.5 && scores[2].is_nan() && scores[3] > 0.5);
+    let flags: Vec<u8> = batches
+        .iter()
+        .flat_map(|b| Uint8Array::new(&get(b, "flags")).to_vec())
+        .collect();
+    // bit 0 flagged, bit 1 rejected, bits 2-3 the label (1 normal, 2 Neptune).
+    assert_eq!(flags, vec![1 << 2, 1 | (2 << 2), 2 | (1 << 2), 1 | (2 << 2)]);
+}
+
+#[wasm_bindgen_test]
+fn a_file_level_problem_throws_a_plain_message() {
+    let mut scorer = WasmScorer::new(None);
+    let result = scorer.push(b"a,b,c\n1,2,3\n").and_then(|_| scorer.finish());
+    let error = JsValue::from(result.unwrap_err());
+    let message = get(&error, "message").as_string().unwrap();
+    assert!(message.contains("41 to 43 fields"), "{message}");
+}
+
+#[wasm_bindgen_test]
+fn explanations_and_helpers_work_on_output_lines() {
+    let header = format!("{HEADER},attack_score,predicted_attack");
+    let row = format!("{FLOOD},1.000000,1");
+    let explanation = explain(header.as_bytes(), row.as_bytes()).unwrap();
+    let effects = js_sys::Array::from(&get(&explanation, "effects"));
+    assert!(effects.length() > 0);
+    assert!(get(&effects.get(0), "effect").as_f64().unwrap() > 0.0);
+    assert_eq!(split_row(b"a,\"b,c\",d").len(), 3);
+    assert!(model_card().contains("\"validation\""));
+}
