@@ -10,9 +10,11 @@ import {
   checkPrerequisites,
   cliScore,
   download,
+  ensureCli,
   fixture,
   launchBrowser,
   openApp,
+  resultsText,
   scoreFile,
   serveDist,
   testDataLines,
@@ -62,11 +64,14 @@ function malformedFiles() {
   ];
 }
 
-describe('bad input', { timeout: TEST_TIMEOUT * 4 }, () => {
+describe('bad input', () => {
   let browser;
   let site;
+  // Building the CLI (when it is older than the sources) may take minutes: done here, not
+  // inside a test's time limit.
   before(async () => {
     checkPrerequisites();
+    ensureCli();
     site = await serveDist();
     browser = await launchBrowser();
   });
@@ -132,10 +137,8 @@ describe('bad input', { timeout: TEST_TIMEOUT * 4 }, () => {
       assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
       assert.equal(summary.rows, 2, 'data-rows');
 
-      const shown = await page.locator('body').textContent();
-      assert.ok(shown.includes(payload), 'the field is shown as literal text somewhere on the page');
-      const resultsText = await page.locator('[data-testid="results"]').textContent();
-      assert.ok(resultsText.includes(payload), 'the results table shows the field as literal text');
+      const table = await resultsText(page);
+      assert.ok(table.includes(payload), `the results table shows the field as literal text: ${JSON.stringify(table.slice(0, 300))}`);
 
       const injected = await page.evaluate(
         () => [...document.querySelectorAll('img')].filter((img) => img.getAttribute('src') === 'x').length,

@@ -45,7 +45,7 @@ export function checkPrerequisites() {
   for (const file of ['index.html', 'neptune.html']) {
     assert.ok(
       existsSync(path.join(distDir, file)),
-      `dist/${file} is missing: run \`make dist\` before the browser tests`,
+      `${path.join(distDir, file)} is missing: run \`make dist\` before the browser tests`,
     );
   }
   for (const file of [testData, trainData]) {
@@ -346,6 +346,20 @@ export async function scoreFile(page, file, timeout = RUN_TIMEOUT) {
 export async function startRun(page, file) {
   await trackStates(page);
   await page.setInputFiles('[data-testid="file-input"]', file);
+}
+
+/**
+ * Waits until the results table shows rows (it may fill in after data-state turns done) and
+ * returns their text.
+ */
+export async function resultsText(page) {
+  const rows = page.locator('[data-testid="results"] tbody tr');
+  try {
+    await rows.first().waitFor({ state: 'attached', timeout: 15_000 });
+  } catch (e) {
+    throw new Error('the results table shows no rows 15 s after the run ended', { cause: e });
+  }
+  return page.locator('[data-testid="results"]').textContent();
 }
 
 /** Clicks the download hook and returns the downloaded bytes. */

@@ -13,11 +13,13 @@ import {
   cliScore,
   countFlagged,
   download,
+  ensureCli,
   fixture,
   launchBrowser,
   openApp,
   readSummary,
   recordedStates,
+  resultsText,
   scoreFile,
   serveDist,
   smallFixture,
@@ -53,11 +55,14 @@ async function assertShowsSmallFixture(page, file) {
   assertSameBytes(await download(page), expected.csv, 'download after switching files');
 }
 
-describe('runs one after another', { timeout: TEST_TIMEOUT * 4 }, () => {
+describe('runs one after another', () => {
   let browser;
   let site;
+  // Building the CLI (when it is older than the sources) may take minutes: done here, not
+  // inside a test's time limit.
   before(async () => {
     checkPrerequisites();
+    ensureCli();
     site = await serveDist();
     browser = await launchBrowser();
   });
@@ -111,6 +116,7 @@ describe('runs one after another', { timeout: TEST_TIMEOUT * 4 }, () => {
       assert.ok(await metrics.isVisible(), 'metrics are shown for the labelled sample');
       const accuracy = Number(await metrics.getAttribute('data-accuracy'));
       assert.ok(accuracy >= 0 && accuracy <= 1, `data-accuracy is a fraction (got ${accuracy})`);
+      await resultsText(page);
       assert.ok(await page.locator('[data-testid="results"]').isVisible(), 'the results table is visible');
     });
   });

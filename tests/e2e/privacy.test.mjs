@@ -55,7 +55,7 @@ function assertConnectSrcIsLocal(file) {
   assert.deepEqual(open, [], `${path.basename(file)}: ${directive} allows only ${[...LOCAL_SOURCES].join(' ')} (got ${sources.join(' ')})`);
 }
 
-describe('privacy', { timeout: TEST_TIMEOUT * 2 }, () => {
+describe('privacy', () => {
   let browser;
   let site;
   before(async () => {
