@@ -325,8 +325,8 @@ impl<'m> Scorer<'m> {
         self.layout.as_ref()
     }
 
-    /// Scores the rows completed by `chunk`, appending their output to `batch`.
-    pub fn push(&mut self, chunk: &[u8], batch: &mut Batch) -> Result<(), ScoreError> {
+    /// The reader, and the per-record work that borrows the rest of the scorer.
+    fn split<'s>(&'s mut self, batch: &'s mut Batch) -> (&'s mut RecordReader, RowSink<'s, 'm>) {
         let Scorer {
             reader,
             model,
@@ -336,7 +336,7 @@ impl<'m> Scorer<'m> {
             header_written,
             summary,
         } = self;
-        let mut state = RowSink {
+        let sink = RowSink {
             model,
             threshold: *threshold,
             layout,
@@ -345,30 +345,19 @@ impl<'m> Scorer<'m> {
             summary,
             batch,
         };
-        reader.push(chunk, &mut |record| state.record(&record))
+        (reader, sink)
+    }
+
+    /// Scores the rows completed by `chunk`, appending their output to `batch`.
+    pub fn push(&mut self, chunk: &[u8], batch: &mut Batch) -> Result<(), ScoreError> {
+        let (reader, mut sink) = self.split(batch);
+        reader.push(chunk, &mut |record| sink.record(&record))
     }
 
     /// Ends the file: scores a last row without a line end and returns the summary. A file with
     /// a header and no rows gives just the header.
     pub fn finish(&mut self, batch: &mut Batch) -> Result<Summary, ScoreError> {
-        let Scorer {
-            reader,
-            model,
-            threshold,
-            layout,
-            categories_checked,
-            header_written,
-            summary,
-        } = self;
-        let mut state = RowSink {
-            model,
-            threshold: *threshold,
-            layout,
-            categories_checked,
-            header_written,
-            summary,
-            batch,
-        };
+        let (reader, mut state) = self.split(batch);
         reader.finish(&mut |record| state.record(&record))?;
         state.write_header_once();
         let dialect = self.reader.dialect();

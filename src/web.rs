@@ -99,7 +99,11 @@ impl WasmScorer {
         let summary = self.scorer.finish(&mut self.batch)?;
         let out = self.take_batch()?;
         set(&out, "summary", &to_js(&summary)?)?;
-        set(&out, "lineEnds", &JsValue::from_f64(self.scorer.line_ends() as f64))?;
+        set(
+            &out,
+            "lineEnds",
+            &JsValue::from_f64(self.scorer.line_ends() as f64),
+        )?;
         Ok(out)
     }
 
