@@ -4,9 +4,10 @@
 // From file:// a page can neither fetch nor start a module worker by URL, so everything is inlined:
 // - style.css as a <style> element;
 // - the page's modules (app.js and what it imports) bundled into one inline module script;
-// - the worker (worker.js and the wasm-bindgen glue neptune.js) bundled into one module source,
-//   kept in a non-executed <script type="text/plain" id="neptune-worker"> that app.js turns into
-//   a Blob URL worker;
+// - the worker (worker.js, the wasm-bindgen glue neptune.js, sample.js) bundled into one
+//   classic script, kept in a non-executed <script type="text/plain" id="neptune-worker"> that
+//   app.js turns into a Blob URL worker (classic: Chromium refuses module workers from blob:
+//   URLs of a file:// page, whose origin is opaque);
 // - neptune_bg.wasm as base64 in <script type="application/octet-stream" id="neptune-wasm">,
 //   handed to the worker, which passes the bytes to init() instead of fetching.
 // The file gets its own Content-Security-Policy: its inline script and style allowed by hash,
@@ -99,6 +100,16 @@ function bindings(clause, m) {
   return out.join(' ');
 }
 
+/**
+ * A bundle as a classic script. The glue only reads `import.meta.url` to find the wasm file when
+ * it is given no bytes, which never happens here.
+ */
+function classic(source) {
+  const result = source.replaceAll('import.meta.url', 'self.location.href');
+  if (/\bimport\s*[.(]/.test(result)) fail('the worker bundle still uses import.meta or import()');
+  return `'use strict';\n${result}`;
+}
+
 /** Text safe inside a <script> element. */
 function scriptText(text, what) {
   if (text.includes('<!--')) fail(`${what} contains "<!--", which HTML would misread inside a script`);
@@ -128,7 +139,7 @@ function fail(message) {
 const css = read('style.css');
 if (/<\/style/i.test(css)) fail('style.css contains "</style"');
 const page = scriptText(bundle('app.js'), 'the page script');
-const worker = scriptText(bundle('worker.js'), 'the worker script');
+const worker = scriptText(classic(bundle('worker.js')), 'the worker script');
 const wasm = readFileSync(join(dir, 'neptune_bg.wasm')).toString('base64');
 
 const csp = [

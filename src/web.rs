@@ -175,7 +175,7 @@ pub fn split_row(line: &[u8]) -> Vec<String> {
 }
 
 /// Explains one row of the scored CSV: `header` and `row` are lines of that CSV. Returns
-/// `{score, base, contributions: [{feature, effect, value}]}`, or throws with the reason the row
+/// `{score, base, threshold, effects: [{feature, effect, value}]}`, or throws with the reason the row
 /// could not be scored.
 #[wasm_bindgen]
 pub fn explain(header: &[u8], row: &[u8]) -> Result<JsValue, JsError> {

@@ -150,7 +150,8 @@ class ScorerWorker {
 
 /**
  * The worker: `worker.js` next to this page, or, in the single-file build (opened from disk,
- * where module workers cannot be loaded by URL), the bundled worker source embedded in the page.
+ * where a worker cannot be loaded by URL), the bundled worker embedded in the page as a classic
+ * script (Chromium refuses a module worker from a blob: URL of a file:// page).
  */
 let embeddedWorkerUrl = null;
 function createWorker() {
@@ -161,7 +162,7 @@ function createWorker() {
   embeddedWorkerUrl ??= URL.createObjectURL(
     new Blob([embedded.textContent], { type: 'text/javascript' }),
   );
-  return new Worker(embeddedWorkerUrl, { type: 'module' });
+  return new Worker(embeddedWorkerUrl);
 }
 
 /** The wasm bytes (base64) embedded by the single-file build, else undefined. */
@@ -264,16 +265,13 @@ function onRunMessage(message) {
   if (message.type === 'batch') {
     // Offsets of the chunks sent and not yet answered, oldest first.
     const done = run.sentUpTo.shift();
-    if (run.store.count > 0 && done > 0 && run.store.expected === 0) {
-      run.store.expect((run.store.count * run.file.size * 1.02) / done);
-    }
     run.latest = { bytes: done, rows: message.rows, flagged: message.flagged };
     scheduleProgress(run);
     const waiting = run.waiting;
     run.waiting = null;
     waiting?.();
   } else if (message.type === 'done') {
-    finishRun(run, message.summary);
+    finishRun(run, message.summary, message.download);
   }
 }
 
@@ -298,7 +296,7 @@ function endRun(run) {
   ui.cancel.hidden = true;
 }
 
-function finishRun(run, summary) {
+function finishRun(run, summary, scoredCsv) {
   endRun(run);
   const elapsed = performance.now() - run.startedAt;
   renderSummary(run, summary, elapsed);
@@ -306,7 +304,7 @@ function finishRun(run, summary) {
   drawHistogram(ui.histogram, summary.histogram, summary.threshold);
   ui.panels.hidden = false;
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);
-  downloadUrl = URL.createObjectURL(run.store.csvBlob());
+  downloadUrl = URL.createObjectURL(scoredCsv);
   ui.download.href = downloadUrl;
   ui.download.download = scoredName(run.file.name);
   ui.download.hidden = false;

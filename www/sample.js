@@ -7,18 +7,23 @@
 
 const SEED = 20240611;
 const NORMAL_ROWS = 2600;
-const FLOOD_BURSTS = [260, 410, 330];
+// Where the floods start (in rows of ordinary traffic) and how many rows each lasts.
+const FLOOD_BURSTS = [
+  { at: 9, rows: 60 },
+  { at: 700, rows: 300 },
+  { at: 1500, rows: 380 },
+  { at: 2200, rows: 260 },
+];
 
 /** The sample as a File, to go through the very path a chosen file takes. */
 export function sampleFile(features) {
   const random = mulberry32(SEED);
   const g = generators(random);
   const rows = [];
-  // Ordinary traffic with the floods arriving in bursts, and a port sweep in between.
-  const burstAt = FLOOD_BURSTS.map((_, i) => Math.round(((i + 1) * NORMAL_ROWS) / (FLOOD_BURSTS.length + 1)));
+  // Ordinary traffic with the floods arriving in bursts, and a port sweep now and then.
   for (let i = 0; i < NORMAL_ROWS; i++) {
-    const b = burstAt.indexOf(i);
-    if (b >= 0) for (let k = 0; k < FLOOD_BURSTS[b]; k++) rows.push(g.neptune());
+    const burst = FLOOD_BURSTS.find((b) => b.at === i);
+    for (let k = 0; k < (burst?.rows ?? 0); k++) rows.push(g.neptune());
     if (i % 200 === 111) rows.push(g.portsweep());
     rows.push(g.normal());
   }

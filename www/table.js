@@ -1,77 +1,107 @@
 // The results view: a compact store of scored rows and a paged table over it.
 //
 // A million rows must not cost a million DOM nodes or strings. Per row the store keeps only typed
-// arrays (score, line, flags, end offset: 13 bytes); the scored CSV stays in Blobs, one per batch,
-// which the browser may page out. A page of rows is sliced from those Blobs and split into fields
-// by the worker. Filtering and sorting also run in the worker, on copies of the typed arrays.
+// arrays (score, line, flags, end offset: 13 bytes) in fixed-size segments, so that it grows
+// without copying; the scored CSV stays in Blobs (a few MB each), which the browser may page out.
+// A page of rows is sliced from those Blobs and split into fields by the worker. Filtering and
+// sorting also run in the worker, on copies of the scores and flags made a segment at a time.
 
 const FLAGGED = 1;
 const REJECTED = 2;
 const TRUTH = ['', 'normal', 'neptune', 'other attack'];
+const SEGMENT_BITS = 18;
+const SEGMENT_ROWS = 1 << SEGMENT_BITS;
+const SEGMENT_MASK = SEGMENT_ROWS - 1;
 
 /** The rows of one run, in file order. */
 export class RowStore {
   constructor() {
     this.count = 0;
-    this.scores = new Float32Array(0);
-    this.lines = new Uint32Array(0);
-    this.flags = new Uint8Array(0);
-    this.ends = new Uint32Array(0);
-    /** Batches that hold rows: {blob, first, count, start} (start: first row's offset). */
+    /** {scores: Float32Array, lines: Uint32Array, flags: Uint8Array, ends: Uint32Array} */
+    this.segments = [];
+    /**
+     * Batches that hold rows: {blob, offset, first, count, start}: the batch's scored CSV lies
+     * in `blob` from `offset`, its first row from `offset + start`; row ends are relative to
+     * `offset`. The worker sends a Blob for several batches at once, after them.
+     */
     this.batches = [];
-    /** Every piece of the scored CSV, in order: the download is their concatenation. */
-    this.parts = [];
+    this.waitingForBlob = [];
+    this.blobOffset = 0;
     /** The scored CSV's header line (needed to explain a row). */
     this.header = null;
-    this.expected = 0;
   }
 
-  /** A hint of how many rows the file holds, so the arrays grow once rather than often. */
-  expect(rows) {
-    this.expected = Math.max(this.expected, Math.ceil(rows));
-  }
-
-  /** Appends one batch from the worker: {csv, scores, lines, flags, ends}. */
-  append({ csv, scores, lines, flags, ends }) {
-    if (csv.byteLength === 0) return;
-    const bytes = new Uint8Array(csv);
-    const blob = new Blob([bytes]);
-    this.parts.push(blob);
-    let start = 0;
-    if (this.header === null) {
-      // The header is the first thing the scorer writes.
-      start = headerLength(bytes);
-      this.header = bytes.slice(0, start);
-    }
+  /** Appends one batch from the worker (see worker.js for its fields). */
+  append({ blob, csvBytes, start, header, scores, lines, flags, ends }) {
+    if (header) this.header = header;
     const n = scores.length;
-    if (n === 0) return;
-    this.reserve(this.count + n);
-    this.scores.set(scores, this.count);
-    this.lines.set(lines, this.count);
-    this.flags.set(flags, this.count);
-    this.ends.set(ends, this.count);
-    this.batches.push({ blob, first: this.count, count: n, start });
-    this.count += n;
+    if (n > 0) {
+      const batch = { blob: null, offset: this.blobOffset, first: this.count, count: n, start };
+      this.batches.push(batch);
+      this.waitingForBlob.push(batch);
+    }
+    this.blobOffset += csvBytes;
+    if (blob) {
+      for (const batch of this.waitingForBlob) batch.blob = blob;
+      this.waitingForBlob = [];
+      this.blobOffset = 0;
+    }
+    this.appendRows(scores, lines, flags, ends);
   }
 
-  reserve(rows) {
-    const capacity = this.scores.length;
-    if (rows <= capacity) return;
-    const grown = Math.max(rows, this.expected, Math.ceil(capacity * 1.5), 1024);
-    const grow = (Type, old) => {
-      const next = new Type(grown);
-      next.set(old.subarray(0, this.count));
-      return next;
-    };
-    this.scores = grow(Float32Array, this.scores);
-    this.lines = grow(Uint32Array, this.lines);
-    this.flags = grow(Uint8Array, this.flags);
-    this.ends = grow(Uint32Array, this.ends);
+  appendRows(scores, lines, flags, ends) {
+    const n = scores.length;
+    for (let done = 0; done < n; ) {
+      const at = this.count & SEGMENT_MASK;
+      if (at === 0) {
+        this.segments.push({
+          scores: new Float32Array(SEGMENT_ROWS),
+          lines: new Uint32Array(SEGMENT_ROWS),
+          flags: new Uint8Array(SEGMENT_ROWS),
+          ends: new Uint32Array(SEGMENT_ROWS),
+        });
+      }
+      const segment = this.segments[this.segments.length - 1];
+      const take = Math.min(n - done, SEGMENT_ROWS - at);
+      segment.scores.set(scores.subarray(done, done + take), at);
+      segment.lines.set(lines.subarray(done, done + take), at);
+      segment.flags.set(flags.subarray(done, done + take), at);
+      segment.ends.set(ends.subarray(done, done + take), at);
+      done += take;
+      this.count += take;
+    }
   }
 
-  /** The scored CSV, byte for byte what `neptune score` writes. */
-  csvBlob() {
-    return new Blob(this.parts, { type: 'text/csv' });
+  score(row) {
+    return this.segments[row >>> SEGMENT_BITS].scores[row & SEGMENT_MASK];
+  }
+
+  line(row) {
+    return this.segments[row >>> SEGMENT_BITS].lines[row & SEGMENT_MASK];
+  }
+
+  flag(row) {
+    return this.segments[row >>> SEGMENT_BITS].flags[row & SEGMENT_MASK];
+  }
+
+  end(row) {
+    return this.segments[row >>> SEGMENT_BITS].ends[row & SEGMENT_MASK];
+  }
+
+  /**
+   * Copies of the scores and flags, one array per segment, made a segment per task so that a
+   * file of millions of rows never holds the page's thread for long.
+   */
+  async copyForOrdering() {
+    const scores = [];
+    const flags = [];
+    for (let s = 0; s < this.segments.length; s++) {
+      const used = Math.min(SEGMENT_ROWS, this.count - s * SEGMENT_ROWS);
+      scores.push(this.segments[s].scores.slice(0, used));
+      flags.push(this.segments[s].flags.slice(0, used));
+      if (s + 1 < this.segments.length) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return { scores, flags };
   }
 
   batchOf(row) {
@@ -94,8 +124,8 @@ export class RowStore {
     const lengths = [];
     for (const row of rows) {
       const batch = this.batchOf(row);
-      const start = row === batch.first ? batch.start : this.ends[row - 1];
-      const end = this.ends[row];
+      const start = batch.offset + (row === batch.first ? batch.start : this.end(row - 1));
+      const end = batch.offset + this.end(row);
       const last = runs[runs.length - 1];
       if (last && last.blob === batch.blob && last.end === start) last.end = end;
       else runs.push({ blob: batch.blob, start, end });
@@ -121,17 +151,6 @@ export class RowStore {
   }
 }
 
-/** Length of the first CSV line, its line end included (a quoted name may hold a line end). */
-function headerLength(bytes) {
-  let quoted = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (b === 0x22) quoted = !quoted;
-    else if (b === 0x0a && !quoted) return i + 1;
-  }
-  return bytes.length;
-}
-
 /**
  * The paged table and the explanation panel. `request(type, payload, transfer)` asks the
  * worker and resolves with its answer.
@@ -155,7 +174,10 @@ export class ResultsTable {
       last: el('page-last'),
     };
     this.store = null;
+    // Bumped when what the table shows changes (a new run, a new order): late answers for an
+    // older state are dropped. `shown` does the same for pages and explanations in flight.
     this.generation = 0;
+    this.shown = { page: 0, explanation: 0 };
 
     this.attacksOnly.addEventListener('change', () => this.reorder());
     this.sort.addEventListener('change', () => this.reorder());
@@ -219,15 +241,11 @@ export class ResultsTable {
       this.order = null;
     } else {
       this.status.textContent = sort ? 'Sorting…' : 'Filtering…';
-      const n = this.store.count;
-      const scores = this.store.scores.slice(0, n);
-      const flags = this.store.flags.slice(0, n);
       try {
-        const { order } = await this.request(
-          'order',
-          { scores, flags, attacksOnly, sort },
-          [scores.buffer, flags.buffer],
-        );
+        const { scores, flags } = await this.store.copyForOrdering();
+        if (generation !== this.generation) return;
+        const transfer = [...scores, ...flags].map((a) => a.buffer);
+        const { order } = await this.request('order', { scores, flags, attacksOnly, sort }, transfer);
         if (generation !== this.generation) return;
         this.order = order;
       } catch (error) {
@@ -250,16 +268,17 @@ export class ResultsTable {
     for (let k = first; k < last; k++) rows.push(this.order ? this.order[k] : k);
     this.updatePager(first, last, pages);
     const generation = this.generation;
+    const request = ++this.shown.page;
+    const current = () => generation === this.generation && request === this.shown.page;
     try {
       let fields = [];
       if (rows.length) {
         const { bytes, ends } = await this.store.readLines(rows);
         fields = (await this.split(bytes, ends)).rows;
       }
-      if (generation !== this.generation) return;
-      this.renderBody(rows, fields);
+      if (current()) this.renderBody(rows, fields);
     } catch (error) {
-      if (generation === this.generation) this.status.textContent = error.message;
+      if (current()) this.status.textContent = error.message;
     }
   }
 
@@ -267,7 +286,7 @@ export class ResultsTable {
     const total = this.total;
     const f = (n) => n.toLocaleString();
     this.pageInfo.textContent = total
-      ? `Rows ${f(first + 1)}–${f(last)} of ${f(total)} · page ${f(this.page + 1)} of ${f(pages)}`
+      ? `Rows ${f(first + 1)}–${f(last)} of ${f(total)}`
       : 'No rows to show';
     this.buttons.first.disabled = this.buttons.prev.disabled = this.page === 0;
     this.buttons.next.disabled = this.buttons.last.disabled = this.page >= pages - 1;
@@ -284,17 +303,17 @@ export class ResultsTable {
   }
 
   renderBody(rows, fields) {
-    const { scores, lines, flags } = this.store;
+    const store = this.store;
     const fragment = document.createDocumentFragment();
     rows.forEach((row, k) => {
-      const flag = flags[row];
-      const score = scores[row];
+      const flag = store.flag(row);
+      const score = store.score(row);
       const tr = document.createElement('tr');
       tr.dataset.row = row;
       tr.tabIndex = k === 0 ? 0 : -1;
       tr.classList.toggle('is-attack', (flag & FLAGGED) !== 0);
       tr.classList.toggle('is-rejected', (flag & REJECTED) !== 0);
-      tr.append(cell('td', lines[row].toLocaleString(), 'fixed num'));
+      tr.append(cell('td', store.line(row).toLocaleString(), 'fixed num'));
       tr.append(scoreCell(score, flag));
       tr.append(verdictCell(flag));
       if (this.labelled) tr.append(cell('td', TRUTH[(flag >> 2) & 3], 'fixed'));
@@ -337,7 +356,9 @@ export class ResultsTable {
     if (byPointer) this.focusRow(tr);
     const row = Number(tr.dataset.row);
     const generation = this.generation;
-    const title = `Line ${this.store.lines[row].toLocaleString()}`;
+    const request = ++this.shown.explanation;
+    const current = () => generation === this.generation && request === this.shown.explanation;
+    const title = `Line ${this.store.line(row).toLocaleString()}`;
     this.renderExplanationText(title, 'Working it out…');
     try {
       const { bytes } = await this.store.readLines([row]);
@@ -345,10 +366,9 @@ export class ResultsTable {
         header: this.store.header.slice(),
         row: new Uint8Array(bytes),
       });
-      if (generation !== this.generation) return;
-      this.renderExplanation(title, explanation);
+      if (current()) this.renderExplanation(title, explanation);
     } catch (error) {
-      if (generation === this.generation) this.renderExplanationText(title, error.message);
+      if (current()) this.renderExplanationText(title, error.message);
     }
   }
 
