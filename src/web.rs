@@ -43,26 +43,26 @@ impl WasmScorer {
     }
 
     /// A scorer for a later part of the file, cut at a line end, holding no quote character:
-    /// `context` is the JSON that the first part's scorer gave with `segmentContext()`. Its
+    /// `context` is what the first part's scorer gave with `segmentContext()`. Its
     /// output has no header; its line numbers count from the part's first line.
     #[wasm_bindgen(js_name = forSegment)]
-    pub fn for_segment(context: &str, threshold: Option<f64>) -> Result<WasmScorer, JsError> {
-        let context: SegmentContext = serde_json::from_str(context)?;
+    pub fn for_segment(context: JsValue, threshold: Option<f64>) -> Result<WasmScorer, JsError> {
+        let context: SegmentContext = serde_wasm_bindgen::from_value(context)?;
         Ok(WasmScorer {
             scorer: Scorer::for_segment(model(), threshold, &context)?,
             batch: Batch::default(),
         })
     }
 
-    /// JSON that lets other scorers take later parts of this file, once its first record has
-    /// been read; `undefined` before that or when the file cannot be split (ARFF).
+    /// What other scorers need to take later parts of this file (a plain object to pass to
+    /// `forSegment`), once its first record has been read; `undefined` before that or when the
+    /// file cannot be split (ARFF).
     #[wasm_bindgen(js_name = segmentContext)]
-    pub fn segment_context(&self) -> Option<String> {
-        let context = self.scorer.segment_context()?;
-        if context.dialect.arff {
-            return None;
+    pub fn segment_context(&self) -> Result<JsValue, JsError> {
+        match self.scorer.segment_context() {
+            Some(context) if !context.dialect.arff => to_js(&context),
+            _ => Ok(JsValue::UNDEFINED),
         }
-        serde_json::to_string(&context).ok()
     }
 
     /// Writes the output header now (before later parts' outputs); returns it as a batch.
