@@ -220,7 +220,10 @@ async function waitReady(page) {
 async function longtasksSinceStart(page) {
   const longtasks = await page.evaluate(() => {
     const b = window.__bench;
-    return b.longtasks.filter((t) => t.start + t.duration >= b.t0);
+    // Start times relative to the pick, to tell the run's tasks from the ones after `done`.
+    return b.longtasks
+      .filter((t) => t.start + t.duration >= b.t0)
+      .map((t) => ({ sincePickMs: t.start - b.t0, duration: t.duration }));
   });
   return { longtasks, maxLongtaskMs: longtasks.reduce((m, t) => Math.max(m, t.duration), 0) };
 }
@@ -418,7 +421,6 @@ async function bigRuns(browser, url, file, rows, n) {
       wasmMeasured: samples.some((s) => s.wasm > 0),
       workersSeen: session.workers.size,
     };
-    delete r.longtasks;
     await context.close();
     if (problems.length) throw new Error(`${path.basename(file)}: ${problems.join('; ')}`);
     runs.push(r);

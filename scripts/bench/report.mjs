@@ -163,9 +163,10 @@ const machine = {
   node: process.version,
   rustc: sh('rustc', ['--version']),
   python: py.test?.versions ? `${py.test.versions.python} (pandas ${py.test.versions.pandas}, numpy ${py.test.versions.numpy}, xgboost ${py.test.versions.xgboost})` : 'n/a',
-  commit: sh('git', ['rev-parse', '--short', 'HEAD']),
-  dirty: sh('git', ['status', '--porcelain', '--untracked-files=no']) !== '',
-  date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  // As recorded when the run started (the tree may have moved on since).
+  commit: text('commit.txt')?.split('\n')[0] ?? sh('git', ['rev-parse', '--short', 'HEAD']),
+  dirty: text('commit.txt')?.includes('dirty') ?? false,
+  date: text('started-at.txt') ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   loadStart: text('loadavg-start.txt')?.split(' ').slice(0, 3).join(' '),
   loadEnd: text('loadavg-end.txt')?.split(' ').slice(0, 3).join(' '),
   duration: Number(text('duration-seconds.txt')),
@@ -188,6 +189,7 @@ if (page.test) {
 const ratio = (a, b) => (a && b && !b.skipped ? a.mbps / b.mbps : null);
 const ratioNoWrite = (a, b) => (a && b && !b.skipped ? a.mbps / b.mbpsNoWrite : null);
 const largeNote = quick ? ' (quick run: the 29 MB file stands in for 1 GB)' : '';
+const pyRunsNote = (k) => (py[k]?.runs === 1 ? '; Python: a single run (over 180 s)' : '');
 {
   const r = ratio(cli[large], py[large]);
   target(
@@ -195,7 +197,7 @@ const largeNote = quick ? ' (quick run: the 29 MB file stands in for 1 GB)' : ''
     r === null ? 'n/a' : `${fmt(r)}×`,
     '≥ 5×',
     r === null ? null : r >= 5,
-    r === null ? (py[large]?.skipped ?? 'missing') : `Python with its CSV write; ${fmt(ratioNoWrite(cli[large], py[large]))}× against Python's read+encode+predict alone`,
+    r === null ? (py[large]?.skipped ?? 'missing') : `Python with its CSV write; ${fmt(ratioNoWrite(cli[large], py[large]))}× against Python's read+encode+predict alone${pyRunsNote(large)}`,
   );
 }
 {
@@ -205,7 +207,7 @@ const largeNote = quick ? ' (quick run: the 29 MB file stands in for 1 GB)' : ''
     r === null ? 'n/a' : `${fmt(r)}×`,
     '≥ 3×',
     r === null ? null : r >= 3,
-    r === null ? (py[large]?.skipped ?? 'missing') : `Python with its CSV write; ${fmt(ratioNoWrite(page[large], py[large]))}× against Python's read+encode+predict alone`,
+    r === null ? (py[large]?.skipped ?? 'missing') : `Python with its CSV write; ${fmt(ratioNoWrite(page[large], py[large]))}× against Python's read+encode+predict alone${pyRunsNote(large)}`,
   );
 }
 if (page[large]?.memory) {
@@ -215,7 +217,10 @@ if (page[large]?.memory) {
     `${fmt(m.total / MB)} MB`,
     '< 256 MB',
     m.total < 256 * MB,
-    `wasm ${fmt(m.wasm / MB)} + JS heaps ${fmt((m.pageHeap + m.workerHeap) / MB)} + ArrayBuffers ${fmt((m.pageBuffers + m.workerBuffers) / MB)} MB${m.wasmMeasured ? '' : ' (wasm memory NOT measured)'}`,
+    `largest sampled sum of wasm memory, JS heaps and ArrayBuffers (each at its own peak: wasm ${fmt(m.wasm / MB)}, ` +
+      `JS heaps ${fmt((m.pageHeap + m.workerHeap) / MB)}, ArrayBuffers ${fmt((m.pageBuffers + m.workerBuffers) / MB)} MB)` +
+      `${m.wasmMeasured ? '' : ' (wasm memory NOT measured)'}; not counted: Chromium's processes grew by ` +
+      `${fmt((m.chromiumPss - m.chromiumPssBaseline) / MB, 0)} MB PSS over the run`,
   );
   const lt = page[large].maxLongtaskMs;
   target(
@@ -236,7 +241,7 @@ if (site) {
 }
 if (browser?.firstLoad) {
   const ms = median(browser.firstLoad.map((r) => r.readyMs));
-  target(`page: first load to usable on localhost (median of ${browser.firstLoad.length})`, `${fmt(ms)} ms`, '< 300 ms', ms < 300, 'navigation start → ready hook true and file input enabled');
+  target(`page: first load to usable on localhost (median of ${browser.firstLoad.length})`, `${fmt(ms)} ms`, '< 300 ms', ms < 300, 'navigation start → window.__neptune.ready resolved, file input enabled');
 }
 
 // ---- tables ----------------------------------------------------------------------------------
@@ -336,7 +341,7 @@ const machineLines = [
   `- OS: ${machine.os}, Linux ${machine.kernel}`,
   `- Chromium ${machine.chromium} (Debian, headless), Node ${machine.node}, ${machine.rustc}`,
   `- Python ${machine.python}`,
-  `- Commit ${machine.commit}${machine.dirty ? ' with uncommitted changes' : ''}; run at ${machine.date}, took ${Math.round(machine.duration / 60)} min` +
+  `- Commit ${machine.commit}${machine.dirty ? ' with uncommitted changes' : ''}; started at ${machine.date}, took ${Math.round(machine.duration / 60)} min` +
     `; load average ${machine.loadStart} at the start, ${machine.loadEnd} at the end (a shared machine: medians, never single runs)`,
 ];
 
@@ -358,7 +363,8 @@ const summaryText = [
 
 const methodology = `## How each figure is taken
 
-- **CLI**: \`target/release/neptune score INPUT -o OUT --quiet\`, a fresh process per run, output to a
+- **What is measured**: copies of dist/ and target/release/neptune taken when the run starts.
+- **CLI**: \`neptune score INPUT -o OUT --quiet\`, a fresh process per run, output to a
   file in a temporary folder (writing is part of the job). Wall time around fork/exec/wait, so it
   includes process start and model decoding; peak RSS is the child's \`ru_maxrss\` from \`wait4\`
   (what GNU time reports). One warm-up run first, not counted (scripts/bench/native.py).
@@ -373,8 +379,10 @@ const methodology = `## How each figure is taken
   ArrayBuffers, plus the worker's wasm \`memory.buffer.byteLength\` (V8 counts neither in the heap).
   Long tasks come from a \`PerformanceObserver\` for 'longtask' on the main thread, installed before
   any page script; Chromium reports only tasks over 50 ms. Large-file memory and long tasks cover
-  the run and 2 s after it, while the results table is drawn; Test_Data.csv picks are 0.3 s apart. First load: a fresh context each time,
-  navigation start to \`window.__neptune.ready\` with the file input enabled (scripts/bench/browser.mjs).
+  the run and 2 s after it, while the results table is drawn; Test_Data.csv picks are 0.3 s apart.
+  The proportional set size (PSS) of all Chromium processes, read from /proc, is reported beside.
+  First load: a fresh context each time, navigation start to \`window.__neptune.ready\` resolved
+  with the file input enabled (scripts/bench/browser.mjs).
 - **Python**: the original notebook's pipeline (scripts/bench/python_pipeline.py, pinned versions in
   scripts/bench/requirements.txt): \`XGBClassifier(tree_method="hist", n_jobs=1, random_state=42)\`,
   otherwise defaults, trained on Train_Data.csv with \`pd.get_dummies\` of protocoltype/service/flag

@@ -51,7 +51,18 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/neptune-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM # so that the EXIT trap cleans up on Ctrl-C and kill too
 
+# Measure a snapshot: the machine is shared, and a rebuild of dist/ or of the binary during the
+# run must not change what is measured halfway.
+mkdir -p "$tmp/site"
+cp -R "$dist"/. "$tmp/site/"
+cp "$neptune" "$tmp/neptune"
+dist=$tmp/site
+neptune=$tmp/neptune
+
 cat /proc/loadavg >"$results/loadavg-start.txt"
+date -u +%Y-%m-%dT%H:%M:%SZ >"$results/started-at.txt"
+{ git rev-parse --short HEAD; [ -z "$(git status --porcelain --untracked-files=no)" ] || echo dirty; } \
+  >"$results/commit.txt" 2>/dev/null || true
 if [ "$quick" = 1 ]; then
   say "BENCH_QUICK=1: Test_Data.csv and the 29 MB file only, fewer repeats"
   native_runs=5 browser_runs=5 loads=3 python_runs=3 big_runs=2
@@ -72,19 +83,17 @@ make_copies() { # OUT COPIES
 x10=$tmp/Test_Data_x10.csv
 make_copies "$x10" 10
 x10_rows=$((test_rows * 10))
-files=("$test_csv" "$x10")
 if [ "$quick" != 1 ]; then
   copies=$(( (1073741824 + body_bytes - 1) / body_bytes ))
   big=$tmp/Test_Data_x$copies.csv
   say "generating $big ($copies copies of Test_Data.csv's rows)"
   make_copies "$big" "$copies"
   big_rows=$((test_rows * copies))
-  files+=("$big")
   ls -l "$big" >&2
 fi
 
 # ---- site size -------------------------------------------------------------------------------
-say "site size: gzip -9 of each file in $dist/"
+say "site size: gzip -9 of each file in dist/"
 {
   echo '{"files": ['
   sep=''
@@ -114,7 +123,7 @@ native x10 "$x10" "$((native_runs < 10 ? native_runs : 10))" 1
 [ -n "${big:-}" ] && native big "$big" 3 0
 
 # ---- browser ---------------------------------------------------------------------------------
-say "browser: the page in headless Chromium ($dist/ served on localhost)"
+say "browser: the page in headless Chromium (a copy of dist/ served on localhost)"
 browser_args=(--dist "$dist" --test "$test_csv" --test-rows "$test_rows" --loads "$loads"
   --runs "$browser_runs" --big-runs "$big_runs" --big "$x10" --big-rows "$x10_rows")
 [ -n "${big:-}" ] && browser_args+=(--big "$big" --big-rows "$big_rows")

@@ -65,6 +65,16 @@ enum Command {
         #[arg(long)]
         no_compare: bool,
     },
+    /// Explain rows: the features that pushed each score towards "attack" or "normal".
+    Explain {
+        /// The connections file; `-` reads standard input.
+        input: String,
+        /// Line numbers of the rows to explain (as `score` reports them).
+        #[arg(required = true)]
+        lines: Vec<u64>,
+        #[command(flatten)]
+        scoring: ScoringArgs,
+    },
     /// Print the embedded model's card.
     Info,
 }
@@ -116,6 +126,11 @@ fn main() -> ExitCode {
             seed,
             no_compare,
         } => train(&data, &out, seed, !no_compare),
+        Command::Explain {
+            input,
+            lines,
+            scoring,
+        } => explain(&input, &lines, &scoring),
         Command::Info => {
             println!("{EMBEDDED_CARD}");
             Ok(ExitCode::SUCCESS)
@@ -187,6 +202,7 @@ fn run_scorer(
     input: &str,
     model: &Model,
     threshold: Option<f64>,
+    threads: usize,
     on_batch: &mut dyn FnMut(&Batch) -> io::Result<()>,
 ) -> Result<Summary, Unusable> {
     let read_error =
@@ -196,9 +212,12 @@ fn run_scorer(
     let file_error =
         |e: neptune::reader::FileError| Unusable(anyhow::Error::new(e).context(input.to_string()));
     let mut reader = open_input(input)?;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
+    let threads = if threads == 0 {
+        std::thread::available_parallelism()
+    } else {
+        Ok(std::num::NonZeroUsize::MIN.saturating_add(threads - 1))
+    };
+    let threads = threads.map_or(1, |n| n.get()).min(8);
     let mut primary = Scorer::new(model, threshold);
     let mut batch = Batch::default();
     let mut pending = Vec::with_capacity(PART_BYTES);
@@ -324,7 +343,7 @@ fn score(
         None => Box::new(io::stdout().lock()),
     };
     let mut writer = BufWriter::with_capacity(1 << 20, &mut sink);
-    let result = run_scorer(input, &model, args.threshold, &mut |batch| {
+    let result = run_scorer(input, &model, args.threshold, 0, &mut |batch| {
         writer.write_all(&batch.csv)
     });
     let flushed = writer.flush();
@@ -385,7 +404,7 @@ fn print_summary(summary: &Summary, quiet: bool) {
 fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusable> {
     let model = load_model(args)?;
     let mut scored: Vec<(f64, bool)> = Vec::new();
-    let summary = run_scorer(input, &model, args.threshold, &mut |batch| {
+    let summary = run_scorer(input, &model, args.threshold, 0, &mut |batch| {
         for row in &batch.rows {
             if let Some(score) = row.score {
                 match row.truth {
@@ -461,6 +480,51 @@ fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusabl
     }
     if labelled.unlabelled > 0 {
         println!("rows without a label: {}", labelled.unlabelled);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(input: &str, lines: &[u64], args: &ScoringArgs) -> Result<ExitCode, Unusable> {
+    let model = load_model(args)?;
+    let mut header: Option<Vec<u8>> = None;
+    let mut found: Vec<(u64, Vec<u8>)> = Vec::new();
+    // One thread, so that every row's line number counts from the start of the file.
+    run_scorer(input, &model, args.threshold, 1, &mut |batch| {
+        let first = batch.rows.first().map_or(batch.csv.len(), |r| r.csv_start);
+        if header.is_none() && first > 0 {
+            header = Some(batch.csv[..first].to_vec());
+        }
+        for row in batch.rows.iter().filter(|r| lines.contains(&r.line)) {
+            found.push((row.line, batch.csv[row.csv_start..row.csv_end].to_vec()));
+        }
+        Ok(())
+    })?;
+    let header = header.unwrap_or_default();
+    for &line in lines {
+        let Some((_, row)) = found.iter().find(|(l, _)| *l == line) else {
+            println!("line {line}: no data row starts on this line");
+            continue;
+        };
+        match neptune::explain::explain_output_row(&model, &header, row) {
+            Ok(e) => {
+                let verdict = if e.score >= args.threshold.unwrap_or(model.threshold) {
+                    "Neptune"
+                } else {
+                    "normal"
+                };
+                println!(
+                    "line {line}: score {:.6} ({verdict}); base {:.4}, threshold {:.4}",
+                    e.score, e.base, e.threshold
+                );
+                for effect in e.effects.iter().take(8) {
+                    println!(
+                        "  {:+.4}  {} = {}",
+                        effect.effect, effect.feature, effect.value
+                    );
+                }
+            }
+            Err(problem) => println!("line {line}: {problem}"),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
