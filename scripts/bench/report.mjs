@@ -47,6 +47,7 @@ const startup = load('native-startup.json');
 const native = { test: load('native-test.json'), x10: load('native-x10.json'), big: load('native-big.json') };
 const python = { test: load('python-test.json'), x10: load('python-x10.json'), big: load('python-big.json') };
 const browser = load('browser.json');
+const stages = load('stages-test.json');
 
 const fileName = (file) => path.basename(file ?? '');
 const nameOf = { test: 'Test_Data.csv', x10: 'Test_Data × 10', big: 'Test_Data × N (≥ 1 GiB)' };
@@ -332,6 +333,18 @@ if (browser?.firstLoad) {
   );
 }
 
+const stagesTable = stages
+  ? table(
+      ['stage', 'time', 'rate'],
+      [
+        ['reader (csv-core tokenizing, line numbers)', secondsOrMs(stages.reader.seconds), `${fmt(stages.reader.mb_per_s)} MB/s`],
+        ['reader + parsing and encoding the features', secondsOrMs(stages.reader_and_features.seconds), `${big(stages.reader_and_features.rows_per_s)} rows/s`],
+        ['model alone (40 trees, on encoded rows)', secondsOrMs(stages.model.seconds), `${big(stages.model.rows_per_s)} rows/s`],
+        ['whole scorer, one thread, output in memory', secondsOrMs(stages.scorer_one_thread.seconds), `${fmt(stages.scorer_one_thread.mb_per_s)} MB/s`],
+      ],
+    )
+  : 'n/a';
+
 const siteTable = site
   ? table(['file', 'bytes', 'gzip -9'], site.files.map((f) => [f.name, big(f.bytes), big(f.gzip9)]))
   : 'n/a';
@@ -411,6 +424,10 @@ ${summaryText}
 ### The page
 
 ${pageDetail.join('\n')}
+
+### The CLI's stages on one core (Test_Data.csv, \`neptune bench-stages\`, medians)
+
+${stagesTable}
 
 ### The Python pipeline, by step (medians)
 

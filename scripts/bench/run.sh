@@ -118,6 +118,8 @@ native() { # NAME FILE RUNS WARMUP
 head -n 2 "$test_csv" >"$tmp/one_row.csv"
 native startup "$tmp/one_row.csv" "$native_runs" 1
 native test "$test_csv" "$native_runs" 1
+say "native: each stage on one core (neptune bench-stages)"
+"$neptune" bench-stages "$test_csv" --runs 15 >"$results/stages-test.json"
 native x10 "$x10" "$((native_runs < 10 ? native_runs : 10))" 1
 # The large file is in the page cache already (just written): no warm-up run.
 [ -n "${big:-}" ] && native big "$big" 3 0
