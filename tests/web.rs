@@ -15,7 +15,10 @@ const NORMAL: &str = "0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8
 const FLOOD: &str = "0,tcp,private,S0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,123,6,1.0,1.0,0.0,0.0,0.05,0.07,0.0,255,26,0.1,0.05,0.0,0.0,1.0,1.0,0.0,0.0,neptune";
 
 fn file() -> String {
-    format!("{HEADER}\n{NORMAL}\n{FLOOD}\n{}\n{FLOOD}", NORMAL.replace("181", "abc"))
+    format!(
+        "{HEADER}\n{NORMAL}\n{FLOOD}\n{}\n{FLOOD}",
+        NORMAL.replace("181", "abc")
+    )
 }
 
 fn get(object: &JsValue, key: &str) -> JsValue {
@@ -69,7 +72,10 @@ fn rows_come_with_scores_lines_and_flags() {
         .flat_map(|b| Uint8Array::new(&get(b, "flags")).to_vec())
         .collect();
     // bit 0 flagged, bit 1 rejected, bits 2-3 the label (1 normal, 2 Neptune).
-    assert_eq!(flags, vec![1 << 2, 1 | (2 << 2), 2 | (1 << 2), 1 | (2 << 2)]);
+    assert_eq!(
+        flags,
+        vec![1 << 2, 1 | (2 << 2), 2 | (1 << 2), 1 | (2 << 2)]
+    );
 }
 
 #[wasm_bindgen_test]
