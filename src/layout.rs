@@ -25,6 +25,12 @@ pub struct Layout {
 impl Layout {
     /// Learns the layout from a file's first record.
     pub fn detect(first: &RawRecord<'_>) -> Result<Layout, FileError> {
+        if first.oversized {
+            return Err(FileError::Layout(format!(
+                "the first line is longer than {} MB: this does not look like a CSV of connections",
+                crate::reader::MAX_RECORD_BYTES >> 20
+            )));
+        }
         let names: Vec<String> = (0..first.len())
             .map(|i| first.text(i).unwrap_or_default().trim().to_string())
             .collect();

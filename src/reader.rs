@@ -17,6 +17,11 @@ const SNIFF_LINES: usize = 8;
 /// The longest record kept. A longer one is rejected as a whole, so that one endless "line" (a
 /// binary blob, a file without line ends) cannot exhaust memory.
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+/// The most fields a record keeps (a line of commas must not cost 8 bytes per comma forever).
+const MAX_RECORD_FIELDS: usize = 1 << 16;
+/// The most blank bytes read at the start of a file while looking for its first line.
+const MAX_LEADING_BLANKS: usize = 16 * 1024 * 1024;
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A problem with the file as a whole: nothing in it can be scored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -194,6 +199,8 @@ pub struct RecordReader {
     ends: Vec<usize>,
     ends_len: usize,
     oversized: bool,
+    /// Whether csv-core has read anything yet (see `tokenize`).
+    primed: bool,
     /// ARFF: the header built from `@attribute` lines, handed out as the first record.
     arff_header: Option<(u64, Vec<u8>, Vec<usize>)>,
 }
@@ -220,6 +227,7 @@ impl RecordReader {
             ends: vec![0; 64],
             ends_len: 0,
             oversized: false,
+            primed: false,
             arff_header: None,
         }
     }
@@ -252,14 +260,19 @@ impl RecordReader {
         chunk: &[u8],
         on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        if chunk.is_empty() {
+            // Only `finish` ends the file: an empty chunk (a read that returned nothing) is not
+            // the end of a record.
+            return Ok(());
+        }
         match &mut self.state {
             State::Sniffing(buffer) => {
                 buffer.extend_from_slice(chunk);
-                if !sniff_has_enough(buffer) {
+                let Some(prefix) = sniff_prefix(buffer, false)? else {
                     return Ok(());
-                }
+                };
                 let buffer = std::mem::take(buffer);
-                self.start(&buffer, on_record)
+                self.start(&buffer, prefix, on_record)
             }
             State::Reading => self.tokenize(chunk, on_record),
             State::Finished => Ok(()),
@@ -273,7 +286,8 @@ impl RecordReader {
     ) -> Result<(), E> {
         if let State::Sniffing(buffer) = &mut self.state {
             let buffer = std::mem::take(buffer);
-            self.start(&buffer, on_record)?;
+            let prefix = sniff_prefix(&buffer, true)?.unwrap_or(buffer.len());
+            self.start(&buffer, prefix, on_record)?;
         }
         if matches!(self.state, State::Reading) {
             self.tokenize(&[], on_record)?;
@@ -282,26 +296,38 @@ impl RecordReader {
         Ok(())
     }
 
-    /// Decides the dialect from the buffered start of the file, then reads it.
+    /// Decides the dialect from the first `prefix` bytes of the buffered start of the file
+    /// (see [`sniff_prefix`]: the decision depends on the file only, never on how it was cut
+    /// into chunks), then reads the whole buffer.
     fn start<E: From<FileError>>(
         &mut self,
         buffer: &[u8],
+        prefix: usize,
         on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let text = check_text(buffer)?;
-        let body = if is_arff(text) {
-            let arff = parse_arff_header(text)?;
+        check_text(&buffer[..prefix])?;
+        let bom = if buffer.starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
+        };
+        let text = &buffer[bom..];
+        let head = &buffer[bom..prefix.max(bom)];
+        let body = if is_arff(head) {
+            let arff = parse_arff_header(head)?;
             self.dialect = Dialect {
                 delimiter: b',',
                 quote: b'\'',
                 arff: true,
             };
             self.lines.ends_seen = arff.lines_before_data;
+            // The `@data` line may end in a `\r` whose `\n` has not arrived yet.
+            self.lines.after_cr = head[..arff.data_offset].ends_with(b"\r");
             self.arff_header = Some((arff.lines_before_data, arff.names, arff.ends));
             &text[arff.data_offset..]
         } else {
             self.dialect = Dialect {
-                delimiter: sniff_delimiter(text),
+                delimiter: sniff_delimiter(head),
                 quote: b'"',
                 arff: false,
             };
@@ -312,19 +338,28 @@ impl RecordReader {
         if let Some((line, names, ends)) = self.arff_header.take() {
             on_record(RawRecord::new(line, &names, &ends))?;
         }
+        if body.is_empty() {
+            return Ok(());
+        }
         self.tokenize(body, on_record)
     }
 
-    /// Runs csv-core over `input` (empty means end of file).
+    /// Runs csv-core over `input`; an empty `input` ends the file.
     fn tokenize<E: From<FileError>>(
         &mut self,
         mut input: &[u8],
         on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let at_end = input.is_empty();
         loop {
+            // csv-core drops a UTF-8 BOM from the first bytes it reads. The sniffer already took
+            // the file's own BOM, and a later part of a file (see `with_dialect`) must read a
+            // BOM in the middle of the file as one scorer does: as data. Feeding one byte first
+            // switches csv-core's stripping off.
+            let first_read = !self.primed && input.starts_with(BOM);
+            self.primed |= !input.is_empty();
+            let limit = if first_read { 1 } else { input.len() };
             let (result, nin, nout, nend) = self.csv.read_record(
-                input,
+                &input[..limit],
                 &mut self.fields[self.fields_len..],
                 &mut self.ends[self.ends_len..],
             );
@@ -335,15 +370,12 @@ impl RecordReader {
             self.ends_len += nend;
             match result {
                 ReadRecordResult::InputEmpty => {
-                    if !at_end || input.is_empty() {
+                    if input.is_empty() {
                         return Ok(());
                     }
                 }
                 ReadRecordResult::OutputFull => self.grow_fields(),
-                ReadRecordResult::OutputEndsFull => {
-                    let len = self.ends.len();
-                    self.ends.resize(len * 2, 0);
-                }
+                ReadRecordResult::OutputEndsFull => self.grow_ends(),
                 ReadRecordResult::Record => {
                     let ended_by_line_end = matches!(consumed.last(), Some(b'\n' | b'\r'));
                     let last_line = if ended_by_line_end {
@@ -353,7 +385,12 @@ impl RecordReader {
                     };
                     let bytes = &self.fields[..self.fields_len];
                     let line = last_line - count_line_ends(bytes);
-                    let mut record = RawRecord::new(line, bytes, &self.ends[..self.ends_len]);
+                    let mut record = if self.oversized {
+                        // Its fields were dropped: hand it out empty, flagged.
+                        RawRecord::new(line, &[], &[])
+                    } else {
+                        RawRecord::new(line, bytes, &self.ends[..self.ends_len])
+                    };
                     record.oversized = self.oversized;
                     let outcome = on_record(record);
                     self.fields_len = 0;
@@ -363,6 +400,18 @@ impl RecordReader {
                 }
                 ReadRecordResult::End => return Ok(()),
             }
+        }
+    }
+
+    /// Makes room for more fields, or drops the record once it has more than any row could.
+    fn grow_ends(&mut self) {
+        if self.ends.len() >= MAX_RECORD_FIELDS {
+            self.oversized = true;
+            self.fields_len = 0;
+            self.ends_len = 0;
+        } else {
+            let len = self.ends.len();
+            self.ends.resize(len * 2, 0);
         }
     }
 
@@ -380,21 +429,58 @@ impl RecordReader {
     }
 }
 
-/// True once the sniff buffer holds enough lines (or bytes) to decide the file's shape.
-fn sniff_has_enough(buffer: &[u8]) -> bool {
-    if buffer.len() < SNIFF_BYTES && count_line_ends(buffer) < SNIFF_LINES as u64 {
-        return false;
+/// How much of the file's start decides its shape, once `buffer` holds it: from the first byte
+/// that is not blank, up to the end of the 8th non-blank line or 64 KB further, whichever comes
+/// first; for ARFF, up to its `@data` line. The result depends on the file only, not on how much
+/// of it has arrived, so every way of cutting a file into chunks decides alike. `None` while
+/// more of the file is needed.
+fn sniff_prefix(buffer: &[u8], at_end: bool) -> Result<Option<usize>, FileError> {
+    let bom = if buffer.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
+    };
+    let Some(start) = buffer[bom..].iter().position(|b| !b.is_ascii_whitespace()) else {
+        if !at_end && buffer.len() <= MAX_LEADING_BLANKS {
+            return Ok(None);
+        }
+        return Ok(Some(buffer.len()));
+    };
+    let start = bom + start;
+    let limit = buffer.len().min(start + SNIFF_BYTES);
+    let mut end = None;
+    let mut lines = 0;
+    let mut pos = start;
+    while let Some(i) = memchr::memchr2(b'\n', b'\r', &buffer[pos..limit]) {
+        if !buffer[pos..pos + i].trim_ascii().is_empty() {
+            lines += 1;
+            if lines == SNIFF_LINES {
+                end = Some(pos + i + 1);
+                break;
+            }
+        }
+        pos += i + 1;
     }
-    // An ARFF header must be read up to its @data line.
-    let text = buffer.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buffer);
-    if is_arff(text) {
-        return find_arff_data(text).is_some() || buffer.len() > 16 * SNIFF_BYTES;
+    let end = match end {
+        Some(end) => end,
+        None if buffer.len() >= start + SNIFF_BYTES => start + SNIFF_BYTES,
+        None if at_end => buffer.len(),
+        None => return Ok(None),
+    };
+    if !is_arff(&buffer[bom..end]) {
+        return Ok(Some(end));
     }
-    true
+    match find_arff_data(&buffer[bom..], at_end) {
+        Some((data, _)) => Ok(Some(bom + data)),
+        None if at_end || buffer.len() > 16 * SNIFF_BYTES => Err(FileError::ArffWithoutData(
+            buffer.len().min(16 * SNIFF_BYTES),
+        )),
+        None => Ok(None),
+    }
 }
 
-/// Rejects what is not UTF-8-ish text and strips a UTF-8 byte order mark.
-fn check_text(buffer: &[u8]) -> Result<&[u8], FileError> {
+/// Rejects what is not UTF-8-ish text (looking at the start of the file).
+fn check_text(buffer: &[u8]) -> Result<(), FileError> {
     if buffer.starts_with(b"\xFF\xFE") {
         return Err(FileError::Utf16("little-endian"));
     }
@@ -436,7 +522,7 @@ fn check_text(buffer: &[u8]) -> Result<&[u8], FileError> {
     if zeros > 0 || control * 20 > head.len() {
         return Err(FileError::NotText("binary data"));
     }
-    Ok(text)
+    Ok(())
 }
 
 /// Picks the delimiter that splits the first lines most consistently.
@@ -495,8 +581,9 @@ fn is_arff(text: &[u8]) -> bool {
     false
 }
 
-/// Byte offset just past the `@data` line, and the number of line ends before it.
-fn find_arff_data(text: &[u8]) -> Option<(usize, u64)> {
+/// Byte offset just past the `@data` line, and the number of line ends up to its end. Unless
+/// `at_end`, a `@data` line counts only once its line end has arrived.
+fn find_arff_data(text: &[u8], at_end: bool) -> Option<(usize, u64)> {
     let mut offset = 0;
     let mut line_ends = 0u64;
     while offset < text.len() {
@@ -514,7 +601,7 @@ fn find_arff_data(text: &[u8]) -> Option<(usize, u64)> {
             } else {
                 1
             };
-        } else if !line.eq_ignore_ascii_case(b"@data") {
+        } else if !at_end || !line.eq_ignore_ascii_case(b"@data") {
             return None;
         }
         if line.eq_ignore_ascii_case(b"@data") {
@@ -534,7 +621,7 @@ struct ArffHeader {
 
 /// Reads `@attribute NAME TYPE` lines up to `@data`.
 fn parse_arff_header(text: &[u8]) -> Result<ArffHeader, FileError> {
-    let Some((data_offset, lines_before_data)) = find_arff_data(text) else {
+    let Some((data_offset, lines_before_data)) = find_arff_data(text, true) else {
         return Err(FileError::ArffWithoutData(text.len()));
     };
     let mut names = Vec::new();

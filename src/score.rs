@@ -98,6 +98,10 @@ pub struct Summary {
     pub rejections: Vec<Rejection>,
     /// Category names the model never saw: column -> name -> rows. Such rows are still scored.
     pub unknown_categories: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The kept unknown names of each column in the order they were first met (which names
+    /// are kept depends on it; merging parts follows it).
+    #[serde(default)]
+    pub unknown_first_seen: BTreeMap<String, Vec<String>>,
     pub rows_with_unknown_categories: u64,
     pub histogram: [u64; HISTOGRAM_BINS],
     pub threshold: f64,
@@ -126,14 +130,10 @@ impl Summary {
                 });
             }
         }
-        for (column, names) in &later.unknown_categories {
-            let kept = self.unknown_categories.entry(column.clone()).or_default();
-            for (name, count) in names {
-                if let Some(total) = kept.get_mut(name) {
-                    *total += count;
-                } else if kept.len() < KEPT_UNKNOWN_NAMES {
-                    kept.insert(name.clone(), *count);
-                }
+        for (column, order) in &later.unknown_first_seen {
+            let counts = &later.unknown_categories[column];
+            for name in order {
+                self.add_unknown(column, name, counts[name]);
             }
         }
         self.rows_with_unknown_categories += later.rows_with_unknown_categories;
@@ -167,15 +167,23 @@ impl Summary {
     }
 
     fn note_unknown(&mut self, column: &str, name: &[u8]) {
+        self.add_unknown(column, &String::from_utf8_lossy(name), 1);
+    }
+
+    /// Counts `rows` more rows with the unknown `name`, keeping the first names met.
+    fn add_unknown(&mut self, column: &str, name: &str, rows: u64) {
         let names = self
             .unknown_categories
             .entry(column.to_string())
             .or_default();
-        let name = String::from_utf8_lossy(name);
-        if let Some(count) = names.get_mut(name.as_ref()) {
-            *count += 1;
+        if let Some(count) = names.get_mut(name) {
+            *count += rows;
         } else if names.len() < KEPT_UNKNOWN_NAMES {
-            names.insert(name.into_owned(), 1);
+            names.insert(name.to_string(), rows);
+            self.unknown_first_seen
+                .entry(column.to_string())
+                .or_default()
+                .push(name.to_string());
         }
     }
 
@@ -299,6 +307,10 @@ impl<'m> Scorer<'m> {
 
     /// The context later parts of the file need, once the first record has been read.
     pub fn segment_context(&self) -> Option<SegmentContext> {
+        // Parts skip the check for label-encoded categories, so it must have run here first.
+        if !self.categories_checked {
+            return None;
+        }
         let layout = self.layout.as_ref()?;
         Some(SegmentContext {
             dialect: self.reader.dialect(),
