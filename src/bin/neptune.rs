@@ -344,7 +344,14 @@ fn score(
     quiet: bool,
 ) -> Result<ExitCode, Unusable> {
     let model = load_model(args)?;
-    let mut sink: Box<dyn Write> = match output {
+    // The output is written beside its destination and renamed into place once complete, so an
+    // unusable input never leaves half a file, nor destroys a file that was there.
+    let partial = output.map(|path| {
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".partial");
+        path.with_file_name(name)
+    });
+    let mut sink: Box<dyn Write> = match &partial {
         Some(path) => Box::new(
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
         ),
@@ -356,17 +363,24 @@ fn score(
     });
     let flushed = writer.flush();
     drop(writer);
-    let summary = match result {
+    drop(sink);
+    let finished = result.and_then(|summary| {
+        flushed.context("cannot write the output")?;
+        if let (Some(partial), Some(path)) = (&partial, output) {
+            std::fs::rename(partial, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Ok(summary)
+    });
+    let summary = match finished {
         Ok(summary) => summary,
         Err(e) => {
-            // Leave no half-written file behind for an input that could not be used.
-            if let Some(path) = output {
-                let _ = std::fs::remove_file(path);
+            if let Some(partial) = &partial {
+                let _ = std::fs::remove_file(partial);
             }
             return Err(e);
         }
     };
-    flushed.context("cannot write the output")?;
     print_summary(&summary, quiet);
     Ok(if strict && summary.rejected > 0 {
         ExitCode::from(1)
