@@ -55,7 +55,10 @@ fn read<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
     }
     // Each record starts on a later line than the one before.
     for pair in records.windows(2) {
-        assert!(pair[0].line < pair[1].line, "line numbers did not go forward: {pair:?}");
+        assert!(
+            pair[0].line < pair[1].line,
+            "line numbers did not go forward: {pair:?}"
+        );
     }
     let dialect = result.is_ok().then(|| reader.dialect());
     Outcome {

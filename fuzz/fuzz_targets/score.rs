@@ -9,7 +9,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use neptune::score::{Batch, RowOutcome, ScoreError, Scorer, Summary, HISTOGRAM_BINS, KEPT_REJECTIONS};
+use neptune::score::{
+    Batch, RowOutcome, ScoreError, Scorer, Summary, HISTOGRAM_BINS, KEPT_REJECTIONS,
+};
 use neptune::Model;
 use neptune_fuzz::{plan_pushes, read_output, split_plan};
 
@@ -34,7 +36,11 @@ fn score<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
     let mut take = |batch: &mut Batch| {
         for row in &batch.rows {
             assert!(row.csv_start < row.csv_end && row.csv_end <= batch.csv.len());
-            assert_eq!(batch.csv[row.csv_end - 1], b'\n', "a row's output ends its line");
+            assert_eq!(
+                batch.csv[row.csv_end - 1],
+                b'\n',
+                "a row's output ends its line"
+            );
             rows.push(RowOutcome {
                 csv_start: row.csv_start + csv.len(),
                 csv_end: row.csv_end + csv.len(),
@@ -65,7 +71,11 @@ fn check_counts(outcome: &Outcome) {
         return;
     };
     assert_eq!(summary.rows, summary.scored + summary.rejected);
-    assert_eq!(summary.rows, outcome.rows.len() as u64, "one outcome per row");
+    assert_eq!(
+        summary.rows,
+        outcome.rows.len() as u64,
+        "one outcome per row"
+    );
     assert!(summary.flagged <= summary.scored);
     assert_eq!(summary.histogram.len(), HISTOGRAM_BINS);
     assert_eq!(summary.histogram.iter().sum::<u64>(), summary.scored);
@@ -97,14 +107,24 @@ fn check_counts(outcome: &Outcome) {
         "the output holds a header and one record per row"
     );
     let header_width = records[0].len();
-    assert_eq!(header_width, summary.columns + 2, "the header: the columns, then two");
-    assert_eq!(&records[0][header_width - 2..], [b"attack_score".as_slice(), b"predicted_attack"]);
+    assert_eq!(
+        header_width,
+        summary.columns + 2,
+        "the header: the columns, then two"
+    );
+    assert_eq!(
+        &records[0][header_width - 2..],
+        [b"attack_score".as_slice(), b"predicted_attack"]
+    );
     for (row, record) in outcome.rows.iter().zip(&records[1..]) {
         // The outcome's range is exactly this record.
         let own = read_output(&outcome.csv[row.csv_start..row.csv_end]);
         assert_eq!(own.len(), 1);
         assert_eq!(&own[0], record);
-        assert!(record.len() >= header_width, "a row is padded to the header's width");
+        assert!(
+            record.len() >= header_width,
+            "a row is padded to the header's width"
+        );
         let (score, verdict) = (&record[record.len() - 2], &record[record.len() - 1]);
         match row.score {
             Some(s) => {

@@ -1,7 +1,7 @@
 //! Helpers shared by the fuzz targets in `fuzz_targets/`.
 //!
-//! The CSV targets (`reader`, `score`) read a *chunk plan* from the front of their input, then
-//! treat the rest as the file:
+//! The CSV targets (`reader`, `score`, `segments`) read a *chunk plan* from the front of their
+//! input, then treat the rest as the file:
 //!
 //! ```text
 //! byte 0          k: the plan is the next k % 8 bytes
@@ -9,8 +9,9 @@
 //! the rest        the file
 //! ```
 //!
-//! A plan of only zeros (or none at all) pushes the file in one piece. Seeds in
-//! `seeds/reader` and `seeds/score` start with such a plan (see `fuzz/README.md`).
+//! A plan of only zeros (or none at all) pushes the file in one piece. `segments` reads the sizes
+//! as part lengths instead ([`part_sizes`]). The CSV seeds start with such a plan (see
+//! `fuzz/README.md`).
 
 use neptune::model::{Model, Node};
 use neptune::schema::FEATURE_COUNT;
@@ -128,10 +129,17 @@ pub fn sniff_prefix_len(file: &[u8]) -> usize {
         let mut data_end = text.len();
         while offset < text.len() {
             let rest = &text[offset..];
-            let len = rest.iter().position(|&b| b == b'\n' || b == b'\r').unwrap_or(rest.len());
+            let len = rest
+                .iter()
+                .position(|&b| b == b'\n' || b == b'\r')
+                .unwrap_or(rest.len());
             let mut next = offset + len;
             if next < text.len() {
-                next += if text[next] == b'\r' && text.get(next + 1) == Some(&b'\n') { 2 } else { 1 };
+                next += if text[next] == b'\r' && text.get(next + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
             }
             if rest[..len].trim_ascii().eq_ignore_ascii_case(b"@data") {
                 data_end = next;
@@ -144,6 +152,15 @@ pub fn sniff_prefix_len(file: &[u8]) -> usize {
     end.min(file.len())
 }
 
+/// A plan's sizes for targets that cut a file into parts rather than chunks: a 0 is read as 1
+/// (a part is never empty). No plan: no sizes (one part).
+pub fn part_sizes(plan: &[u8]) -> Vec<usize> {
+    if plan.iter().all(|&b| b == 0) {
+        return Vec::new();
+    }
+    plan.iter().map(|&b| chunk_size(b).max(1)).collect()
+}
+
 /// A plan byte as a chunk size: 0 is an empty push, 1..=200 are taken as they are, and the top
 /// values give a few larger chunks (up to 55 * 64 bytes) so that the sniffer sees long prefixes.
 fn chunk_size(b: u8) -> usize {
@@ -153,12 +170,25 @@ fn chunk_size(b: u8) -> usize {
     }
 }
 
-/// Feature vectors every decoded model is asked to score: all zeros, a SYN flood, huge values,
-/// the smallest positive values, and values on every split threshold of the embedded model.
+/// Feature vectors every decoded model is asked to score: all zeros, the largest and the
+/// smallest positive values, a SYN flood, and a ramp.
 pub fn probe_vectors() -> Vec<[f64; FEATURE_COUNT]> {
-    let mut out = vec![[0.0; FEATURE_COUNT], [f64::MAX; FEATURE_COUNT], [f64::MIN_POSITIVE; FEATURE_COUNT]];
+    let mut out = vec![
+        [0.0; FEATURE_COUNT],
+        [f64::MAX; FEATURE_COUNT],
+        [f64::MIN_POSITIVE; FEATURE_COUNT],
+    ];
     let mut syn = [0.0; FEATURE_COUNT];
-    for (i, v) in [(22, 123.0), (23, 6.0), (24, 1.0), (25, 1.0), (31, 255.0), (32, 26.0), (37, 1.0), (38, 1.0)] {
+    for (i, v) in [
+        (22, 123.0),
+        (23, 6.0),
+        (24, 1.0),
+        (25, 1.0),
+        (31, 255.0),
+        (32, 26.0),
+        (37, 1.0),
+        (38, 1.0),
+    ] {
         syn[i] = v;
     }
     out.push(syn);
@@ -177,7 +207,10 @@ pub fn check_model(model: &Model) {
     // Also land exactly on the first split of each tree (the `<=` edge).
     let mut edge = [0.0; FEATURE_COUNT];
     for tree in model.trees.iter().take(64) {
-        if let Some(Node::Split { feature, threshold, .. }) = tree.nodes.first() {
+        if let Some(Node::Split {
+            feature, threshold, ..
+        }) = tree.nodes.first()
+        {
             if threshold.is_finite() {
                 edge[usize::from(*feature) % FEATURE_COUNT] = *threshold;
             }
@@ -201,17 +234,25 @@ pub fn check_model(model: &Model) {
 0,tcp,private,S0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,123,6,1,1,0,0,0.05,0.07,0,255,26,0.1,0.05,0,0,1,1,0,0\n\
 0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0,0,0,0,1,0,0,9,9,1,0,0.11,0,0,0,0,0\n\
 0,gopher,nosuch,XX,1,2,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0,0,0,0,1,0,0,9,9,1,0,0.11,0,0,0,0,0\n";
-    let (_, summary) = neptune::score::score_bytes(model, csv, None).expect("the probe file scores");
+    let (_, summary) =
+        neptune::score::score_bytes(model, csv, None).expect("the probe file scores");
     assert_eq!(summary.rows, 3);
     assert_eq!(summary.scored, 3);
 }
 
 /// Reads `bytes` back as a reader of the scored output would (comma, `"` quotes, any line end):
 /// the fields of each record.
+///
+/// csv-core drops a UTF-8 byte order mark at the very start of its input; a field of the output
+/// may start with one (it was in the input), so the bytes are read after an empty line, which
+/// csv-core skips, to keep it.
 pub fn read_output(bytes: &[u8]) -> Vec<Vec<Vec<u8>>> {
     let mut reader = csv_core::Reader::new();
     let mut records = Vec::new();
-    let mut input = bytes;
+    let mut text = Vec::with_capacity(bytes.len() + 1);
+    text.push(b'\n');
+    text.extend_from_slice(bytes);
+    let mut input = &text[..];
     // No record's fields are longer than the input, nor more numerous.
     let mut field = vec![0u8; bytes.len() + 1];
     let mut ends = vec![0usize; bytes.len() + 2];
