@@ -1,6 +1,7 @@
 //! Bad rows and bad files, one test each: a bad row is rejected with its line number and a precise
 //! reason while every other row is scored; a file that cannot be used at all is a file-level error
 //! that says what it looks like. (The CLI side of the same inputs is in tests/cli.rs.)
+#![cfg(not(target_arch = "wasm32"))] // native only: `make test-wasm` runs tests/web.rs
 
 mod common;
 

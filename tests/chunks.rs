@@ -1,6 +1,7 @@
 //! Chunk boundaries: the page and the CLI push a file in pieces cut anywhere (inside a quoted
 //! field, inside a UTF-8 character, between the `\r` and `\n` of a line end, inside the BOM).
 //! Whatever the cuts, the output bytes, the row outcomes and the summary equal one single push.
+#![cfg(not(target_arch = "wasm32"))] // native only: `make test-wasm` runs tests/web.rs
 
 mod common;
 

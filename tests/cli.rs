@@ -1,6 +1,7 @@
 //! The `neptune` program: `score` (file, stdin, exit codes, stderr), `eval`, `info`, and inputs it
 //! must refuse as a whole (exit 2, a message on stderr, no output file).
 #![cfg(feature = "cli")]
+#![cfg(not(target_arch = "wasm32"))] // native only: `make test-wasm` runs tests/web.rs
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! Each test names its target and the invariant it broke. A fuzz input for `reader`/`score`
 //! starts with a chunk plan (byte 0: plan length k % 8, then k sizes used in a cycle; see
 //! fuzz/README.md); the tests below spell the plan out as the chunks it makes.
+#![cfg(not(target_arch = "wasm32"))] // native only: `make test-wasm` runs tests/web.rs
 
 use neptune::Model;
 use neptune::reader::{FileError, MAX_RECORD_BYTES, RawRecord, RecordReader};

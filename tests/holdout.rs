@@ -2,6 +2,7 @@
 //! its hold-out figures recomputed and compared with its card, the quality bars, Test_Data
 //! through the CLI, and a headerless KDDTrain+-style copy of Train_Data scoring like the original.
 #![cfg(feature = "cli")]
+#![cfg(not(target_arch = "wasm32"))] // native only: `make test-wasm` runs tests/web.rs
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! One set of rows (hand-written ones, plus rows of ../shared/data when it is there) is written in
 //! each layout; the `attack_score` and `predicted_attack` columns must equal those of the data
 //! file's own layout, byte for byte.
+#![cfg(not(target_arch = "wasm32"))] // native only: `make test-wasm` runs tests/web.rs
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Property tests (proptest): no input makes scoring panic, no data line is dropped or
 //! misnumbered, chunking never matters, and fields survive the round trip through the scored CSV.
+#![cfg(not(target_arch = "wasm32"))] // native only: `make test-wasm` runs tests/web.rs
 
 mod common;
 

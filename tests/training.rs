@@ -1,6 +1,7 @@
 //! Training on a small slice: repeatable byte for byte with the same seed, through the library and
 //! through `neptune train`, and the compact forest scores exactly as smartcore's own `predict`.
 #![cfg(feature = "cli")]
+#![cfg(not(target_arch = "wasm32"))] // native only: `make test-wasm` runs tests/web.rs
 
 mod common;
 
