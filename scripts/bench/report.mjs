@@ -192,23 +192,27 @@ const ratioNoWrite = (a, b) => (a && b && !b.skipped ? a.mbps / b.mbpsNoWrite : 
 const largeNote = quick ? ' (quick run: the 29 MB file stands in for 1 GB)' : '';
 const pyRunsNote = (k) => (py[k]?.runs === 1 ? '; Python: a single run (over 180 s)' : '');
 {
-  const r = ratio(cli[large], py[large]);
+  // The issue's reference pipeline is read_csv, one-hot, predict_proba: judged without
+  // Python's CSV write (the stricter reading); the ratio with it is given beside.
+  const r = ratioNoWrite(cli[large], py[large]);
   target(
     `CLI vs Python MB/s on ${bigName(large)}${largeNote}`,
     r === null ? 'n/a' : `${fmt(r)}×`,
     '≥ 5×',
     r === null ? null : r >= 5,
-    r === null ? (py[large]?.skipped ?? 'missing') : `Python with its CSV write; ${fmt(ratioNoWrite(cli[large], py[large]))}× against Python's read+encode+predict alone${pyRunsNote(large)}`,
+    r === null ? (py[large]?.skipped ?? 'missing') : `against Python's read_csv+one-hot+predict_proba; ${fmt(ratio(cli[large], py[large]))}× against Python with its CSV write${pyRunsNote(large)}`,
   );
 }
 {
-  const r = ratio(page[large], py[large]);
+  // The issue's reference pipeline is read_csv, one-hot, predict_proba: judged without
+  // Python's CSV write (the stricter reading); the ratio with it is given beside.
+  const r = ratioNoWrite(page[large], py[large]);
   target(
     `page vs Python MB/s on ${bigName(large)}${largeNote}`,
     r === null ? 'n/a' : `${fmt(r)}×`,
     '≥ 3×',
     r === null ? null : r >= 3,
-    r === null ? (py[large]?.skipped ?? 'missing') : `Python with its CSV write; ${fmt(ratioNoWrite(page[large], py[large]))}× against Python's read+encode+predict alone${pyRunsNote(large)}`,
+    r === null ? (py[large]?.skipped ?? 'missing') : `against Python's read_csv+one-hot+predict_proba; ${fmt(ratio(page[large], py[large]))}× against Python with its CSV write${pyRunsNote(large)}`,
   );
 }
 if (page[large]?.memory) {
