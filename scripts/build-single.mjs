@@ -6,10 +6,10 @@
 // - the page's modules (app.js and what it imports) bundled into one inline module script;
 // - the worker (worker.js, the wasm-bindgen glue neptune.js, sample.js) bundled into one
 //   classic script, kept in a non-executed <script type="text/plain" id="neptune-worker"> that
-//   app.js turns into a Blob URL worker (classic: Chromium refuses module workers from blob:
-//   URLs of a file:// page, whose origin is opaque);
+//   pool.js turns into one Blob URL for all its workers (classic: Chromium refuses module workers
+//   from blob: URLs of a file:// page, whose origin is opaque);
 // - neptune_bg.wasm as base64 in <script type="application/octet-stream" id="neptune-wasm">,
-//   handed to the worker, which passes the bytes to init() instead of fetching.
+//   handed to each worker, which passes the bytes to init() instead of fetching.
 // The file gets its own Content-Security-Policy: its inline script and style allowed by hash,
 // workers only from blob:, and no connections at all.
 //

@@ -1,14 +1,12 @@
-// The page: wires the DOM to the scorer worker and renders what it reports. No scoring here.
+// The page: wires the DOM to the scorer workers and renders what they report. No scoring here:
+// pool.js runs the workers, run.js reads a file and scores it on them.
 
 import { drawHistogram } from './histogram.js';
+import { ScorerPool, poolSize } from './pool.js';
+import { ScoringRun } from './run.js';
 import { sampleFile } from './sample.js';
 import { ResultsTable, RowStore } from './table.js';
 
-const CHUNK_BYTES = 1 << 20;
-// A smaller first chunk gets the worker going while the next megabyte is read.
-const FIRST_CHUNK_BYTES = 1 << 18;
-// Chunks read ahead of the worker: enough to keep it busy, few enough to bound memory.
-const CHUNKS_IN_FLIGHT = 3;
 // Files scored faster than this never show a progress bar.
 const PROGRESS_DELAY_MS = 120;
 
@@ -48,128 +46,6 @@ const ui = {
   modelBody: el('model-body'),
 };
 
-/**
- * The worker and its wasm module. Runs talk to it with `post`; one-off questions (split,
- * explain, order) with `request`, answered by id. `restart` ends it and starts a fresh one.
- */
-class ScorerWorker {
-  constructor({ onRunMessage, onCrash, onReady }) {
-    this.onRunMessage = onRunMessage;
-    this.onCrash = onCrash;
-    this.onReady = onReady;
-    this.nextId = 0;
-    this.spawn();
-  }
-
-  spawn() {
-    this.pending = new Map();
-    this.isReady = false;
-    this.ready = new Promise((resolve, reject) => {
-      this.resolveReady = resolve;
-      this.rejectReady = reject;
-    });
-    // Nobody may be waiting yet; a failure is reported through onCrash as well.
-    this.ready.catch(() => {});
-    const worker = createWorker();
-    worker.addEventListener('message', (event) => this.receive(event.data));
-    worker.addEventListener('error', (event) => {
-      event.preventDefault();
-      this.crash(event.message || 'the scorer stopped with an error it could not report');
-    });
-    worker.addEventListener('messageerror', () =>
-      this.crash('a message from the scorer could not be read'),
-    );
-    worker.postMessage({ type: 'init', wasmBase64: embeddedWasm() });
-    this.worker = worker;
-  }
-
-  restart() {
-    this.worker.terminate();
-    this.rejectPending('cancelled');
-    this.rejectReady(new Error('cancelled'));
-    this.spawn();
-  }
-
-  post(message, transfer = []) {
-    this.worker.postMessage(message, transfer);
-  }
-
-  request(type, payload, transfer = []) {
-    const id = ++this.nextId;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...payload, type, id }, transfer);
-    });
-  }
-
-  receive(message) {
-    if (message.type === 'ready') {
-      this.isReady = true;
-      this.resolveReady(message);
-      this.onReady(message);
-      return;
-    }
-    if (message.id !== undefined && this.pending.has(message.id)) {
-      const { resolve, reject } = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      if (message.type === 'error') reject(new Error(message.message));
-      else resolve(message);
-    } else if (message.run !== undefined) {
-      this.onRunMessage(message);
-    }
-    if (message.type === 'error' && message.fatal) {
-      if (!this.isReady) {
-        // The module cannot load: starting again would fail the same way.
-        this.rejectReady(new Error(message.message));
-        this.onCrash(`The scorer could not start: ${message.message}`, false);
-      } else {
-        this.onCrash(`The scorer failed: ${message.message}. It has been restarted.`, true);
-        this.restart();
-      }
-    }
-  }
-
-  crash(reason) {
-    const restartable = this.isReady;
-    this.rejectPending(reason);
-    this.rejectReady(new Error(reason));
-    this.onCrash(
-      restartable
-        ? `The scorer stopped unexpectedly (${reason}). It has been restarted; choose the file again.`
-        : `The scorer could not start: ${reason}`,
-      restartable,
-    );
-    if (restartable) this.restart();
-  }
-
-  rejectPending(reason) {
-    for (const { reject } of this.pending.values()) reject(new Error(reason));
-    this.pending.clear();
-  }
-}
-
-/**
- * The worker: `worker.js` next to this page, or, in the single-file build (opened from disk,
- * where a worker cannot be loaded by URL), the bundled worker embedded in the page as a classic
- * script (Chromium refuses a module worker from a blob: URL of a file:// page).
- */
-let embeddedWorkerUrl = null;
-function createWorker() {
-  const embedded = document.getElementById('neptune-worker');
-  if (embedded === null) {
-    return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  }
-  embeddedWorkerUrl ??= URL.createObjectURL(
-    new Blob([embedded.textContent], { type: 'text/javascript' }),
-  );
-  return new Worker(embeddedWorkerUrl);
-}
-
-/** The wasm bytes (base64) embedded by the single-file build, else undefined. */
-function embeddedWasm() {
-  return document.getElementById('neptune-wasm')?.textContent.trim();
-}
-
 // ---- runs ----
 
 let current = null;
@@ -177,8 +53,10 @@ let runCounter = 0;
 let downloadUrl = null;
 let modelCard = null;
 
-const scorer = new ScorerWorker({
-  onRunMessage,
+const pool = new ScorerPool(poolSize(), {
+  onRunMessage(message) {
+    if (current && current.id === message.run && !current.finished) current.job?.receive(message);
+  },
   onCrash(message, restartable) {
     setReady(false, restartable ? 'Restarting the scorer…' : 'The scorer is not available.');
     if (current && !current.finished) fail(current, message);
@@ -192,21 +70,21 @@ const scorer = new ScorerWorker({
     }
   },
 });
-const table = new ResultsTable((type, payload, transfer) =>
-  scorer.request(type, payload, transfer),
-);
+const table = new ResultsTable((type, payload, transfer) => pool.request(type, payload, transfer));
 
-/** Scores `file`: read in slices, pushed to the worker a few chunks ahead of its answers. */
+/** Scores `file` on the workers (see run.js), rendering its progress and its results. */
 async function score(file) {
   const chosenAt = performance.now();
-  if (current && !current.finished) scorer.restart();
-  const wasReady = scorer.isReady;
+  if (current && !current.finished) {
+    endRun(current);
+    pool.restart();
+  }
+  const wasReady = pool.isReady;
   const run = {
     id: ++runCounter,
     file,
     store: new RowStore(),
-    sentUpTo: [],
-    waiting: null,
+    job: null,
     finished: false,
     startedAt: chosenAt,
     progressTimer: 0,
@@ -223,56 +101,34 @@ async function score(file) {
   }, PROGRESS_DELAY_MS);
 
   try {
-    await scorer.ready;
+    await pool.ready;
   } catch (error) {
     if (current === run && !run.finished) fail(run, `The scorer could not start: ${error.message}`);
     return;
   }
-  if (current !== run) return;
-  // The clock runs from the choice of file, or from the moment the scorer became ready if the
+  if (current !== run || run.finished) return;
+  // The clock runs from the choice of file, or from the moment the scorers became ready if the
   // file came first (chosen during page load, or after a restart).
   if (!wasReady) run.startedAt = performance.now();
 
+  run.job = new ScoringRun({
+    id: run.id,
+    file,
+    pool,
+    onBatch: (message) => run.store.append(message),
+    onProgress: (progress) => {
+      run.latest = progress;
+      scheduleProgress(run);
+    },
+  });
+  let result;
   try {
-    for (let offset = 0; offset < file.size; ) {
-      while (run.sentUpTo.length >= CHUNKS_IN_FLIGHT) {
-        await new Promise((resolve) => {
-          run.waiting = resolve;
-        });
-        if (current !== run || run.finished) return;
-      }
-      const size = offset === 0 ? FIRST_CHUNK_BYTES : CHUNK_BYTES;
-      const chunk = await file.slice(offset, offset + size).arrayBuffer();
-      if (current !== run || run.finished) return;
-      offset += chunk.byteLength;
-      run.sentUpTo.push(offset);
-      scorer.post({ type: 'push', run: run.id, chunk }, [chunk]);
-    }
-    scorer.post({ type: 'finish', run: run.id });
+    result = await run.job.start();
   } catch (error) {
-    if (current === run && !run.finished) fail(run, `The file could not be read: ${error.message}`);
-  }
-}
-
-function onRunMessage(message) {
-  const run = current;
-  if (!run || message.run !== run.id || run.finished) return;
-  if (message.type === 'error') {
-    fail(run, message.message);
+    if (current === run && !run.finished) fail(run, error.message);
     return;
   }
-  run.store.append(message);
-  if (message.type === 'batch') {
-    // Offsets of the chunks sent and not yet answered, oldest first.
-    const done = run.sentUpTo.shift();
-    run.latest = { bytes: done, rows: message.rows, flagged: message.flagged };
-    scheduleProgress(run);
-    const waiting = run.waiting;
-    run.waiting = null;
-    waiting?.();
-  } else if (message.type === 'done') {
-    finishRun(run, message.summary, message.download);
-  }
+  if (current === run && !run.finished) finishRun(run, result.summary, result.download);
 }
 
 function scheduleProgress(run) {
@@ -290,6 +146,7 @@ function scheduleProgress(run) {
 
 function endRun(run) {
   run.finished = true;
+  run.job?.stop();
   clearTimeout(run.progressTimer);
   cancelAnimationFrame(run.progressFrame);
   ui.progressBox.hidden = true;
@@ -337,7 +194,7 @@ function cancel() {
   const run = current;
   endRun(run);
   current = null;
-  scorer.restart();
+  pool.restart();
   resetResults();
   ui.status.textContent = `Cancelled: ${run.file.name} was not scored.`;
   setState('idle');
@@ -674,11 +531,11 @@ document.addEventListener('drop', (event) => {
   if (!ui.dropzone.disabled) choose(event.dataTransfer.files[0]);
 });
 
-// For tests only: resolves once the worker's wasm module is ready.
+// For tests only: resolves once every worker's wasm module is ready.
 Object.defineProperty(window, '__neptune', {
   value: Object.freeze({
     get ready() {
-      return scorer.ready.then(() => undefined);
+      return pool.ready.then(() => undefined);
     },
   }),
 });

@@ -1,44 +1,68 @@
-// The worker owns the wasm scorer; the page only renders. It speaks a small message protocol,
+// The worker owns the wasm scorers; the page only renders. It speaks a small message protocol,
 // one message per chunk (never per row), and transfers every buffer it sends back.
+//
+// A run is one file. The page may score it in parts, each with its own scorer, in this worker or
+// in others (see run.js): part 0 is the primary scorer (`new WasmScorer()`), which reads the start
+// of the file (the whole file when it is not split) and in the end sums up the whole file; a
+// later part, cut at line ends, gets a scorer made by `WasmScorer.forSegment(context)`, whose
+// line numbers count from the part's first line. A worker keeps the scorers of the latest run it
+// was sent only.
 //
 // In:
 //   {type:'init', wasmBase64?}          load the module (fetched next to the glue unless given)
-//   {type:'push', run, chunk}           score the rows completed by `chunk` (ArrayBuffer);
-//                                       a `run` id not seen before starts a new file
-//   {type:'finish', run}                end the file
+//   {type:'push', run, part, chunk, context?, first?}
+//                                       score the rows completed by `chunk` (ArrayBuffer or
+//                                       Uint8Array) with the part's scorer; a part not seen
+//                                       before gets a new scorer: a later part's when `context`
+//                                       is given, else the primary
+//        first: `chunk` is the start of the file, cut at a line end; the answer then carries
+//        `context` (defined when later parts may be scored apart: the file's layout is known,
+//        it is not ARFF and `chunk` holds no quote character) and `lineEnds`; the output header
+//        is written now (before any later part's output) and the answer's blob closes
+//        everything scored so far
+//   {type:'finish', run, part}          end the part (for part 0: the file)
+//   {type:'absorb', run, part, summary, lineOffset}
+//                                       add a later part's summary to part `part`'s (the
+//                                       primary), its line numbers offset by `lineOffset`; the
+//                                       page sends them in file order, then finishes part 0
 //   {type:'split', id, bytes, ends}     split lines of the scored CSV into fields
 //   {type:'explain', id, header, row}   explain one line of the scored CSV
 //   {type:'order', id, scores, flags, attacksOnly, sort}
 //                                       the row indices to show, filtered and sorted
 //                                       (scores, flags: lists of typed arrays, in row order)
-// Out:
+// Out (one `batch` per push, one `done` per finish):
 //   {type:'ready', card, threshold}
-//   {type:'batch', run, csvBytes, blob, start, header, scores, lines, flags, ends,
-//                  rows, scored, flagged, rejected}
-//        csvBytes: length of this batch's scored CSV; blob (now and then): a Blob holding the
-//        scored CSV of this batch and of those before it that no Blob holds yet, back to back;
-//        start: where the batch's first row begins (after the header, in the batch that holds
-//        it); header: the header line (Uint8Array), once; rows..rejected: running counts
-//   {type:'done', run, ...batch, summary, download}   download: the whole scored CSV (Blob)
+//   {type:'batch', run, part, csvBytes, blob, start, header, scores, lines, flags, ends,
+//                  rows, scored, flagged, rejected, first?, context?, lineEnds?}
+//        csvBytes: length of this batch's scored CSV; blob (once 16 MB wait, and always with a
+//        `first` answer and with `done`): a Blob holding the scored CSV of this batch and of
+//        those before it in the same part that no Blob holds yet, back to back; start: where
+//        the batch's first row begins (after the header, in the batch that holds it); header:
+//        the header line (Uint8Array), once; lines: input line numbers, counted from the
+//        part's first line; rows..rejected: the part's running counts
+//   {type:'done', run, part, ...batch, summary, lineEnds}
+//        summary: the part's (for part 0 once the others are absorbed: the whole file's);
+//        lineEnds: line ends the part held
 //   {type:'split', id, rows} | {type:'explain', id, explanation} | {type:'order', id, order}
-//   {type:'error', run?|id?, message, fatal}  fatal: the module is unusable, start a new worker
-//
-// Runs are keyed by id so that several workers could later score parts of one file, each
-// answering for its own run; nothing here assumes it is the only worker.
+//   {type:'error', run?, part?, id?, message, fatal}
+//        fatal: the module is unusable, start a new worker
 //
 // The scored CSV goes into Blobs here rather than in the page (making a Blob can hold a thread
 // for tens of ms), and into few of them: each Blob costs milliseconds on top of its bytes.
 const BLOB_BYTES = 16 << 20;
+// A wasm instance's memory grows to hold what one push takes in and gives out, and never
+// shrinks: a larger chunk is pushed this much at a time, its answers joined into one batch.
+const PUSH_BYTES = 1 << 20;
 
 import init, { WasmScorer, explain, modelCard, modelThreshold, splitRow } from './neptune.js';
 import { sampleFile } from './sample.js';
 
 /**
- * The file being scored: {run, scorer, blobs (made so far), pending (scored CSV not in a Blob
- * yet), pendingBytes, headerSent}.
+ * The scorers of the latest run: {run, parts: Map(part -> {part, scorer, pending (scored CSV
+ * not in a Blob yet), pendingBytes, headerSent})}.
  */
-let active = null;
-// A run that failed: chunks of it still queued are dropped rather than scored as a new file.
+let latest = { run: -Infinity, parts: new Map() };
+// A run that failed: its messages still queued are dropped rather than scored as a new file.
 let failedRun = null;
 // Messages are handled one at a time, in order, after `init` has finished.
 let queue = Promise.resolve();
@@ -60,6 +84,8 @@ async function handle(message) {
         return push(message);
       case 'finish':
         return finish(message);
+      case 'absorb':
+        return absorb(message);
       case 'split':
         return split(message);
       case 'explain':
@@ -71,12 +97,18 @@ async function handle(message) {
     }
   } catch (error) {
     if (message.run !== undefined) {
-      endRun();
       failedRun = message.run;
+      try {
+        endRun();
+      } catch {
+        // After a trap, freeing may trap too; the page restarts this worker then anyway.
+        latest.parts.clear();
+      }
     }
     self.postMessage({
       type: 'error',
       run: message.run,
+      part: message.part,
       id: message.id,
       message: describe(error),
       // A trap (a Rust panic aborts) leaves the module's memory in an unknown state.
@@ -117,58 +149,126 @@ async function warmUp(features) {
   }
 }
 
-function runFor(run) {
-  if (run === failedRun) return null;
-  if (active?.run !== run) {
+/** The scorer of `part` of `run`, made on first use; null for a run that is over. */
+function scorerFor(run, part, context) {
+  if (run === failedRun || run < latest.run) return null;
+  if (run !== latest.run) {
     endRun();
-    active = { run, scorer: new WasmScorer(), blobs: [], pending: [], pendingBytes: 0, headerSent: false };
+    latest = { run, parts: new Map() };
   }
-  return active;
+  let state = latest.parts.get(part);
+  if (state === undefined) {
+    const later = context !== undefined;
+    state = {
+      part,
+      scorer: later ? WasmScorer.forSegment(context) : new WasmScorer(),
+      pending: [],
+      pendingBytes: 0,
+      // A later part's output has no header.
+      headerSent: later,
+    };
+    latest.parts.set(part, state);
+  }
+  return state;
 }
 
 function endRun() {
-  active?.scorer.free();
-  active = null;
+  for (const state of latest.parts.values()) state.scorer.free();
+  latest.parts.clear();
 }
 
-function push({ run, chunk }) {
-  const state = runFor(run);
-  if (state) postBatch('batch', state, state.scorer.push(new Uint8Array(chunk)));
+function endPart(state) {
+  state.scorer.free();
+  latest.parts.delete(state.part);
 }
 
-function finish({ run }) {
-  const state = runFor(run);
+function push({ run, part, chunk, context, first }) {
+  const state = scorerFor(run, part, context);
   if (!state) return;
-  const batch = state.scorer.finish();
-  endRun();
-  postBatch('done', state, batch);
+  const bytes = ArrayBuffer.isView(chunk) ? chunk : new Uint8Array(chunk);
+  const batches = [];
+  let at = 0;
+  do {
+    batches.push(state.scorer.push(bytes.subarray(at, at + PUSH_BYTES)));
+    at += PUSH_BYTES;
+  } while (at < bytes.length);
+  const batch = joined(batches);
+  if (!first) {
+    postBatch('batch', run, state, batch);
+    return;
+  }
+  const shared = state.scorer.segmentContext();
+  // The header now, before any later part's output: empty when a row has written it already
+  // (and when it had not, the rows wrote nothing before it).
+  batch.csv.push(state.scorer.writeHeader().csv);
+  postBatch('batch', run, state, batch, {
+    first: true,
+    context: shared !== undefined && bytes.indexOf(shared.dialect.quote) === -1 ? shared : undefined,
+    lineEnds: state.scorer.lineEnds(),
+  });
 }
 
-function postBatch(type, state, batch) {
-  const { csv, scores, lines, flags, ends, rows, scored, flagged, rejected, summary } = batch;
+function finish({ run, part }) {
+  const state = scorerFor(run, part);
+  if (!state) return;
+  const batch = joined([state.scorer.finish()]);
+  endPart(state);
+  postBatch('done', run, state, batch, { summary: batch.summary, lineEnds: batch.lineEnds });
+}
+
+/**
+ * The scorer's answers to consecutive pushes as one batch, its scored CSV kept as the list of
+ * their CSV pieces (`csv`), the running counts (and any other field) the last one's.
+ */
+function joined(batches) {
+  const last = batches[batches.length - 1];
+  const batch = { ...last, csv: batches.map((b) => b.csv) };
+  if (batches.length === 1) return batch;
+  batch.scores = concat(Float32Array, batches.map((b) => b.scores));
+  batch.lines = concat(Float64Array, batches.map((b) => b.lines));
+  batch.flags = concat(Uint8Array, batches.map((b) => b.flags));
+  batch.ends = concat(Uint32Array, batches.map((b) => b.ends));
+  // Each answer's row ends count from the start of its own CSV.
+  let row = 0;
+  let offset = 0;
+  for (const b of batches) {
+    for (let i = 0; i < b.ends.length; i++) batch.ends[row + i] += offset;
+    row += b.ends.length;
+    offset += b.csv.length;
+  }
+  return batch;
+}
+
+function absorb({ run, part, summary, lineOffset }) {
+  if (run === failedRun || run < latest.run) return;
+  const state = run === latest.run ? latest.parts.get(part) : undefined;
+  if (state === undefined) throw new Error(`no scorer of part ${part} to add a later part to`);
+  state.scorer.absorb(summary, lineOffset);
+}
+
+function postBatch(type, run, state, batch, extra = {}) {
+  const { csv, scores, lines, flags, ends, rows, scored, flagged, rejected } = batch;
+  const pieces = csv.filter((piece) => piece.length > 0);
+  const csvBytes = pieces.reduce((n, piece) => n + piece.length, 0);
   const message = {
-    type, run: state.run, scores, lines, flags, ends, rows, scored, flagged, rejected,
-    csvBytes: csv.length, start: 0,
+    type, run, part: state.part, scores, lines, flags, ends, rows, scored, flagged, rejected,
+    csvBytes, start: 0, ...extra,
   };
-  if (csv.length > 0) {
-    state.pending.push(csv);
-    state.pendingBytes += csv.length;
+  if (pieces.length > 0) {
+    state.pending.push(...pieces);
+    state.pendingBytes += csvBytes;
     if (!state.headerSent) {
-      // The header is the first thing the scorer writes.
-      message.start = headerLength(csv);
-      message.header = csv.slice(0, message.start);
+      // The header is the first thing the scorer writes, all at once.
+      message.start = headerLength(pieces[0]);
+      message.header = pieces[0].slice(0, message.start);
       state.headerSent = true;
     }
   }
-  if (state.pending.length > 0 && (type === 'done' || state.pendingBytes >= BLOB_BYTES)) {
+  const sealed = type === 'done' || extra.first || state.pendingBytes >= BLOB_BYTES;
+  if (state.pending.length > 0 && sealed) {
     message.blob = new Blob(state.pending);
-    state.blobs.push(message.blob);
     state.pending = [];
     state.pendingBytes = 0;
-  }
-  if (type === 'done') {
-    message.summary = summary;
-    message.download = new Blob(state.blobs, { type: 'text/csv' });
   }
   self.postMessage(message, [scores.buffer, lines.buffer, flags.buffer, ends.buffer]);
 }

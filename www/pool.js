@@ -1,0 +1,185 @@
+// The scorer workers: each owns a wasm instance (see worker.js for the protocol they speak). The
+// pool starts several so that a large file can be scored on every core (see run.js); with one
+// worker the page works exactly the same, only slower on large files.
+
+// More workers than this gain little (reading the file and merging in order become the limit)
+// and each costs a wasm instance and its memory.
+const MAX_WORKERS = 4;
+
+/** Workers for this machine: one per core, at most MAX_WORKERS, at least one. */
+export function poolSize() {
+  return Math.max(1, Math.min(navigator.hardwareConcurrency || 1, MAX_WORKERS));
+}
+
+/**
+ * The workers, started together. A run posts to a chosen worker (`workers[i].post`); one-off
+ * questions (split, explain, order) go to any ready worker with `request`. Messages of runs come
+ * back through `onRunMessage`; `onReady` fires once every worker is ready (again after a restart),
+ * `onCrash` whenever one fails (that worker is restarted when it can be).
+ */
+export class ScorerPool {
+  constructor(size, { onRunMessage, onCrash, onReady }) {
+    this.nextRequest = 0;
+    this.workers = [];
+    for (let i = 0; i < size; i++) {
+      this.workers.push(
+        new ScorerWorker({
+          onRunMessage,
+          onCrash,
+          onReady: (message) => {
+            if (this.isReady) onReady(message);
+          },
+        }),
+      );
+    }
+  }
+
+  get size() {
+    return this.workers.length;
+  }
+
+  get isReady() {
+    return this.workers.every((worker) => worker.isReady);
+  }
+
+  /** Resolves once every worker is ready; rejects if one could not start or was restarted. */
+  get ready() {
+    return Promise.all(this.workers.map((worker) => worker.ready)).then(([first]) => first);
+  }
+
+  /** Asks a ready worker (taking turns), answered by id. */
+  request(type, payload, transfer = []) {
+    const ready = this.workers.filter((worker) => worker.isReady);
+    const candidates = ready.length > 0 ? ready : this.workers;
+    const worker = candidates[this.nextRequest++ % candidates.length];
+    return worker.request(type, payload, transfer);
+  }
+
+  /** Ends every worker, whatever it was doing, and starts fresh ones. */
+  restart() {
+    for (const worker of this.workers) worker.restart();
+  }
+}
+
+/**
+ * One worker and its wasm module. Runs talk to it with `post`; one-off questions with `request`,
+ * answered by id. `restart` ends it and starts a fresh one.
+ */
+class ScorerWorker {
+  constructor({ onRunMessage, onCrash, onReady }) {
+    this.onRunMessage = onRunMessage;
+    this.onCrash = onCrash;
+    this.onReady = onReady;
+    this.nextId = 0;
+    this.spawn();
+  }
+
+  spawn() {
+    this.pending = new Map();
+    this.isReady = false;
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    // Nobody may be waiting yet; a failure is reported through onCrash as well.
+    this.ready.catch(() => {});
+    const worker = createWorker();
+    worker.addEventListener('message', (event) => this.receive(event.data));
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      this.crash(event.message || 'the scorer stopped with an error it could not report');
+    });
+    worker.addEventListener('messageerror', () =>
+      this.crash('a message from the scorer could not be read'),
+    );
+    worker.postMessage({ type: 'init', wasmBase64: embeddedWasm() });
+    this.worker = worker;
+  }
+
+  restart() {
+    this.worker.terminate();
+    this.rejectPending('cancelled');
+    this.rejectReady(new Error('cancelled'));
+    this.spawn();
+  }
+
+  post(message, transfer = []) {
+    this.worker.postMessage(message, transfer);
+  }
+
+  request(type, payload, transfer = []) {
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...payload, type, id }, transfer);
+    });
+  }
+
+  receive(message) {
+    if (message.type === 'ready') {
+      this.isReady = true;
+      this.resolveReady(message);
+      this.onReady(message);
+      return;
+    }
+    if (message.id !== undefined && this.pending.has(message.id)) {
+      const { resolve, reject } = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.type === 'error') reject(new Error(message.message));
+      else resolve(message);
+    } else if (message.run !== undefined) {
+      this.onRunMessage(message);
+    }
+    if (message.type === 'error' && message.fatal) {
+      if (!this.isReady) {
+        // The module cannot load: starting again would fail the same way.
+        this.rejectReady(new Error(message.message));
+        this.onCrash(`The scorer could not start: ${message.message}`, false);
+      } else {
+        this.onCrash(`The scorer failed: ${message.message}. It has been restarted.`, true);
+        this.restart();
+      }
+    }
+  }
+
+  crash(reason) {
+    const restartable = this.isReady;
+    this.rejectPending(reason);
+    this.rejectReady(new Error(reason));
+    this.onCrash(
+      restartable
+        ? `The scorer stopped unexpectedly (${reason}). It has been restarted; choose the file again.`
+        : `The scorer could not start: ${reason}`,
+      restartable,
+    );
+    if (restartable) this.restart();
+  }
+
+  rejectPending(reason) {
+    for (const { reject } of this.pending.values()) reject(new Error(reason));
+    this.pending.clear();
+  }
+}
+
+/**
+ * A worker running `worker.js` next to this page, or, in the single-file build (opened from disk,
+ * where a worker cannot be loaded by URL), the bundled worker embedded in the page as a classic
+ * script (Chromium refuses a module worker from a blob: URL of a file:// page). Every worker of
+ * the pool shares the one Blob URL.
+ */
+let embeddedWorkerUrl = null;
+function createWorker() {
+  const embedded = document.getElementById('neptune-worker');
+  if (embedded === null) {
+    return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  }
+  embeddedWorkerUrl ??= URL.createObjectURL(
+    new Blob([embedded.textContent], { type: 'text/javascript' }),
+  );
+  return new Worker(embeddedWorkerUrl);
+}
+
+/** The wasm bytes (base64) embedded by the single-file build, else undefined. */
+function embeddedWasm() {
+  return document.getElementById('neptune-wasm')?.textContent.trim();
+}

@@ -1,0 +1,387 @@
+// Scores one file on the pool of workers and hands its results over in file order.
+//
+// The start of the file goes to one scorer, the primary (part 0), which learns the file's shape.
+// When that start holds no quote character (a quoted field may span lines), the rest is cut at
+// line ends into parts of a few MB, each scored by a scorer of its own on the least busy worker;
+// their outputs are handed over in file order and their summaries added to the primary's in the
+// same order, so the rows, the download and the summary are those of one scorer reading the
+// whole file: what `neptune score` does on its threads (src/bin/neptune.rs, `run_scorer`). A
+// part holding a quote character, or no line end within MAX_PART_BYTES, sends the rest of the
+// file to one scorer, chunk by chunk. With one worker, or a file no larger than the first part,
+// the primary reads the whole file chunk by chunk.
+//
+// Nothing of the scoring or of the summary is done here: the workers' scorers do it all. This
+// only reads, cuts at line ends, routes messages and adds each part's line offset to its rows'
+// line numbers. Every loop over bytes is a native TypedArray search, so the page stays free.
+
+// Chunks of a file read by one scorer from start to end.
+const CHUNK_BYTES = 1 << 20;
+// A smaller first chunk gets the worker going while the next megabyte is read.
+const FIRST_CHUNK_BYTES = 1 << 18;
+// Chunks read ahead of a scorer: enough to keep it busy, few enough to bound memory.
+const CHUNKS_IN_FLIGHT = 3;
+// The start of a file that may be split: read by the primary alone, while the other workers
+// wait for what it learns, hence small, but well over the 64 KB the reader looks at to learn the
+// file's shape.
+const FIRST_PART_BYTES = 1 << 18;
+// Later parts: the rest of the file shared among the workers, within these bounds.
+const MIN_PART_BYTES = 1 << 18;
+const PART_BYTES = 4 << 20;
+// A part grows to this while waiting for a line end; past it the rest goes to one scorer.
+const MAX_PART_BYTES = 64 << 20;
+// Parts read ahead per worker: one being scored, one waiting for its turn.
+const PARTS_PER_WORKER = 2;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Thrown inside a run's reading loop once the run is over (stopped, failed or finished). */
+const STOPPED = Symbol('stopped');
+
+/** One file being scored. */
+export class ScoringRun {
+  /**
+   * `onBatch(message)` receives the workers' `batch` and `done` messages (see worker.js) in file
+   * order, line numbers counted from the file's first line; `onProgress({bytes, rows, flagged})`
+   * how far the results handed over reach.
+   */
+  constructor({ id, file, pool, onBatch, onProgress }) {
+    this.id = id;
+    this.file = file;
+    this.pool = pool;
+    this.onBatch = onBatch;
+    this.onProgress = onProgress;
+    this.primary = pool.workers[0];
+    /** Pieces of the file not yet handed over, in file order: see `open`. */
+    this.pieces = [];
+    /** part -> the piece whose messages that part's scorer is sending. */
+    this.receiving = new Map();
+    /** Line ends in the pieces handed over: the offset of the first piece's line numbers. */
+    this.lineOffset = 0;
+    /** Pushes sent and not yet handed over. */
+    this.inFlight = 0;
+    /** worker -> pushes sent to it and not yet answered. */
+    this.busy = new Map();
+    this.turn = 0;
+    /** The Blobs of the scored CSV handed over, in file order: the download. */
+    this.blobs = [];
+    this.progress = { bytes: 0, rows: 0, flagged: 0 };
+    /** What later parts need, from the primary's first answer: null when it cannot be split. */
+    this.context = undefined;
+    this.over = false;
+    this.wake = null;
+  }
+
+  /** Resolves with {summary, download} once the file is scored; rejects with what went wrong. */
+  start() {
+    const result = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.read().catch((error) => {
+      if (error !== STOPPED) this.fail(describe(error));
+    });
+    return result;
+  }
+
+  /** Ends the run early: nothing more is read or sent, and late messages are ignored. */
+  stop() {
+    this.end();
+    this.reject(new Error('cancelled'));
+  }
+
+  /** A message of this run from any worker. */
+  receive(message) {
+    if (this.over) return;
+    if (message.type === 'error') {
+      this.fail(message.message);
+      return;
+    }
+    const piece = this.receiving.get(message.part);
+    if (piece === undefined) return;
+    if (message.type === 'batch') this.busy.set(piece.worker, this.busy.get(piece.worker) - 1);
+    piece.messages.push(message);
+    if (piece.endsWith(message)) this.receiving.delete(message.part);
+    this.handOver();
+  }
+
+  /** Reads the file and hands it to the workers, in parts when it can (see the top of this file). */
+  async read() {
+    const { file, pool } = this;
+    if (pool.size === 1 || file.size <= FIRST_PART_BYTES) {
+      await this.stream(this.primary, 0, 0);
+      return;
+    }
+    const start = await this.readBytes(0, FIRST_PART_BYTES);
+    const cut = lastLineEnd(start) ?? start.length;
+    const first = this.open(0, this.primary, (message) => message.first === true);
+    this.send(first, { chunk: start.subarray(0, cut), first: true }, cut, [start.buffer]);
+    // The next part is read while the primary learns whether there will be one.
+    const partBytes = clamp(Math.ceil((file.size - cut) / pool.size), MIN_PART_BYTES, PART_BYTES);
+    const ahead = this.readPart(cut, partBytes);
+    await this.until(() => this.context !== undefined);
+    if (this.context === null) {
+      // Not splittable: the primary reads on.
+      await this.stream(this.primary, 0, cut);
+      return;
+    }
+    await this.split(cut, partBytes, ahead);
+    // Every later part has been handed over and added to the primary's summary.
+    await this.until(() => this.pieces.length === 0);
+    this.open(0, this.primary, (message) => message.type === 'done');
+    this.primary.post({ type: 'finish', run: this.id, part: 0 });
+  }
+
+  /**
+   * Scores the file from `offset` in parts of about `partBytes` spread over the workers, each
+   * part read while the one before waits for a worker. `ahead`: the first part, being read.
+   */
+  async split(offset, partBytes, ahead) {
+    const { file, pool, context } = this;
+    const quote = context.dialect.quote;
+    let next = ahead;
+    for (let part = 1; next !== null; part++) {
+      const { bytes, cut } = await next;
+      next = null;
+      const chunk = cut === undefined ? undefined : bytes.subarray(0, cut);
+      if (chunk === undefined || chunk.indexOf(quote) !== -1) {
+        // A quoted field may span lines, and a line may be longer than any part: one scorer
+        // reads the rest.
+        await this.stream(this.leastBusy(), part, offset, context);
+        return;
+      }
+      if (offset + cut < file.size) next = this.readPart(offset + cut, partBytes);
+      await this.until(() => this.inFlight < pool.size * PARTS_PER_WORKER);
+      const worker = this.leastBusy();
+      const piece = this.open(part, worker, (message) => message.type === 'done');
+      this.send(piece, { chunk, context }, offset + cut, [bytes.buffer]);
+      worker.post({ type: 'finish', run: this.id, part });
+      offset += cut;
+    }
+  }
+
+  /**
+   * About `partBytes` of the file from `offset`, and where the part ends: after its last line
+   * end, at the file's end, or undefined when no line end comes within MAX_PART_BYTES. A part
+   * is read ahead and may be given up (the run ended, or the rest goes to one scorer): its
+   * failure is dealt with where it is awaited, if it ever is.
+   */
+  readPart(offset, partBytes) {
+    const part = this.readPartNow(offset, partBytes);
+    part.catch(() => {});
+    return part;
+  }
+
+  async readPartNow(offset, partBytes) {
+    const size = this.file.size;
+    // A short tail rides with the part before it rather than making a part of its own.
+    let end = offset + partBytes;
+    if (size - end < partBytes / 2) end = size;
+    let bytes = await this.readBytes(offset, end);
+    // Bytes before `from` hold no line end: a part grown in search of one is searched once.
+    let from = 0;
+    for (;;) {
+      if (offset + bytes.length >= size) return { bytes, cut: bytes.length };
+      const cut = lastLineEnd(bytes.subarray(from));
+      if (cut !== undefined) return { bytes, cut: from + cut };
+      if (bytes.length >= MAX_PART_BYTES) return { bytes, cut: undefined };
+      // Only a final `\r`, which the next byte decides, is searched again.
+      from = bytes.length - 1;
+      bytes = concat(bytes, await this.readBytes(offset + bytes.length, offset + bytes.length + partBytes));
+    }
+  }
+
+  /**
+   * Scores the file from `offset` to its end with one scorer (part `part` on `worker`; a later
+   * part's scorer when `context` is given), a few chunks ahead of its answers.
+   */
+  async stream(worker, part, offset, context) {
+    const piece = this.open(part, worker, (message) => message.type === 'done');
+    let size = offset === 0 ? FIRST_CHUNK_BYTES : CHUNK_BYTES;
+    let first = true;
+    while (offset < this.file.size) {
+      await this.until(() => this.inFlight < CHUNKS_IN_FLIGHT);
+      // A short read is fine: the scorer takes chunks of any size.
+      const chunk = await this.readSlice(offset, offset + size);
+      if (chunk.byteLength === 0) throw new Error('The file could not be read: it ended early.');
+      offset += chunk.byteLength;
+      size = CHUNK_BYTES;
+      this.send(piece, { chunk, context: first ? context : undefined }, offset, [chunk]);
+      first = false;
+    }
+    worker.post({ type: 'finish', run: this.id, part });
+  }
+
+  /**
+   * A piece of the file: the messages of part `part`'s scorer on `worker` up to and including
+   * the one `endsWith` accepts. Pieces are handed over one after another in the order opened.
+   */
+  open(part, worker, endsWith) {
+    const piece = { part, worker, endsWith, messages: [], chunkEnds: [] };
+    this.pieces.push(piece);
+    this.receiving.set(part, piece);
+    return piece;
+  }
+
+  /** Pushes a chunk ending at file offset `end` to the piece's scorer. */
+  send(piece, message, end, transfer) {
+    piece.chunkEnds.push(end);
+    this.inFlight++;
+    this.busy.set(piece.worker, (this.busy.get(piece.worker) ?? 0) + 1);
+    piece.worker.post({ ...message, type: 'push', run: this.id, part: piece.part }, transfer);
+  }
+
+  /** Hands over what the first pieces have received, in file order. */
+  handOver() {
+    while (!this.over && this.pieces.length > 0) {
+      const piece = this.pieces[0];
+      const message = piece.messages.shift();
+      if (message === undefined) break;
+      this.deliver(piece, message);
+      if (piece.endsWith(message)) {
+        this.pieces.shift();
+        this.complete(piece, message);
+      }
+    }
+    this.wakeUp();
+  }
+
+  deliver(piece, message) {
+    // A later part counts lines from its own start; the primary from the file's.
+    if (piece.part !== 0 && this.lineOffset > 0) {
+      const lines = message.lines;
+      for (let i = 0; i < lines.length; i++) lines[i] += this.lineOffset;
+    }
+    if (message.type === 'batch') {
+      this.inFlight--;
+      this.progress.bytes = piece.chunkEnds.shift();
+    }
+    if (message.blob) this.blobs.push(message.blob);
+    const { flags } = message;
+    let flagged = 0;
+    for (let i = 0; i < flags.length; i++) flagged += flags[i] & 1;
+    this.progress.rows += flags.length;
+    this.progress.flagged += flagged;
+    this.onBatch(message);
+    this.onProgress(this.progress);
+  }
+
+  complete(piece, message) {
+    if (piece.part !== 0) {
+      this.primary.post({
+        type: 'absorb', run: this.id, part: 0, summary: message.summary, lineOffset: this.lineOffset,
+      });
+      this.lineOffset += message.lineEnds;
+    } else if (message.first) {
+      this.lineOffset = message.lineEnds;
+      this.context = message.context ?? null;
+    } else {
+      this.end();
+      this.resolve({ summary: message.summary, download: new Blob(this.blobs, { type: 'text/csv' }) });
+    }
+  }
+
+  /** The worker with the fewest pushes unanswered, taking turns among equals. */
+  leastBusy() {
+    const { workers } = this.pool;
+    const load = (worker) => this.busy.get(worker) ?? 0;
+    let best = this.turn;
+    for (let k = 1; k < workers.length; k++) {
+      const i = (this.turn + k) % workers.length;
+      if (load(workers[i]) < load(workers[best])) best = i;
+    }
+    this.turn = (best + 1) % workers.length;
+    return workers[best];
+  }
+
+  /** Waits until `ready()` holds, re-checking whenever a message is handed over. */
+  async until(ready) {
+    while (!ready()) {
+      if (this.over) throw STOPPED;
+      await new Promise((resolve) => {
+        this.wake = resolve;
+      });
+    }
+    if (this.over) throw STOPPED;
+  }
+
+  wakeUp() {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  fail(message) {
+    if (this.over) return;
+    this.end();
+    this.reject(new Error(message));
+  }
+
+  end() {
+    this.over = true;
+    this.wakeUp();
+  }
+
+  /** The bytes of [start, end) of the file (end clamped to its size), however it hands them out. */
+  async readBytes(start, end) {
+    end = Math.min(end, this.file.size);
+    const head = new Uint8Array(await this.readSlice(start, end));
+    if (head.length === end - start) return head;
+    const bytes = new Uint8Array(end - start);
+    bytes.set(head);
+    for (let at = head.length; at < bytes.length; ) {
+      const more = new Uint8Array(await this.readSlice(start + at, end));
+      if (more.length === 0) throw new Error('The file could not be read: it ended early.');
+      bytes.set(more, at);
+      at += more.length;
+    }
+    return bytes;
+  }
+
+  /** One read: [start, end) of the file or less. */
+  async readSlice(start, end) {
+    let buffer;
+    try {
+      buffer = await this.file.slice(start, end).arrayBuffer();
+    } catch (error) {
+      throw new Error(`The file could not be read: ${describe(error)}`);
+    }
+    if (this.over) throw STOPPED;
+    return buffer;
+  }
+}
+
+/**
+ * Index just past the last line end of `bytes` whose end is certain (`\n`, or a `\r` not
+ * followed by `\n`; a final `\r` might be half of a `\r\n`), or undefined: the rule of Rust's
+ * `score::last_line_end`, which cuts the CLI's parts.
+ */
+export function lastLineEnd(bytes) {
+  let end = bytes.length;
+  while (end > 0) {
+    const lf = bytes.lastIndexOf(LF, end - 1);
+    // A `\r` can only come after the last `\n`: search that tail alone.
+    const cr = bytes.subarray(lf + 1, end).lastIndexOf(CR);
+    const at = cr === -1 ? lf : lf + 1 + cr;
+    if (at === -1) return undefined;
+    if (bytes[at] === LF || at + 1 < end) return at + 1;
+    end = at;
+  }
+  return undefined;
+}
+
+function concat(a, b) {
+  const all = new Uint8Array(a.length + b.length);
+  all.set(a);
+  all.set(b, a.length);
+  return all;
+}
+
+function clamp(x, lo, hi) {
+  return Math.min(Math.max(x, lo), hi);
+}
+
+function describe(error) {
+  if (error instanceof Error) return error.message || String(error);
+  return String(error);
+}
