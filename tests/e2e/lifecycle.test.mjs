@@ -80,8 +80,10 @@ describe('runs one after another', () => {
 
       await scoreFile(page, small);
       const states = await recordedStates(page);
+      // The first run's table may still be drawing when the second file is chosen (a DOM
+      // change records "done" first), so look for the reset anywhere, not only at the start.
       assert.ok(
-        states.length >= 2 && !FINAL.has(states[0]),
+        states.length >= 2 && states.some((s) => !FINAL.has(s)),
         `the summary left "done" when the new file was chosen (data-state went through ${JSON.stringify(states)})`,
       );
       await assertShowsSmallFixture(page, small);
