@@ -2,23 +2,20 @@
 // data it must show as text, never as markup.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   TEST_TIMEOUT,
   assertSameBytes,
-  checkPrerequisites,
   cliScore,
   download,
-  ensureCli,
   fixture,
-  launchBrowser,
   openApp,
   resultsText,
   scoreFile,
-  serveDist,
   testDataLines,
   withPage,
+  useBrowserSuite,
 } from './harness.mjs';
 
 /** Each file-level problem and what its message must say. */
@@ -65,24 +62,11 @@ function malformedFiles() {
 }
 
 describe('bad input', () => {
-  let browser;
-  let site;
-  // Building the CLI (when it is older than the sources) may take minutes: done here, not
-  // inside a test's time limit.
-  before(async () => {
-    checkPrerequisites();
-    ensureCli();
-    site = await serveDist();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const suite = useBrowserSuite();
 
   test('a file that cannot be scored as a whole ends in error with a message in plain words', { timeout: TEST_TIMEOUT }, async (t) => {
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       for (const { name, file, message } of malformedFiles()) {
         await t.test(name, async () => {
           const summary = await scoreFile(page, file);
@@ -105,8 +89,8 @@ describe('bad input', () => {
     const expected = cliScore(file);
     assert.match(expected.stderr, /line 7:.*\n.*line 8:/, 'the CLI rejects lines 7 and 8');
 
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       const summary = await scoreFile(page, file);
       assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
       assert.equal(summary.rows, 7, 'data-rows counts rejected rows too');
@@ -129,10 +113,10 @@ describe('bad input', () => {
     const file = fixture('markup.csv', [`${header},note`, `${rows[0]},${payload}`, `${rows[1]},plain`].join('\n') + '\n');
     const expected = cliScore(file);
 
-    await withPage(browser, async ({ page }) => {
+    await withPage(suite.browser, async ({ page }) => {
       const dialogs = [];
       page.on('dialog', (dialog) => dialogs.push(dialog.message()));
-      await openApp(page, site.url);
+      await openApp(page, suite.site.url);
       const summary = await scoreFile(page, file);
       assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
       assert.equal(summary.rows, 2, 'data-rows');

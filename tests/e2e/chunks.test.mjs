@@ -6,23 +6,20 @@
 
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   TEST_TIMEOUT,
   assertSameBytes,
-  checkPrerequisites,
   cliRows,
   cliScore,
   download,
-  ensureCli,
   fixture,
-  launchBrowser,
   openApp,
   scoreFile,
-  serveDist,
   testDataLines,
   withPage,
+  useBrowserSuite,
 } from './harness.mjs';
 
 /** Extra-column values that make chunk boundaries interesting: multi-byte UTF-8, quoted commas,
@@ -59,11 +56,11 @@ async function limitFileReads(page, bytes) {
 }
 
 /** Scores `file` with the page cut to `chunkBytes`-byte chunks; the download must equal the CLI. */
-async function assertChunkingInvisible(browser, site, file, chunkBytes) {
+async function assertChunkingInvisible(suite, file, chunkBytes) {
   const expected = cliScore(file);
-  await withPage(browser, async ({ page }) => {
+  await withPage(suite.browser, async ({ page }) => {
     const shortReads = await limitFileReads(page, chunkBytes);
-    await openApp(page, site.url);
+    await openApp(page, suite.site.url);
     const summary = await scoreFile(page, file);
     const size = statSync(file).size;
     assert.ok(
@@ -77,27 +74,14 @@ async function assertChunkingInvisible(browser, site, file, chunkBytes) {
 }
 
 describe('chunk boundaries', () => {
-  let browser;
-  let site;
-  // Building the CLI (when it is older than the sources) may take minutes: done here, not
-  // inside a test's time limit.
-  before(async () => {
-    checkPrerequisites();
-    ensureCli();
-    site = await serveDist();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const suite = useBrowserSuite();
 
   test('a 3+ MB file with CRLF, multi-byte UTF-8 and quoted commas and line ends: download equals the CLI', { timeout: TEST_TIMEOUT }, async () => {
     const file = fixture('awkward-big.csv', () => awkwardCsv(testDataLines().length - 1));
     assert.ok(statSync(file).size > 3 * 1024 * 1024, 'the fixture spans several chunks (> 3 MB)');
     const expected = cliScore(file);
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       const summary = await scoreFile(page, file);
       assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
       assert.equal(summary.rows, testDataLines().length - 1, 'data-rows');
@@ -109,7 +93,7 @@ describe('chunk boundaries', () => {
   test('the same 3+ MB file cut into odd chunk sizes: download equals the CLI', { timeout: TEST_TIMEOUT }, async (t) => {
     const file = fixture('awkward-big.csv', () => awkwardCsv(testDataLines().length - 1));
     for (const bytes of [65521, 4093]) {
-      await t.test(`${bytes}-byte chunks`, () => assertChunkingInvisible(browser, site, file, bytes));
+      await t.test(`${bytes}-byte chunks`, () => assertChunkingInvisible(suite, file, bytes));
     }
   });
 
@@ -117,7 +101,7 @@ describe('chunk boundaries', () => {
     // 1-byte chunks put a boundary at every offset; 16 rows hold every awkward value twice.
     const file = fixture('awkward-small.csv', () => awkwardCsv(16, { bom: true }));
     for (const bytes of [1, 3, 7]) {
-      await t.test(`${bytes}-byte chunks`, () => assertChunkingInvisible(browser, site, file, bytes));
+      await t.test(`${bytes}-byte chunks`, () => assertChunkingInvisible(suite, file, bytes));
     }
   });
 });

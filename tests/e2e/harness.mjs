@@ -5,6 +5,7 @@
 // request the page produced (see `withPage`).
 
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -360,6 +361,26 @@ export async function resultsText(page) {
     throw new Error('the results table shows no rows 15 s after the run ended', { cause: e });
   }
   return page.locator('[data-testid="results"]').textContent();
+}
+
+/**
+ * The usual hooks of a browser test file: prerequisites checked, the CLI built when older than
+ * the sources (here, not inside a test's time limit), dist/ served and one browser launched.
+ * Returns an object whose `browser` and `site` are set once the hooks have run.
+ */
+export function useBrowserSuite() {
+  const suite = { browser: null, site: null };
+  before(async () => {
+    checkPrerequisites();
+    ensureCli();
+    suite.site = await serveDist();
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.site?.close();
+  });
+  return suite;
 }
 
 /** Clicks the download hook and returns the downloaded bytes. */

@@ -2,26 +2,22 @@
 // button scores the bundled sample, and a cancelled run leaves the page ready for the next file.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 
 import {
   RUN_TIMEOUT,
   TEST_DATA_ROWS,
   TEST_TIMEOUT,
   assertSameBytes,
-  checkPrerequisites,
   cliScore,
   countFlagged,
   download,
-  ensureCli,
   fixture,
-  launchBrowser,
   openApp,
   readSummary,
   recordedStates,
   resultsText,
   scoreFile,
-  serveDist,
   smallFixture,
   startRun,
   testData,
@@ -29,6 +25,7 @@ import {
   trackStates,
   waitForRunEnd,
   withPage,
+  useBrowserSuite,
 } from './harness.mjs';
 
 const SMALL_ROWS = 100;
@@ -56,25 +53,12 @@ async function assertShowsSmallFixture(page, file) {
 }
 
 describe('runs one after another', () => {
-  let browser;
-  let site;
-  // Building the CLI (when it is older than the sources) may take minutes: done here, not
-  // inside a test's time limit.
-  before(async () => {
-    checkPrerequisites();
-    ensureCli();
-    site = await serveDist();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const suite = useBrowserSuite();
 
   test('a new file after a finished run resets the summary and shows only the new file', { timeout: TEST_TIMEOUT }, async () => {
     const small = smallFixture(SMALL_ROWS);
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       const first = await scoreFile(page, testData);
       assert.equal(first.rows, TEST_DATA_ROWS, 'the first run scored Test_Data.csv');
 
@@ -93,8 +77,8 @@ describe('runs one after another', () => {
   test('a new file chosen while a run is going replaces it; the old run never shows up', { timeout: TEST_TIMEOUT }, async () => {
     const small = smallFixture(SMALL_ROWS);
     const big = bigFixture(20);
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       await startRun(page, big);
       await startRun(page, small);
       await waitForRunEnd(page);
@@ -107,8 +91,8 @@ describe('runs one after another', () => {
   });
 
   test('the sample button scores the bundled labelled sample and shows metrics', { timeout: TEST_TIMEOUT }, async () => {
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       await trackStates(page);
       await page.click('[data-testid="sample"]');
       const summary = await waitForRunEnd(page);
@@ -125,8 +109,8 @@ describe('runs one after another', () => {
 
   test('a cancelled run stops, and the next file is scored in full', { timeout: TEST_TIMEOUT }, async () => {
     const big = bigFixture(60);
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       const cancel = page.locator('[data-testid="cancel"]');
       assert.equal(await cancel.count(), 1, 'the page has a cancel button');
 

@@ -9,24 +9,21 @@
 // temp dir (never the repository).
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 
 import {
   TEST_TIMEOUT,
   assertSameBytes,
-  checkPrerequisites,
   cliEval,
   cliScore,
   download,
-  ensureCli,
   fixture,
-  launchBrowser,
   openApp,
   resultsText,
   scoreFile,
-  serveDist,
   testDataLines,
   withPage,
+  useBrowserSuite,
 } from './harness.mjs';
 import { cliRefusal, cliSummary, pseudoRandomBytes, scoreColumns, trainDataLines } from './stress-harness.mjs';
 
@@ -79,18 +76,7 @@ function trainRows() {
 // ---- the harness for one case --------------------------------------------------------------
 
 describe('robustness: the bad-input catalogue, the page against the CLI', () => {
-  let browser;
-  let site;
-  before(async () => {
-    checkPrerequisites();
-    ensureCli();
-    site = await serveDist();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const suite = useBrowserSuite();
 
   /**
    * A file whose rows are scored or rejected one by one. `expect` holds what the case itself
@@ -105,8 +91,8 @@ describe('robustness: the bad-input catalogue, the page against the CLI', () => 
       assert.deepEqual(counts.rejectedLines, expect.rejectedLines, `the CLI rejects exactly these lines: ${cli.stderr}`);
       assert.equal(counts.rejected, expect.rejectedLines.length, 'the CLI counts the rejected lines');
     }
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       const summary = await scoreFile(page, file);
       assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
       assert.equal(summary.rows, counts.rows, 'data-rows equals the CLI\'s row count');
@@ -131,8 +117,8 @@ describe('robustness: the bad-input catalogue, the page against the CLI', () => 
     const cli = cliRefusal(file);
     assert.equal(cli.status, 2, `the CLI exits 2 (stderr: ${cli.stderr})`);
     assert.match(cli.stderr, message, 'the CLI\'s message says what is wrong');
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       const summary = await scoreFile(page, file);
       assert.equal(summary.state, 'error', `data-state (rows ${summary.rows})`);
       assert.ok(summary.error, 'the error element holds a message');

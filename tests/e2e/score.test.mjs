@@ -2,50 +2,34 @@
 // equal to `neptune score`.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   TEST_DATA_ROWS,
   TEST_TIMEOUT,
   assertSameBytes,
-  checkPrerequisites,
   cliEval,
   cliScore,
   countFlagged,
   download,
-  ensureCli,
-  launchBrowser,
   openApp,
   resultsText,
   scoreFile,
-  serveDist,
   testData,
   trainData,
   withPage,
+  useBrowserSuite,
 } from './harness.mjs';
 
 describe('scoring NSL-KDD files', () => {
-  let browser;
-  let site;
-  // Building the CLI (when it is older than the sources) may take minutes: done here, not
-  // inside a test's time limit.
-  before(async () => {
-    checkPrerequisites();
-    ensureCli();
-    site = await serveDist();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const suite = useBrowserSuite();
 
   test('Test_Data.csv: every row scored, flagged count equals the CLI, results and histogram shown', { timeout: TEST_TIMEOUT }, async () => {
     const expected = cliScore(testData);
     const expectedFlagged = countFlagged(expected.csv);
     assert.ok(expectedFlagged > 0, 'the CLI flags some rows of Test_Data.csv');
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       const summary = await scoreFile(page, testData);
       assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
       assert.equal(summary.rows, TEST_DATA_ROWS, 'data-rows');
@@ -73,8 +57,8 @@ describe('scoring NSL-KDD files', () => {
 
   test('Test_Data.csv: the download equals `neptune score` byte for byte', { timeout: TEST_TIMEOUT }, async () => {
     const expected = cliScore(testData);
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       const summary = await scoreFile(page, testData);
       assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
       assertSameBytes(await download(page), expected.csv, 'download of Test_Data.csv');
@@ -84,8 +68,8 @@ describe('scoring NSL-KDD files', () => {
   test('Train_Data.csv (labelled): metrics shown with accuracy >= 0.999, download equals the CLI', { timeout: TEST_TIMEOUT }, async () => {
     const expected = cliScore(trainData);
     const evaluation = cliEval(trainData);
-    await withPage(browser, async ({ page }) => {
-      await openApp(page, site.url);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
       const summary = await scoreFile(page, trainData);
       assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
       assert.equal(summary.rows, evaluation.rows, 'data-rows equals the CLI row count');
