@@ -158,11 +158,14 @@ impl Label {
         if value.is_empty() {
             return None;
         }
-        let lower = value.to_ascii_lowercase();
-        Some(match lower.as_str() {
-            "0" | "0.0" | "normal" => Label::Normal,
-            "1" | "1.0" | "neptune" | "anomaly" | "attack" => Label::Neptune,
-            _ => Label::OtherAttack(lower),
+        // Called for every row of a labelled file: compare without allocating.
+        let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(value));
+        Some(if is(&["0", "0.0", "normal"]) {
+            Label::Normal
+        } else if is(&["1", "1.0", "neptune", "anomaly", "attack"]) {
+            Label::Neptune
+        } else {
+            Label::OtherAttack(value.to_ascii_lowercase())
         })
     }
 }
