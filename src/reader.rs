@@ -19,7 +19,10 @@ const SNIFF_LINES: usize = 8;
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 /// The most fields a record keeps (a line of commas must not cost 8 bytes per comma forever).
 const MAX_RECORD_FIELDS: usize = 1 << 16;
-/// The most blank bytes read at the start of a file while looking for its first line.
+/// The longest a record whose quoted field holds line ends may be (see [`RecordReader`]).
+pub const QUOTED_SPAN_BYTES: usize = 1 << 20;
+/// The most blank bytes of one line read at the start of a file (blank *lines* are dropped as
+/// they come, however many).
 const MAX_LEADING_BLANKS: usize = 16 * 1024 * 1024;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -32,14 +35,32 @@ pub enum FileError {
         "the file is {0}, not a text CSV: export the connections as CSV (UTF-8 text, one connection per line)"
     )]
     NotText(&'static str),
+    #[error("the file is {what}: {advice}")]
+    Archive {
+        what: &'static str,
+        advice: &'static str,
+    },
     #[error(
         "the file is UTF-16 text ({0}); save it as UTF-8 (in Excel: \"CSV UTF-8 (comma delimited)\")"
     )]
     Utf16(&'static str),
+    #[error("the file is UTF-32 text ({0}); save it as UTF-8")]
+    Utf32(&'static str),
+    #[error(
+        "the file is JSON ({0}), not a CSV: export the connections as CSV with a header line \
+         (a Zeek conn.log in JSON is read as such)"
+    )]
+    Json(&'static str),
     #[error("the ARFF file has no @data section within its first {0} bytes")]
     ArffWithoutData(usize),
     #[error("the ARFF file declares no @attribute columns before @data")]
     ArffWithoutAttributes,
+    #[error("no data row could be scored ({rows} rows, all rejected; line {line}: {reason})")]
+    NothingScored {
+        rows: u64,
+        line: u64,
+        reason: String,
+    },
     #[error("{0}")]
     Layout(String),
 }
@@ -85,8 +106,14 @@ pub struct RawRecord<'a> {
     pub line: u64,
     bytes: &'a [u8],
     ends: &'a [usize],
-    /// The record was longer than [`MAX_RECORD_BYTES`]; its fields were dropped.
+    /// The record was longer than [`MAX_RECORD_BYTES`] (or had more than 65,536 fields); its
+    /// fields were dropped.
     pub oversized: bool,
+    /// Why it was oversized: too many fields rather than too many bytes.
+    pub too_many_fields: bool,
+    /// A quote opened a field that was not closed on the record's line, and reading it across
+    /// line ends broke the row (see [`QUOTED_SPAN_BYTES`]): the record is that one line alone.
+    pub unclosed_quote: bool,
 }
 
 impl<'a> RawRecord<'a> {
@@ -97,6 +124,8 @@ impl<'a> RawRecord<'a> {
             bytes,
             ends,
             oversized: false,
+            too_many_fields: false,
+            unclosed_quote: false,
         }
     }
 
@@ -115,9 +144,10 @@ impl<'a> RawRecord<'a> {
         &self.bytes[start..self.ends[i]]
     }
 
-    /// Field `i` as text, with invalid UTF-8 replaced, or `None` past the last field.
+    /// Field `i` as text, or `None` past the last field. Bytes that are not UTF-8 are read as
+    /// Windows-1252 (what Excel writes on Windows), so such a header still names its columns.
     pub fn text(&self, i: usize) -> Option<std::borrow::Cow<'a, str>> {
-        (i < self.len()).then(|| String::from_utf8_lossy(self.field(i)))
+        (i < self.len()).then(|| decode_text(self.field(i)))
     }
 
     /// All fields' bytes, back to back (no separators).
@@ -127,6 +157,27 @@ impl<'a> RawRecord<'a> {
 
     pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         (0..self.len()).map(|i| self.field(i))
+    }
+}
+
+/// Text of a field: UTF-8 when it is valid UTF-8, else Windows-1252.
+pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => std::borrow::Cow::Owned(bytes.iter().map(|&b| windows_1252(b)).collect()),
+    }
+}
+
+/// One Windows-1252 byte as a character (the five unassigned bytes stay their Latin-1 selves).
+fn windows_1252(byte: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
+        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
+        'ž', 'Ÿ',
+    ];
+    match byte {
+        0x80..=0x9F => HIGH[usize::from(byte - 0x80)],
+        _ => char::from(byte),
     }
 }
 
@@ -188,21 +239,41 @@ enum State {
 
 /// The streaming reader. Push chunks with [`RecordReader::push`], then call
 /// [`RecordReader::finish`]; each complete record is handed to the callback as it is found.
+///
+/// **Quoted fields across lines.** A quoted field may hold line ends, but one stray quote must
+/// not swallow the rest of the file. The rule: a record whose quoted field runs past a line end
+/// is kept whole only if it has the file's number of fields (those of its first record) and
+/// spans at most [`QUOTED_SPAN_BYTES`]. Otherwise the record ends at its first line end: that
+/// line alone is handed out flagged [`RawRecord::unclosed_quote`] (its row is rejected with its
+/// line number), and reading starts again on the next line. A stray quote thus costs one line.
 pub struct RecordReader {
     state: State,
     dialect: Dialect,
     csv: csv_core::Reader,
     lines: LineCounter,
-    /// Line ends consumed before the current record started producing fields.
     fields: Vec<u8>,
     fields_len: usize,
     ends: Vec<usize>,
     ends_len: usize,
     oversized: bool,
-    /// Whether csv-core has read anything yet (see `tokenize`).
+    too_many_fields: bool,
+    /// Whether csv-core has read anything yet (see `tokenize_part`).
     primed: bool,
     /// ARFF: the header built from `@attribute` lines, handed out as the first record.
     arff_header: Option<(u64, Vec<u8>, Vec<usize>)>,
+    /// The number of fields of the file's first record: a record spanning lines must match it.
+    expected_fields: Option<usize>,
+    /// Bytes of the record in progress that arrived in earlier pushes (kept while it may be cut).
+    raw: Vec<u8>,
+    /// The record in progress is longer than a cut can replay: it is never cut.
+    raw_dropped: bool,
+    /// The line counter as it was when the record in progress started.
+    record_lines: LineCounter,
+    /// How far `fields` has been searched for a line end inside a quoted field.
+    scanned: usize,
+    quoted_line_end: bool,
+    /// Bytes to read again after a cut, before the rest of the input.
+    replay: Vec<u8>,
 }
 
 impl Default for RecordReader {
@@ -227,18 +298,28 @@ impl RecordReader {
             ends: vec![0; 64],
             ends_len: 0,
             oversized: false,
+            too_many_fields: false,
             primed: false,
             arff_header: None,
+            expected_fields: None,
+            raw: Vec::new(),
+            raw_dropped: false,
+            record_lines: LineCounter::default(),
+            scanned: 0,
+            quoted_line_end: false,
+            replay: Vec::new(),
         }
     }
 
     /// A reader for a later part of a file whose shape is already known, starting at a line
-    /// start; its line numbers count from that line (1).
-    pub fn with_dialect(dialect: Dialect) -> Self {
+    /// start; its line numbers count from that line (1). `fields` is the file's number of
+    /// fields (see the quoted-field rule on [`RecordReader`]).
+    pub fn with_dialect(dialect: Dialect, fields: usize) -> Self {
         RecordReader {
             state: State::Reading,
             dialect,
             csv: dialect.tokenizer(),
+            expected_fields: Some(fields),
             ..RecordReader::new()
         }
     }
@@ -268,6 +349,19 @@ impl RecordReader {
         match &mut self.state {
             State::Sniffing(buffer) => {
                 buffer.extend_from_slice(chunk);
+                if buffer.len() > SNIFF_BYTES {
+                    // Blank lines before the first line are counted and dropped, however many.
+                    let blank = leading_blank_lines(buffer);
+                    if blank > BOM.len() {
+                        let bom = if buffer.starts_with(BOM) {
+                            BOM.len()
+                        } else {
+                            0
+                        };
+                        self.lines.feed(&buffer[bom..blank]);
+                        buffer.drain(bom..blank);
+                    }
+                }
                 let Some(prefix) = sniff_prefix(buffer, false)? else {
                     return Ok(());
                 };
@@ -320,10 +414,11 @@ impl RecordReader {
                 quote: b'\'',
                 arff: true,
             };
-            self.lines.ends_seen = arff.lines_before_data;
+            self.lines.ends_seen += arff.lines_before_data;
             // The `@data` line may end in a `\r` whose `\n` has not arrived yet.
             self.lines.after_cr = head[..arff.data_offset].ends_with(b"\r");
-            self.arff_header = Some((arff.lines_before_data, arff.names, arff.ends));
+            self.expected_fields = Some(arff.ends.len());
+            self.arff_header = Some((self.lines.ends_seen, arff.names, arff.ends));
             &text[arff.data_offset..]
         } else {
             self.dialect = Dialect {
@@ -331,10 +426,14 @@ impl RecordReader {
                 quote: b'"',
                 arff: false,
             };
-            text
+            // Blank lines before the first line are counted here, not read as records.
+            let blank = leading_blank_lines(text);
+            self.lines.feed(&text[..blank]);
+            &text[blank..]
         };
         self.csv = self.dialect.tokenizer();
         self.state = State::Reading;
+        self.record_lines = self.lines.clone();
         if let Some((line, names, ends)) = self.arff_header.take() {
             on_record(RawRecord::new(line, &names, &ends))?;
         }
@@ -344,47 +443,91 @@ impl RecordReader {
         self.tokenize(body, on_record)
     }
 
-    /// Runs csv-core over `input`; an empty `input` ends the file.
+    /// Runs csv-core over `input` (after any bytes a cut gave back); an empty `input` ends the
+    /// file.
     fn tokenize<E: From<FileError>>(
         &mut self,
         mut input: &[u8],
         on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         loop {
+            while !self.replay.is_empty() {
+                let replay = std::mem::take(&mut self.replay);
+                if let Some(used) = self.tokenize_part(&replay, on_record)? {
+                    // A cut inside the replayed bytes: what it gives back comes first.
+                    self.replay.extend_from_slice(&replay[used..]);
+                }
+            }
+            match self.tokenize_part(input, on_record)? {
+                None => return Ok(()),
+                Some(used) => input = &input[used..],
+            }
+        }
+    }
+
+    /// Runs csv-core over `input`. Returns `Some(used)` when a record was cut (see
+    /// [`RecordReader`]) after `used` bytes: the caller reads `self.replay`, then the rest.
+    fn tokenize_part<E: From<FileError>>(
+        &mut self,
+        input: &[u8],
+        on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
+    ) -> Result<Option<usize>, E> {
+        let mut pos = 0;
+        // Where the record in progress starts in `input` (its earlier bytes are in `raw`).
+        let mut record_from = 0;
+        loop {
+            let rest = &input[pos..];
             // csv-core drops a UTF-8 BOM from the first bytes it reads. The sniffer already took
             // the file's own BOM, and a later part of a file (see `with_dialect`) must read a
             // BOM in the middle of the file as one scorer does: as data. Feeding one byte first
             // switches csv-core's stripping off.
-            let first_read = !self.primed && input.starts_with(BOM);
-            self.primed |= !input.is_empty();
-            let limit = if first_read { 1 } else { input.len() };
+            let first_read = !self.primed && rest.starts_with(BOM);
+            self.primed |= !rest.is_empty();
+            let limit = if first_read { 1 } else { rest.len() };
             let (result, nin, nout, nend) = self.csv.read_record(
-                &input[..limit],
+                &rest[..limit],
                 &mut self.fields[self.fields_len..],
                 &mut self.ends[self.ends_len..],
             );
-            let consumed = &input[..nin];
-            input = &input[nin..];
+            let consumed = &rest[..nin];
+            pos += nin;
             self.lines.feed(consumed);
             self.fields_len += nout;
             self.ends_len += nend;
             match result {
-                ReadRecordResult::InputEmpty => {
-                    if input.is_empty() {
-                        return Ok(());
+                ReadRecordResult::InputEmpty | ReadRecordResult::OutputFull => {
+                    if self.span_too_long(pos - record_from) {
+                        self.cut(&input[record_from..pos], on_record)?;
+                        return Ok(Some(pos));
+                    }
+                    if matches!(result, ReadRecordResult::OutputFull) {
+                        self.grow_fields();
+                    } else if pos == input.len() {
+                        self.keep_raw(&input[record_from..]);
+                        return Ok(None);
                     }
                 }
-                ReadRecordResult::OutputFull => self.grow_fields(),
                 ReadRecordResult::OutputEndsFull => self.grow_ends(),
                 ReadRecordResult::Record => {
+                    let bytes = &self.fields[..self.fields_len];
+                    let inner_line_ends = count_line_ends(bytes);
+                    let raw_len = self.raw.len() + pos - record_from;
+                    if inner_line_ends > 0
+                        && !self.oversized
+                        && !self.raw_dropped
+                        && (self.expected_fields != Some(self.ends_len)
+                            || raw_len > QUOTED_SPAN_BYTES)
+                    {
+                        self.cut(&input[record_from..pos], on_record)?;
+                        return Ok(Some(pos));
+                    }
                     let ended_by_line_end = matches!(consumed.last(), Some(b'\n' | b'\r'));
                     let last_line = if ended_by_line_end {
                         self.lines.ends_seen
                     } else {
                         self.lines.ends_seen + 1
                     };
-                    let bytes = &self.fields[..self.fields_len];
-                    let line = last_line - count_line_ends(bytes);
+                    let line = last_line - inner_line_ends;
                     let mut record = if self.oversized {
                         // Its fields were dropped: hand it out empty, flagged.
                         RawRecord::new(line, &[], &[])
@@ -392,21 +535,134 @@ impl RecordReader {
                         RawRecord::new(line, bytes, &self.ends[..self.ends_len])
                     };
                     record.oversized = self.oversized;
+                    record.too_many_fields = self.too_many_fields;
+                    self.expected_fields.get_or_insert(record.len());
                     let outcome = on_record(record);
-                    self.fields_len = 0;
-                    self.ends_len = 0;
-                    self.oversized = false;
+                    self.next_record();
+                    record_from = pos;
                     outcome?;
                 }
-                ReadRecordResult::End => return Ok(()),
+                ReadRecordResult::End => return Ok(None),
             }
         }
+    }
+
+    /// Forgets the record just handed out or cut.
+    fn next_record(&mut self) {
+        self.fields_len = 0;
+        self.ends_len = 0;
+        self.oversized = false;
+        self.too_many_fields = false;
+        self.raw.clear();
+        self.raw_dropped = false;
+        self.record_lines = self.lines.clone();
+        self.scanned = 0;
+        self.quoted_line_end = false;
+    }
+
+    /// Keeps the bytes of a record that continues in the next push, while a cut may need them.
+    fn keep_raw(&mut self, bytes: &[u8]) {
+        if self.raw_dropped {
+            return;
+        }
+        if self.raw.len() + bytes.len() > MAX_RECORD_BYTES {
+            self.raw_dropped = true;
+            self.raw = Vec::new();
+        } else {
+            self.raw.extend_from_slice(bytes);
+        }
+    }
+
+    /// Whether the record in progress has a quoted field past a line end and has grown past
+    /// [`QUOTED_SPAN_BYTES`] (`fresh`: its bytes in the current input).
+    fn span_too_long(&mut self, fresh: usize) -> bool {
+        if self.raw_dropped || self.raw.len() + fresh <= QUOTED_SPAN_BYTES {
+            return false;
+        }
+        if !self.quoted_line_end {
+            let new = &self.fields[self.scanned.min(self.fields_len)..self.fields_len];
+            self.quoted_line_end = memchr::memchr2(b'\n', b'\r', new).is_some();
+            self.scanned = self.fields_len;
+        }
+        self.quoted_line_end && !self.oversized
+    }
+
+    /// Ends the record in progress (its bytes: `raw`, then `tail`) at its first line end: that
+    /// line is handed out alone, flagged, and the bytes after it are left in `replay`.
+    fn cut<E: From<FileError>>(
+        &mut self,
+        tail: &[u8],
+        on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut raw = std::mem::take(&mut self.raw);
+        raw.extend_from_slice(tail);
+        self.lines = self.record_lines.clone();
+        let skip = raw
+            .iter()
+            .position(|b| !matches!(b, b'\n' | b'\r'))
+            .unwrap_or(raw.len());
+        let line_end =
+            skip + memchr::memchr2(b'\n', b'\r', &raw[skip..]).unwrap_or(raw.len() - skip);
+        let next = match raw.get(line_end) {
+            Some(b'\r') if raw.get(line_end + 1) == Some(&b'\n') => line_end + 2,
+            Some(_) => line_end + 1,
+            None => line_end,
+        };
+        self.lines.feed(&raw[..next]);
+        let line = if next > line_end {
+            self.lines.ends_seen
+        } else {
+            self.lines.ends_seen + 1
+        };
+        // The line alone, through a fresh tokenizer: the open quote runs to its end.
+        let mut csv = self.dialect.tokenizer();
+        self.fields_len = 0;
+        self.ends_len = 0;
+        let mut input = &raw[skip..line_end];
+        loop {
+            let (result, nin, nout, nend) = csv.read_record(
+                input,
+                &mut self.fields[self.fields_len..],
+                &mut self.ends[self.ends_len..],
+            );
+            input = &input[nin..];
+            self.fields_len += nout;
+            self.ends_len += nend;
+            match result {
+                ReadRecordResult::OutputFull => self.grow_fields(),
+                ReadRecordResult::OutputEndsFull => self.grow_ends(),
+                // Once the line is consumed, the next call (with nothing) ends the record.
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::Record | ReadRecordResult::End => break,
+            }
+        }
+        let mut record = if self.oversized {
+            RawRecord::new(line, &[], &[])
+        } else {
+            RawRecord::new(
+                line,
+                &self.fields[..self.fields_len],
+                &self.ends[..self.ends_len],
+            )
+        };
+        record.oversized = self.oversized;
+        record.too_many_fields = self.too_many_fields;
+        record.unclosed_quote = true;
+        self.expected_fields.get_or_insert(record.len());
+        let outcome = on_record(record);
+        self.csv = self.dialect.tokenizer();
+        self.primed = false;
+        self.next_record();
+        raw.drain(..next);
+        self.replay = raw;
+        outcome
     }
 
     /// Makes room for more fields, or drops the record once it has more than any row could.
     fn grow_ends(&mut self) {
         if self.ends.len() >= MAX_RECORD_FIELDS {
             self.oversized = true;
+            self.too_many_fields = true;
             self.fields_len = 0;
             self.ends_len = 0;
         } else {
@@ -422,10 +678,26 @@ impl RecordReader {
             self.oversized = true;
             self.fields_len = 0;
             self.ends_len = 0;
+            self.scanned = 0;
         } else {
             let len = self.fields.len();
             self.fields.resize((len * 2).min(MAX_RECORD_BYTES), 0);
         }
+    }
+}
+
+/// Length of the blank lines (line ends and other ASCII blanks) at the start of `text`, up to
+/// the last line end before its first other byte.
+fn leading_blank_lines(text: &[u8]) -> usize {
+    let first = text
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(text.len());
+    match memchr::memrchr2(b'\n', b'\r', &text[..first]) {
+        // A final `\r` may be half of a `\r\n`: keep it with what follows.
+        Some(at) if text[at] == b'\r' && at + 1 == text.len() => at,
+        Some(at) => at + 1,
+        None => 0,
     }
 }
 
@@ -479,35 +751,106 @@ fn sniff_prefix(buffer: &[u8], at_end: bool) -> Result<Option<usize>, FileError>
     }
 }
 
-/// Rejects what is not UTF-8-ish text (looking at the start of the file).
+/// Known file signatures that are not text: what they are, and (for archives) what to do.
+const SIGNATURES: [(&[u8], &str, Option<&str>); 20] = [
+    (b"\x89PNG", "a PNG image", None),
+    (b"\xFF\xD8\xFF", "a JPEG image", None),
+    (b"GIF8", "a GIF image", None),
+    (b"%PDF", "a PDF document", None),
+    (b"\xD0\xCF\x11\xE0", "an old Excel or Word document", None),
+    (b"SQLite format 3\0", "an SQLite database", None),
+    (b"PAR1", "a Parquet file", None),
+    (b"\x7FELF", "a program (ELF)", None),
+    (b"\xD4\xC3\xB2\xA1", "a pcap capture", None),
+    (b"\xA1\xB2\xC3\xD4", "a pcap capture", None),
+    (b"\x4D\x3C\xB2\xA1", "a pcap capture", None),
+    (b"\xA1\xB2\x3C\x4D", "a pcap capture", None),
+    (b"\x0A\x0D\x0D\x0A", "a pcapng capture", None),
+    (
+        b"PK\x03\x04",
+        "a ZIP archive (an .xlsx workbook is one)",
+        Some("unzip it, or save the sheet as CSV UTF-8, and open the CSV"),
+    ),
+    (
+        b"\x1F\x8B",
+        "a gzip archive",
+        Some(
+            "this reader takes it only decompressed (the neptune command and the page decompress gzip themselves)",
+        ),
+    ),
+    (
+        b"BZh",
+        "a bzip2 archive",
+        Some("decompress it (bunzip2) and open the CSV inside"),
+    ),
+    (
+        b"\xFD7zXZ\x00",
+        "an xz archive",
+        Some("decompress it (unxz) and open the CSV inside"),
+    ),
+    (
+        b"7z\xBC\xAF\x27\x1C",
+        "a 7-Zip archive",
+        Some("extract it and open the CSV inside"),
+    ),
+    (
+        b"\x28\xB5\x2F\xFD",
+        "a zstd archive",
+        Some("decompress it (unzstd) and open the CSV inside"),
+    ),
+    (
+        b"Rar!\x1A\x07",
+        "a RAR archive",
+        Some("extract it and open the CSV inside"),
+    ),
+];
+
+/// Rejects what is not UTF-8-ish text (looking at the start of the file). A few stray NUL or
+/// control bytes in text are left to cost their rows; a file made of them is refused.
 fn check_text(buffer: &[u8]) -> Result<(), FileError> {
+    if buffer.starts_with(b"\xFF\xFE\x00\x00") {
+        return Err(FileError::Utf32("little-endian"));
+    }
+    if buffer.starts_with(b"\x00\x00\xFE\xFF") {
+        return Err(FileError::Utf32("big-endian"));
+    }
     if buffer.starts_with(b"\xFF\xFE") {
         return Err(FileError::Utf16("little-endian"));
     }
     if buffer.starts_with(b"\xFE\xFF") {
         return Err(FileError::Utf16("big-endian"));
     }
-    let text = buffer.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buffer);
+    let text = buffer.strip_prefix(BOM).unwrap_or(buffer);
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(FileError::Empty);
     }
-    const MAGIC: [(&[u8], &str); 8] = [
-        (b"\x89PNG", "a PNG image"),
-        (b"\xFF\xD8\xFF", "a JPEG image"),
-        (b"GIF8", "a GIF image"),
-        (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook is one)"),
-        (b"\x1F\x8B", "a gzip archive"),
-        (b"%PDF", "a PDF document"),
-        (b"\xD0\xCF\x11\xE0", "an old Excel or Word document"),
-        (b"\xD4\xC3\xB2\xA1", "a pcap capture"),
-    ];
-    if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| text.starts_with(magic)) {
-        return Err(FileError::NotText(what));
+    for (magic, what, advice) in SIGNATURES {
+        if text.starts_with(magic) {
+            return Err(match advice {
+                Some(advice) => FileError::Archive { what, advice },
+                None => FileError::NotText(what),
+            });
+        }
     }
     let head = &text[..text.len().min(4096)];
-    // UTF-16 without a BOM: every other byte of ASCII text is zero.
+    if head.iter().all(|&b| b == 0) {
+        return Err(FileError::NotText("nothing but zero bytes"));
+    }
     let zeros = head.iter().filter(|&&b| b == 0).count();
+    if zeros * 2 > head.len() && head.len() >= 8 {
+        // UTF-32 without a BOM: three zero bytes beside each ASCII byte.
+        let at = |k: usize| head.iter().skip(k).step_by(4).filter(|&&b| b == 0).count();
+        let quarter = head.len() / 4;
+        if at(1) >= quarter * 9 / 10 && at(2) >= quarter * 9 / 10 {
+            return Err(FileError::Utf32(if at(0) > at(3) {
+                "big-endian, without a byte order mark"
+            } else {
+                "little-endian, without a byte order mark"
+            }));
+        }
+    }
     if zeros * 4 > head.len() && head.len() >= 4 {
+        // UTF-16 without a BOM: every other byte of ASCII text is zero.
         let even_zeros = head.iter().step_by(2).filter(|&&b| b == 0).count();
         return Err(if even_zeros * 2 > zeros {
             FileError::Utf16("big-endian, without a byte order mark")
@@ -519,10 +862,25 @@ fn check_text(buffer: &[u8]) -> Result<(), FileError> {
         .iter()
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
         .count();
-    if zeros > 0 || control * 20 > head.len() {
+    if control * 20 > head.len() {
         return Err(FileError::NotText("binary data"));
     }
+    if let Some(kind) = json_kind(text) {
+        return Err(FileError::Json(kind));
+    }
     Ok(())
+}
+
+/// Whether the text starts like JSON: an object per line, or one array.
+fn json_kind(text: &[u8]) -> Option<&'static str> {
+    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = &text[start + 1..];
+    let next = rest.iter().find(|b| !b.is_ascii_whitespace());
+    match (text[start], next) {
+        (b'{', Some(b'"' | b'}')) | (b'{', None) => Some("one object per line"),
+        (b'[', Some(b'{' | b'[' | b'"' | b']')) | (b'[', None) => Some("an array"),
+        _ => None,
+    }
 }
 
 /// Picks the delimiter that splits the first lines most consistently.
@@ -732,7 +1090,27 @@ mod tests {
         ));
         assert!(matches!(
             read(b"PK\x03\x04\x14\0\0\0", 10),
+            Err(FileError::Archive { .. })
+        ));
+        assert!(matches!(
+            read(b"SQLite format 3\0\x10\0\x01\x01", 10),
             Err(FileError::NotText(_))
+        ));
+        assert!(matches!(
+            read(b"\xD4\xC3\xB2\xA1\x02\0\x04\0\0\0\0\0", 10),
+            Err(FileError::NotText(_))
+        ));
+        assert!(matches!(
+            read(b"\xFF\xFE\0\0a\0\0\0,\0\0\0", 10),
+            Err(FileError::Utf32(_))
+        ));
+        assert!(matches!(
+            read(b"{\"duration\": 0, \"protocol_type\": \"tcp\"}\n", 10),
+            Err(FileError::Json(_))
+        ));
+        assert!(matches!(
+            read(b"[{\"duration\": 0}]", 10),
+            Err(FileError::Json(_))
         ));
         assert!(matches!(
             read(b"\x00\x01\x02\x03\x04\x05", 10),

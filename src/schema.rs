@@ -82,15 +82,23 @@ pub const FEATURES: [Feature; FEATURE_COUNT] = {
 pub const CATEGORY_FEATURES: [usize; 3] = [1, 2, 3];
 
 /// Header names that mean "the label column" (compared after [`normalize_name`]).
-const LABEL_NAMES: [&str; 8] = [
+const LABEL_NAMES: [&str; 16] = [
     "attack",
+    "attacks",
     "label",
     "labels",
     "class",
     "outcome",
     "target",
     "attacktype",
+    "attackname",
+    "attackclass",
+    "attackcat",
+    "attackcategory",
+    "category",
     "xattack",
+    "result",
+    "intrusion",
 ];
 
 /// Header names that mean NSL-KDD's difficulty level: passed through, never a feature.
@@ -116,7 +124,14 @@ pub enum Role {
 /// all fold to `dsthostsrvcount`.
 pub fn normalize_name(name: &str) -> String {
     name.chars()
-        .filter(|c| !matches!(c, '_' | '-' | ' ' | '\t' | '"' | '\''))
+        .filter(|&c| {
+            !(c.is_whitespace()
+                || c.is_control()
+                || matches!(
+                    c,
+                    '_' | '-' | '"' | '\'' | '\u{2013}' | '\u{2014}' | '\u{FEFF}' | '\u{FFFD}'
+                ))
+        })
         .map(|c| c.to_ascii_lowercase())
         .collect()
 }

@@ -7,6 +7,7 @@ mod common;
 use common::{Style, Table, base_rows, model, parse_csv, quote_field, reference_scores};
 use neptune::Model;
 use neptune::schema::{FEATURES, Kind};
+use neptune::reader::FileError;
 use neptune::score::{Rejection, score_bytes};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
@@ -318,9 +319,27 @@ proptest! {
     #[test]
     fn every_data_record_is_scored_or_rejected_at_its_line((lines, line_end) in file()) {
         let generated = generate(&lines, line_end);
-        let (output, summary) = score_bytes(model(), &generated.bytes, None)
-            .expect("a usable file");
         let n = generated.records.len();
+        let (output, summary) = match score_bytes(model(), &generated.bytes, None) {
+            Ok(scored) => scored,
+            Err(FileError::NothingScored { rows, line, reason }) => {
+                // Only a file where every record is rejected is unusable as a whole, and the
+                // message names the first one.
+                prop_assert_eq!(rows as usize, n);
+                let rejected: Vec<_> = generated
+                    .records
+                    .iter()
+                    .filter_map(|(_, line, expected)| match expected {
+                        Expected::Rejected { reason } => Some((*line, reason.clone())),
+                        Expected::Scored { .. } => None,
+                    })
+                    .collect();
+                prop_assert_eq!(rejected.len(), n);
+                prop_assert_eq!(&rejected[0], &(line, reason));
+                return Ok(());
+            }
+            Err(e) => panic!("a usable file: {e}"),
+        };
         prop_assert_eq!(summary.rows as usize, n);
         prop_assert_eq!(summary.scored + summary.rejected, summary.rows);
         let mut records = parse_csv(&output).expect("valid CSV");
@@ -352,12 +371,17 @@ proptest! {
         pieces in prop::collection::vec(any::<Index>(), 1..40),
     ) {
         let generated = generate(&lines, line_end);
-        let whole = common::score_in_pieces(&generated.bytes, &[]).expect("usable");
+        let whole = common::score_in_pieces(&generated.bytes, &[]);
         let cut = cuts(&pieces, generated.bytes.len());
-        let split = common::score_in_pieces(&generated.bytes, &cut).expect("usable");
-        prop_assert!(whole.0 == split.0, "output bytes differ for cuts {:?}", cut);
-        prop_assert_eq!(whole.1, split.1);
-        prop_assert_eq!(whole.2, split.2);
+        let split = common::score_in_pieces(&generated.bytes, &cut);
+        match (whole, split) {
+            (Ok(whole), Ok(split)) => {
+                prop_assert!(whole.0 == split.0, "output bytes differ for cuts {:?}", cut);
+                prop_assert_eq!(whole.1, split.1);
+                prop_assert_eq!(whole.2, split.2);
+            }
+            (whole, split) => prop_assert_eq!(whole.err(), split.err()),
+        }
     }
 
     #[test]
