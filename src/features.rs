@@ -34,6 +34,15 @@ pub enum RowProblem {
     RepeatedHeader,
     #[error("the line is longer than {0} MB")]
     TooLong(usize),
+    #[error("the line has more than 65,536 fields")]
+    TooManyFields,
+    #[error(
+        "a quote (`\"`) opens a field that is not closed on this line; read across the next \
+         lines it would break the row, so the line is read alone"
+    )]
+    UnclosedQuote,
+    #[error("the line holds a NUL byte (binary data, not text)")]
+    NulByte,
 }
 
 /// A row whose numbers have been checked; category names are still raw bytes.
@@ -47,10 +56,19 @@ pub struct ParsedRow<'a> {
 
 /// Checks and parses the features of one data record.
 pub fn parse_row<'a>(record: &RawRecord<'a>, layout: &Layout) -> Result<ParsedRow<'a>, RowProblem> {
+    if record.too_many_fields {
+        return Err(RowProblem::TooManyFields);
+    }
     if record.oversized {
         return Err(RowProblem::TooLong(
             crate::reader::MAX_RECORD_BYTES / (1024 * 1024),
         ));
+    }
+    if record.unclosed_quote {
+        return Err(RowProblem::UnclosedQuote);
+    }
+    if memchr::memchr(0, record.field_bytes()).is_some() {
+        return Err(RowProblem::NulByte);
     }
     if record.len() != layout.width {
         return Err(RowProblem::FieldCount {
@@ -84,8 +102,17 @@ fn field_is_a_column_name(field: &[u8]) -> bool {
         .is_ok_and(|name| crate::schema::role_of(name) != crate::schema::Role::Other)
 }
 
+/// Whether `field` is a valid value of a numeric feature (the check [`parse_row`] makes).
+pub(crate) fn check_number(
+    field: &[u8],
+    column: &'static str,
+    kind: Kind,
+) -> Result<f64, RowProblem> {
+    parse_number(field, column, kind)
+}
+
 fn parse_number(field: &[u8], column: &'static str, kind: Kind) -> Result<f64, RowProblem> {
-    let shown = || String::from_utf8_lossy(&field[..field.len().min(40)]).into_owned();
+    let shown = || crate::layout::escape(&String::from_utf8_lossy(&field[..field.len().min(40)]));
     if field.is_empty() {
         return Err(RowProblem::Empty { column });
     }
@@ -262,12 +289,8 @@ mod tests {
 
     fn layout() -> Layout {
         Layout {
-            feature_columns: std::array::from_fn(|i| i),
-            label_column: None,
-            difficulty_column: None,
-            width: FEATURE_COUNT,
-            names: FEATURES.iter().map(|f| f.name.to_string()).collect(),
             has_header: true,
+            ..Layout::standard(FEATURE_COUNT).expect("41 columns")
         }
     }
 
