@@ -111,6 +111,10 @@ pub struct Summary {
     pub columns: usize,
     pub delimiter: String,
     pub arff: bool,
+    /// How the file's columns were read where it did not say so plainly (generic or misspelled
+    /// names, two label columns, a repeated column).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl Summary {
@@ -211,15 +215,13 @@ impl Summary {
 pub type ScoreError = FileError;
 
 /// What a scorer for a later part of a file needs from the scorer of its start: the file's
-/// shape and its first record (the header, or the first row of a headerless file). Parts cut at
-/// line ends can then be scored apart (on other threads or in other workers) and their outputs
-/// concatenated in order: the bytes are the same as one scorer's.
+/// shape and the layout its first record gave. Parts cut at line ends can then be scored apart
+/// (on other threads or in other workers) and their outputs concatenated in order: the bytes are
+/// the same as one scorer's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentContext {
     pub dialect: crate::reader::Dialect,
-    /// The header's names, or `None` for a headerless file of `width` columns.
-    pub header: Option<Vec<String>>,
-    pub width: usize,
+    pub layout: Layout,
 }
 
 impl SegmentContext {
@@ -251,6 +253,8 @@ pub struct Scorer<'m> {
     /// Whether the label-encoding check has run on a well-formed row.
     categories_checked: bool,
     header_written: bool,
+    /// A later part of a file (see [`Scorer::for_segment`]): its rows alone need not be usable.
+    segment: bool,
     summary: Summary,
 }
 
@@ -265,6 +269,7 @@ impl<'m> Scorer<'m> {
             layout: None,
             categories_checked: false,
             header_written: false,
+            segment: false,
             summary: Summary {
                 threshold,
                 ..Summary::default()
@@ -288,12 +293,10 @@ impl<'m> Scorer<'m> {
         threshold: Option<f64>,
         context: &SegmentContext,
     ) -> Result<Self, ScoreError> {
-        let layout = match &context.header {
-            Some(names) => Layout::from_header(names.clone())?,
-            None => Layout::standard(context.width)?,
-        };
+        let layout = context.layout.clone();
         let mut scorer = Scorer::new(model, threshold);
-        scorer.reader = RecordReader::with_dialect(context.dialect);
+        scorer.reader = RecordReader::with_dialect(context.dialect, layout.width);
+        scorer.segment = true;
         scorer.summary.has_header = layout.has_header;
         scorer.summary.columns = layout.width;
         if layout.label_column.is_some() {
@@ -314,8 +317,7 @@ impl<'m> Scorer<'m> {
         let layout = self.layout.as_ref()?;
         Some(SegmentContext {
             dialect: self.reader.dialect(),
-            header: layout.has_header.then(|| layout.names.clone()),
-            width: layout.width,
+            layout: layout.clone(),
         })
     }
 
@@ -347,6 +349,7 @@ impl<'m> Scorer<'m> {
             categories_checked,
             header_written,
             summary,
+            ..
         } = self;
         let sink = RowSink {
             model,
@@ -372,6 +375,14 @@ impl<'m> Scorer<'m> {
         let (reader, mut state) = self.split(batch);
         reader.finish(&mut |record| state.record(&record))?;
         state.write_header_once();
+        if !self.segment && self.summary.rows > 0 && self.summary.scored == 0 {
+            let first = self.summary.rejections.first();
+            return Err(FileError::NothingScored {
+                rows: self.summary.rows,
+                line: first.map_or(0, |r| r.line),
+                reason: first.map_or_else(String::new, |r| r.reason.clone()),
+            });
+        }
         let dialect = self.reader.dialect();
         self.summary.delimiter = dialect.delimiter_name().to_string();
         self.summary.arff = dialect.arff;
@@ -398,6 +409,7 @@ impl RowSink<'_, '_> {
     fn record(&mut self, record: &RawRecord<'_>) -> Result<(), ScoreError> {
         if self.layout.is_none() {
             let layout = Layout::detect(record)?;
+            self.summary.notes.clone_from(&layout.notes);
             self.summary.has_header = layout.has_header;
             self.summary.columns = layout.width;
             if layout.label_column.is_some() {
@@ -496,9 +508,9 @@ fn write_header_once(written: &mut bool, layout: &Layout, csv: &mut Vec<u8>) {
     }
     *written = true;
     let names = layout
-        .names
+        .header
         .iter()
-        .map(String::as_bytes)
+        .map(Vec::as_slice)
         .chain(SCORE_COLUMNS.iter().map(|c| c.as_bytes()));
     write_row(csv, names);
 }

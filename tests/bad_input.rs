@@ -300,7 +300,7 @@ fn with_long_line(long_line: &[u8]) -> Vec<u8> {
     input
 }
 
-fn assert_long_line_rejected(input: &[u8]) {
+fn assert_long_line_rejected(input: &[u8], reason: &str) {
     // Pushed in 1 MB chunks, as the CLI reads.
     let cuts: Vec<usize> = (1..input.len() / (1 << 20) + 1).map(|k| k << 20).collect();
     let (output, _, summary) = score_in_pieces(input, &cuts).expect("the file is usable");
@@ -308,7 +308,7 @@ fn assert_long_line_rejected(input: &[u8]) {
         summary.rejections,
         vec![Rejection {
             line: 3,
-            reason: "the line is longer than 16 MB".to_string()
+            reason: reason.to_string()
         }]
     );
     assert_eq!((summary.rows, summary.scored), (3, 2));
@@ -336,13 +336,16 @@ fn a_line_over_16_mb_is_rejected_not_lost() {
     let mut line = hand_written()[0].features.join(",").into_bytes();
     line.extend_from_slice(b",1,");
     line.extend(std::iter::repeat_n(b'y', MAX_RECORD_BYTES + 1024));
-    assert_long_line_rejected(&with_long_line(&line));
+    assert_long_line_rejected(&with_long_line(&line), "the line is longer than 16 MB");
 }
 
 #[test]
-fn a_line_over_16_mb_of_short_fields_is_rejected_as_too_long() {
+fn a_line_over_16_mb_of_short_fields_is_rejected_for_its_field_count() {
     let line = b"1,".repeat(MAX_RECORD_BYTES / 2 + 1024);
-    assert_long_line_rejected(&with_long_line(&line));
+    assert_long_line_rejected(
+        &with_long_line(&line),
+        "the line has more than 65,536 fields",
+    );
 }
 
 #[test]
@@ -408,7 +411,9 @@ fn a_zip_archive_is_refused() {
     zip.extend(SplitMix(2).bytes(2000));
     let message = file_error(&zip);
     assert!(
-        message.starts_with("the file is a ZIP archive (an .xlsx workbook is one), not a text CSV"),
+        message.starts_with(
+            "the file is a ZIP archive (an .xlsx workbook is one): unzip it, or save the sheet as CSV"
+        ),
         "{message}"
     );
 }
@@ -456,20 +461,33 @@ fn missing_feature_columns_are_named() {
     let message = file_error(&csv(&table));
     assert!(
         message.starts_with(
-            "2 of the 41 feature columns are missing: flag, src_bytes (found 41 columns: \
-             `duration`, `protocoltype`, `service`, `dstbytes`,"
+            "2 of the 41 feature columns are missing: flag, src_bytes; the header has 41 columns"
         ),
         "{message}"
     );
 }
 
 #[test]
-fn a_duplicated_column_is_named() {
+fn a_feature_under_two_spellings_is_read_once_and_said() {
     let table = table().with_column(43, "src_bytes", |_| "0".to_string());
+    let (header, rows, summary) = score_parsed(&csv(&table));
     assert_eq!(
-        file_error(&csv(&table)),
-        "column `src_bytes` appears twice (columns 5 and 44): keep one of them"
+        header[43], "src_bytes",
+        "the second spelling is passed through"
     );
+    assert_eq!(common::score_columns(&rows), clean_scores());
+    assert_eq!(
+        summary.notes,
+        vec![
+            "`src_bytes` (column 44) repeats `srcbytes` (column 5): column 5 is read, the other \
+             is passed through"
+                .to_string()
+        ]
+    );
+}
+
+#[test]
+fn of_two_label_columns_the_finer_is_used() {
     let table = Table::new(
         &hand_written(),
         &data_file_names(),
@@ -477,9 +495,20 @@ fn a_duplicated_column_is_named() {
         Some("level"),
     )
     .with_column(0, "Label", |_| "normal".to_string());
+    let (_, _, summary) = score_parsed(&csv(&table));
     assert_eq!(
-        file_error(&csv(&table)),
-        "column `class` appears twice (columns 1 and 43): keep one of them"
+        summary.notes,
+        vec![
+            "two label columns: `Label` (column 1) is read as the label, `class` (column 43) \
+             passed through"
+                .to_string()
+        ]
+    );
+    let confusion = summary.labelled.expect("labelled").confusion;
+    assert_eq!(
+        (confusion.false_positive, confusion.true_negative),
+        (3, 5),
+        "every row is labelled by `Label` (all normal), not by `class`"
     );
 }
 

@@ -394,16 +394,43 @@ fn missing_feature_columns_are_exit_2_naming_them() {
     let keep: Vec<usize> = (0..43).filter(|&j| j != 22 && j != 24).collect();
     assert_unusable(
         &csv(&table.select(&keep)),
-        "2 of the 41 feature columns are missing: count, serror_rate (found 41 columns:",
+        "2 of the 41 feature columns are missing: count, serror_rate; the header has 41 columns",
     );
 }
 
 #[test]
-fn duplicated_columns_are_exit_2_naming_the_column() {
+fn a_feature_under_two_spellings_is_read_once_and_said_on_stderr() {
     let table = Table::data_file_layout(&hand_written()).with_column(43, "Flag", |_| "SF".into());
+    let run = neptune(&["score", "-"], Some(&csv(&table)));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "neptune: `Flag` (column 44) repeats `flag` (column 4): column 4 is read, the other \
+             is passed through\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    let plain = neptune(
+        &["score", "-"],
+        Some(&csv(&Table::data_file_layout(&hand_written()))),
+    );
+    let records = parse_csv(&run.stdout).unwrap();
+    assert_eq!(
+        score_columns(&records[1..]),
+        score_columns(&parse_csv(&plain.stdout).unwrap()[1..])
+    );
+}
+
+#[test]
+fn a_file_where_no_row_could_be_scored_is_exit_2() {
+    let mut table = Table::data_file_layout(&hand_written());
+    for row in &mut table.rows {
+        row[0] = "n/a".to_string();
+    }
     assert_unusable(
         &csv(&table),
-        "column `Flag` appears twice (columns 4 and 44): keep one of them",
+        "no data row could be scored (8 rows, all rejected; line 2: `duration` is `n/a`, not a number)",
     );
 }
 
@@ -709,4 +736,252 @@ fn quoted_line_ends_at_every_mebibyte_boundary_stay_in_their_fields() {
         run.stdout == library,
         "CLI output differs from one scorer's"
     );
+}
+
+/// A connections file of about `rows` rows (the hand-written ones repeated), with a header.
+fn many_rows(rows: usize) -> Vec<u8> {
+    let table = Table::data_file_layout(&hand_written());
+    let text = csv(&table);
+    let newline = text.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let (header, body) = text.split_at(newline);
+    let mut input = header.to_vec();
+    while input.len() < header.len() + rows / table.rows.len() * body.len() {
+        input.extend_from_slice(body);
+    }
+    input
+}
+
+/// Files left in `dir` besides `keep`.
+fn leftovers(dir: &Path, keep: &[&str]) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !keep.contains(&name.as_str()))
+        .collect()
+}
+
+#[test]
+fn two_runs_writing_one_destination_never_mix_their_outputs() {
+    let files = Files::new();
+    let a = files.write("a.csv", &many_rows(200_000));
+    let mut b_table = Table::data_file_layout(&hand_written());
+    b_table.rows.reverse();
+    let b = files.write("b.csv", &csv(&b_table).repeat(20_000));
+    let want_a = neptune(&["score", s(&a)], None).stdout;
+    let want_b = neptune(&["score", s(&b)], None).stdout;
+    let out = files.path("same.csv");
+    let runs: Vec<_> = [&a, &b]
+        .iter()
+        .map(|input| {
+            Command::new(env!("CARGO_BIN_EXE_neptune"))
+                .args(["score", s(input), "-o", s(&out), "-q"])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut run in runs {
+        assert!(run.wait().unwrap().success());
+    }
+    let got = std::fs::read(&out).unwrap();
+    assert!(
+        got == want_a || got == want_b,
+        "the output is one run's, whole"
+    );
+    assert_eq!(
+        leftovers(files.dir.path(), &["a.csv", "b.csv", "same.csv"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_fifo_destination_is_written_in_place_not_replaced() {
+    let files = Files::new();
+    let input = files.write("in.csv", &many_rows(20_000));
+    let fifo = files.path("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success(),
+        "mkfifo"
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let run = neptune(&["score", s(&input), "-o", s(&fifo), "-q"], None);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let got = reader.join().unwrap();
+    assert_eq!(got, neptune(&["score", s(&input)], None).stdout);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert_eq!(
+        leftovers(files.dir.path(), &["in.csv", "pipe"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_symlink_destination_writes_its_target_and_stays_a_link() {
+    let files = Files::new();
+    let input = files.write("in.csv", &csv(&Table::data_file_layout(&hand_written())));
+    let target = files.write("target.csv", b"old contents\n");
+    let link = files.path("link.csv");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let run = neptune(&["score", s(&input), "-o", s(&link), "-q"], None);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let want = neptune(&["score", s(&input)], None).stdout;
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), want);
+    // A link to a file that does not exist yet creates that file.
+    let dangling = files.path("dangling.csv");
+    let new_target = files.path("new.csv");
+    std::os::unix::fs::symlink(&new_target, &dangling).unwrap();
+    let run = neptune(&["score", s(&input), "-o", s(&dangling), "-q"], None);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        std::fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(&new_target).unwrap(), want);
+}
+
+#[test]
+fn a_directory_destination_is_named_as_one() {
+    let files = Files::new();
+    let input = files.write("in.csv", &csv(&Table::data_file_layout(&hand_written())));
+    let dir = files.path("out");
+    std::fs::create_dir(&dir).unwrap();
+    for destination in [s(&dir).to_string(), format!("{}/", s(&dir))] {
+        let run = neptune(&["score", s(&input), "-o", &destination], None);
+        assert_eq!(run.code, Some(2));
+        assert!(
+            run.stderr
+                .contains(&format!("{destination} is a directory")),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(dir.is_dir());
+    assert_eq!(leftovers(&dir, &[]), Vec::<String>::new());
+}
+
+#[test]
+fn an_interrupted_run_leaves_no_temporary_file_behind() {
+    let files = Files::new();
+    let out = files.path("out.csv");
+    for signal in ["-TERM", "-INT"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_neptune"))
+            .args(["score", "-", "-o", s(&out)])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Part of the input, then the pipe stays open: the run waits for more.
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&many_rows(2_000)).unwrap();
+        stdin.flush().unwrap();
+        let started = std::time::Instant::now();
+        while leftovers(files.dir.path(), &[]).is_empty() {
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "the temporary file never appeared"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let temporary = leftovers(files.dir.path(), &[]);
+        assert!(
+            temporary[0].starts_with(".out.csv.") && temporary[0].ends_with(".partial"),
+            "{temporary:?}"
+        );
+        let killed = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        drop(stdin);
+        assert_eq!(status.code(), Some(130), "{signal}");
+        assert_eq!(
+            leftovers(files.dir.path(), &[]),
+            Vec::<String>::new(),
+            "{signal}"
+        );
+    }
+}
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    let files = Files::new();
+    let input = files.write("in.csv", &many_rows(100_000));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_neptune"))
+        .args(["score", s(&input)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, as `| head -1` does, then close the pipe.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn gzip_input_is_read_as_the_decompressed_file() {
+    use flate2::{Compression, write::GzEncoder};
+    let gzip = |bytes: &[u8]| {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    };
+    let files = Files::new();
+    let text = many_rows(50_000);
+    let plain = files.write("in.csv", &text);
+    let want = neptune(&["score", s(&plain)], None);
+    let packed = gzip(&text);
+    // Named .gz, named .csv, from stdin, and as several members (as `cat a.gz b.gz` makes).
+    let named_gz = files.write("in.csv.gz", &packed);
+    let named_csv = files.write("disguised.csv", &packed);
+    let (head, tail) = text.split_at(text.len() / 2 + 17);
+    let members = files.write("members.gz", &[gzip(head), gzip(tail)].concat());
+    for path in [&named_gz, &named_csv, &members] {
+        let run = neptune(&["score", s(path)], None);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert!(run.stdout == want.stdout, "{}", path.display());
+        assert_eq!(run.stderr, want.stderr);
+    }
+    let piped = neptune(&["score", "-"], Some(&packed));
+    assert!(piped.stdout == want.stdout);
+    // Cut short: refused as a whole, saying why, with no output file.
+    assert_unusable(&packed[..packed.len() / 2], "the gzip data is cut short");
+}
+
+#[test]
+fn a_negative_threshold_is_out_of_range_not_an_option() {
+    let run = neptune(&["score", "-", "--threshold", "-1"], Some(b""));
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("`-1` is not a number between 0 and 1"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("-- -1"), "{}", run.stderr);
 }

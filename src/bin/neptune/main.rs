@@ -1,6 +1,8 @@
 //! `neptune`: score, evaluate and train the Neptune detector from the command line.
 
-use std::fs::File;
+mod input;
+mod output;
+
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -89,7 +91,7 @@ enum Command {
 #[derive(clap::Args)]
 struct ScoringArgs {
     /// Flag rows whose score is at least this (default: the model's own threshold).
-    #[arg(long, value_parser = parse_threshold)]
+    #[arg(long, value_parser = parse_threshold, allow_negative_numbers = true)]
     threshold: Option<f64>,
     /// Use this model file instead of the embedded one.
     #[arg(long)]
@@ -146,6 +148,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of the output went away (`neptune score big.csv | head`): nothing is
+        // wrong with the input, and there is nobody left to tell.
+        Err(Unusable(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(Unusable(e)) => {
             eprintln!("neptune: {e:#}");
             ExitCode::from(2)
@@ -166,13 +171,16 @@ fn load_model(args: &ScoringArgs) -> Result<Model, Unusable> {
     }
 }
 
-fn open_input(input: &str) -> Result<Box<dyn Read>, Unusable> {
-    if input == "-" {
-        return Ok(Box::new(io::stdin().lock()));
-    }
-    let file = File::open(input).with_context(|| format!("cannot open {input}"))?;
-    Ok(Box::new(file))
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
+
+/// Output held back while no row has been scored yet (see `score`).
+const HELD_BYTES: usize = 16 << 20;
 
 /// Bytes handed to one scoring thread at a time.
 const PART_BYTES: usize = 4 << 20;
@@ -219,7 +227,7 @@ fn run_scorer(
         |e: io::Error| Unusable(anyhow::Error::new(e).context("cannot write the output"));
     let file_error =
         |e: neptune::reader::FileError| Unusable(anyhow::Error::new(e).context(input.to_string()));
-    let mut reader = open_input(input)?;
+    let mut reader = input::open(input)?;
     let threads = if threads == 0 {
         std::thread::available_parallelism()
     } else {
@@ -344,43 +352,37 @@ fn score(
     quiet: bool,
 ) -> Result<ExitCode, Unusable> {
     let model = load_model(args)?;
-    // The output is written beside its destination and renamed into place once complete, so an
-    // unusable input never leaves half a file, nor destroys a file that was there.
-    let partial = output.map(|path| {
-        let mut name = path.file_name().unwrap_or_default().to_os_string();
-        name.push(".partial");
-        path.with_file_name(name)
-    });
-    let mut sink: Box<dyn Write> = match &partial {
-        Some(path) => Box::new(
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-        ),
-        None => Box::new(io::stdout().lock()),
-    };
-    let mut writer = BufWriter::with_capacity(1 << 20, &mut sink);
+    if output.is_some() {
+        output::remove_partial_output_on_signals();
+    }
+    let mut out = output::Output::open(output)?;
+    let mut writer = BufWriter::with_capacity(1 << 20, out.writer());
+    // Until a row is scored, the output is held back (up to a bound), so that a file where no
+    // row at all can be scored writes nothing, even to standard output.
+    let mut held: Option<Vec<u8>> = Some(Vec::new());
     let result = run_scorer(input, &model, args.threshold, 0, &mut |batch| {
+        if let Some(buffer) = &mut held {
+            buffer.extend_from_slice(&batch.csv);
+            if batch.rows.iter().any(|r| r.score.is_some()) || buffer.len() > HELD_BYTES {
+                writer.write_all(buffer)?;
+                held = None;
+            }
+            return Ok(());
+        }
         writer.write_all(&batch.csv)
+    });
+    let result = result.and_then(|summary| match &held {
+        Some(buffer) => writer
+            .write_all(buffer)
+            .map(|()| summary)
+            .map_err(|e| Unusable(anyhow::Error::new(e).context("cannot write the output"))),
+        None => Ok(summary),
     });
     let flushed = writer.flush();
     drop(writer);
-    drop(sink);
-    let finished = result.and_then(|summary| {
-        flushed.context("cannot write the output")?;
-        if let (Some(partial), Some(path)) = (&partial, output) {
-            std::fs::rename(partial, path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        Ok(summary)
-    });
-    let summary = match finished {
-        Ok(summary) => summary,
-        Err(e) => {
-            if let Some(partial) = &partial {
-                let _ = std::fs::remove_file(partial);
-            }
-            return Err(e);
-        }
-    };
+    let summary = result?;
+    flushed.context("cannot write the output")?;
+    out.commit()?;
     print_summary(&summary, quiet);
     Ok(if strict && summary.rejected > 0 {
         ExitCode::from(1)
@@ -396,6 +398,9 @@ fn print_summary(summary: &Summary, quiet: bool) {
         0.0
     };
     if !quiet {
+        for note in &summary.notes {
+            eprintln!("neptune: {note}");
+        }
         eprintln!(
             "neptune: {} rows: {} scored, {} flagged as Neptune ({share:.1}%), {} rejected",
             summary.rows, summary.scored, summary.flagged, summary.rejected
