@@ -335,10 +335,19 @@ pub fn escape(text: &str) -> String {
 
 /// The first `n` items, quoted, for messages.
 fn preview(items: &[String], n: usize) -> String {
+    /// The most characters of one item shown.
+    const ITEM_CHARS: usize = 40;
     let mut shown: Vec<String> = items
         .iter()
         .take(n)
-        .map(|s| format!("`{}`", escape(s)))
+        .map(|s| match s.char_indices().nth(ITEM_CHARS) {
+            Some((cut, _)) => format!(
+                "`{}...` ({} characters)",
+                escape(&s[..cut]),
+                s.chars().count()
+            ),
+            None => format!("`{}`", escape(s)),
+        })
         .collect();
     if items.len() > n {
         shown.push(format!("... ({} more)", items.len() - n));

@@ -36,7 +36,7 @@ pub enum FileError {
     )]
     NotText(&'static str),
     #[error("the file is {what}: {advice}")]
-    Archive {
+    OtherFormat {
         what: &'static str,
         advice: &'static str,
     },
@@ -46,10 +46,7 @@ pub enum FileError {
     Utf16(&'static str),
     #[error("the file is UTF-32 text ({0}); save it as UTF-8")]
     Utf32(&'static str),
-    #[error(
-        "the file is JSON ({0}), not a CSV: export the connections as CSV with a header line \
-         (a Zeek conn.log in JSON is read as such)"
-    )]
+    #[error("the file is JSON ({0}), not a CSV: export the connections as CSV with a header line")]
     Json(&'static str),
     #[error("the ARFF file has no @data section within its first {0} bytes")]
     ArffWithoutData(usize),
@@ -752,6 +749,10 @@ fn sniff_prefix(buffer: &[u8], at_end: bool) -> Result<Option<usize>, FileError>
 }
 
 /// Known file signatures that are not text: what they are, and (for archives) what to do.
+/// What to do with a packet capture.
+const PACKETS: &str = "the detector reads connection records, one per line, not packets: \
+    turn the capture into connections first (the NSL-KDD features describe connections)";
+
 const SIGNATURES: [(&[u8], &str, Option<&str>); 20] = [
     (b"\x89PNG", "a PNG image", None),
     (b"\xFF\xD8\xFF", "a JPEG image", None),
@@ -761,11 +762,15 @@ const SIGNATURES: [(&[u8], &str, Option<&str>); 20] = [
     (b"SQLite format 3\0", "an SQLite database", None),
     (b"PAR1", "a Parquet file", None),
     (b"\x7FELF", "a program (ELF)", None),
-    (b"\xD4\xC3\xB2\xA1", "a pcap capture", None),
-    (b"\xA1\xB2\xC3\xD4", "a pcap capture", None),
-    (b"\x4D\x3C\xB2\xA1", "a pcap capture", None),
-    (b"\xA1\xB2\x3C\x4D", "a pcap capture", None),
-    (b"\x0A\x0D\x0D\x0A", "a pcapng capture", None),
+    (b"\xD4\xC3\xB2\xA1", "a pcap packet capture", Some(PACKETS)),
+    (b"\xA1\xB2\xC3\xD4", "a pcap packet capture", Some(PACKETS)),
+    (b"\x4D\x3C\xB2\xA1", "a pcap packet capture", Some(PACKETS)),
+    (b"\xA1\xB2\x3C\x4D", "a pcap packet capture", Some(PACKETS)),
+    (
+        b"\x0A\x0D\x0D\x0A",
+        "a pcapng packet capture",
+        Some(PACKETS),
+    ),
     (
         b"PK\x03\x04",
         "a ZIP archive (an .xlsx workbook is one)",
@@ -827,7 +832,7 @@ fn check_text(buffer: &[u8]) -> Result<(), FileError> {
     for (magic, what, advice) in SIGNATURES {
         if text.starts_with(magic) {
             return Err(match advice {
-                Some(advice) => FileError::Archive { what, advice },
+                Some(advice) => FileError::OtherFormat { what, advice },
                 None => FileError::NotText(what),
             });
         }
@@ -1090,7 +1095,7 @@ mod tests {
         ));
         assert!(matches!(
             read(b"PK\x03\x04\x14\0\0\0", 10),
-            Err(FileError::Archive { .. })
+            Err(FileError::OtherFormat { .. })
         ));
         assert!(matches!(
             read(b"SQLite format 3\0\x10\0\x01\x01", 10),
@@ -1098,7 +1103,7 @@ mod tests {
         ));
         assert!(matches!(
             read(b"\xD4\xC3\xB2\xA1\x02\0\x04\0\0\0\0\0", 10),
-            Err(FileError::NotText(_))
+            Err(FileError::OtherFormat { .. })
         ));
         assert!(matches!(
             read(b"\xFF\xFE\0\0a\0\0\0,\0\0\0", 10),

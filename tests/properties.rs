@@ -6,8 +6,8 @@ mod common;
 
 use common::{Style, Table, base_rows, model, parse_csv, quote_field, reference_scores};
 use neptune::Model;
-use neptune::schema::{FEATURES, Kind};
 use neptune::reader::FileError;
+use neptune::schema::{FEATURES, Kind};
 use neptune::score::{Rejection, score_bytes};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
