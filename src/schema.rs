@@ -158,11 +158,30 @@ pub fn role_of(name: &str) -> Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Label {
     Normal,
-    /// `neptune`, `1`, or `anomaly` (NSL-KDD's two-class files say only "anomaly").
+    /// `neptune`, or `1` in a 0/1 column (the seed's files mark Neptune with 1).
     Neptune,
+    /// A label naming a group of attacks (`anomaly`, `attack`, `DoS`, `Probe`, `R2L`, `U2R`):
+    /// Neptune may be among them, but the label cannot say which rows, so such rows are counted
+    /// apart and never enter Neptune's accuracy.
+    AttackGroup(&'static str),
     /// Another attack type (`smurf`, `satan`, ...): counted apart in metrics.
     OtherAttack(String),
 }
+
+/// Labels that name a group of attacks rather than one (as written, in any case; as shown).
+/// NSL-KDD's two-class files (the official ARFF, Kaggle's `Train_data.csv`) say `anomaly`;
+/// files reduced to KDD'99's four categories say `DoS`, `Probe`, `R2L`, `U2R`.
+const ATTACK_GROUPS: [(&str, &str); 9] = [
+    ("anomaly", "anomaly"),
+    ("attack", "attack"),
+    ("malicious", "malicious"),
+    ("dos", "DoS"),
+    ("probe", "Probe"),
+    ("probing", "Probe"),
+    ("r2l", "R2L"),
+    ("u2r", "U2R"),
+    ("u2l", "U2R"),
+];
 
 impl Label {
     /// Reads a label value: `0`/`1`, `normal`/`neptune`/`anomaly` in any case, with or without
@@ -177,8 +196,13 @@ impl Label {
         let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(value));
         Some(if is(&["0", "0.0", "normal"]) {
             Label::Normal
-        } else if is(&["1", "1.0", "neptune", "anomaly", "attack"]) {
+        } else if is(&["1", "1.0", "neptune"]) {
             Label::Neptune
+        } else if let Some((_, group)) = ATTACK_GROUPS
+            .iter()
+            .find(|(spelling, _)| spelling.eq_ignore_ascii_case(value))
+        {
+            Label::AttackGroup(group)
         } else {
             Label::OtherAttack(value.to_ascii_lowercase())
         })
@@ -220,7 +244,9 @@ mod tests {
         assert_eq!(Label::parse("0"), Some(Label::Normal));
         assert_eq!(Label::parse("Neptune"), Some(Label::Neptune));
         assert_eq!(Label::parse("1"), Some(Label::Neptune));
-        assert_eq!(Label::parse("anomaly"), Some(Label::Neptune));
+        assert_eq!(Label::parse("anomaly"), Some(Label::AttackGroup("anomaly")));
+        assert_eq!(Label::parse("dos"), Some(Label::AttackGroup("DoS")));
+        assert_eq!(Label::parse("U2R"), Some(Label::AttackGroup("U2R")));
         assert_eq!(
             Label::parse("smurf."),
             Some(Label::OtherAttack("smurf".into()))

@@ -39,6 +39,8 @@ pub enum Truth {
     Normal,
     Neptune,
     OtherAttack,
+    /// A group of attacks that may include Neptune (`anomaly`, `DoS`, ...).
+    AttackGroup,
 }
 
 /// The outcome of one input row.
@@ -82,8 +84,21 @@ pub struct Labelled {
     pub confusion: Confusion,
     pub figures: Option<Figures>,
     pub other_attacks: BTreeMap<String, OtherAttack>,
+    /// Rows labelled only with a group of attacks (`anomaly`, `DoS`, ...): Neptune may be among
+    /// them, so they are counted apart, by group.
+    #[serde(default)]
+    pub attack_groups: BTreeMap<String, OtherAttack>,
     /// Scored rows whose label field was empty.
     pub unlabelled: u64,
+}
+
+impl Labelled {
+    /// Neptune's accuracy, precision and recall need rows labelled Neptune: without any, the
+    /// labels cannot support them (a file labelled normal/anomaly), and none are given.
+    fn refresh_figures(&mut self) {
+        let c = &self.confusion;
+        self.figures = (c.true_positive + c.false_negative > 0).then(|| c.figures());
+    }
 }
 
 /// Running counts for a whole file.
@@ -150,13 +165,18 @@ impl Summary {
             c.false_positive += t.false_positive;
             c.true_negative += t.true_negative;
             c.false_negative += t.false_negative;
-            for (name, other) in &theirs.other_attacks {
-                let kept = mine.other_attacks.entry(name.clone()).or_default();
-                kept.rows += other.rows;
-                kept.flagged += other.flagged;
+            for (mine, theirs) in [
+                (&mut mine.other_attacks, &theirs.other_attacks),
+                (&mut mine.attack_groups, &theirs.attack_groups),
+            ] {
+                for (name, other) in theirs {
+                    let kept = mine.entry(name.clone()).or_default();
+                    kept.rows += other.rows;
+                    kept.flagged += other.flagged;
+                }
             }
             mine.unlabelled += theirs.unlabelled;
-            mine.figures = (c.rows() > 0).then(|| c.figures());
+            mine.refresh_figures();
         }
     }
 
@@ -204,6 +224,11 @@ impl Summary {
                     let other = labelled.other_attacks.entry(name.clone()).or_default();
                     other.rows += 1;
                     other.flagged += u64::from(flagged);
+                }
+                (Truth::AttackGroup, Some(Label::AttackGroup(name))) => {
+                    let group = labelled.attack_groups.entry(name.to_string()).or_default();
+                    group.rows += 1;
+                    group.flagged += u64::from(flagged);
                 }
                 _ => labelled.unlabelled += 1,
             }
@@ -387,8 +412,7 @@ impl<'m> Scorer<'m> {
         self.summary.delimiter = dialect.delimiter_name().to_string();
         self.summary.arff = dialect.arff;
         if let Some(labelled) = &mut self.summary.labelled {
-            labelled.figures =
-                (labelled.confusion.rows() > 0).then(|| labelled.confusion.figures());
+            labelled.refresh_figures();
         }
         Ok(self.summary.clone())
     }
@@ -443,6 +467,7 @@ impl RowSink<'_, '_> {
                     Some(Label::Normal) => Truth::Normal,
                     Some(Label::Neptune) => Truth::Neptune,
                     Some(Label::OtherAttack(_)) => Truth::OtherAttack,
+                    Some(Label::AttackGroup(_)) => Truth::AttackGroup,
                 };
                 (truth, label)
             }

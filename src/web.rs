@@ -111,8 +111,8 @@ impl WasmScorer {
     /// - `csv`: output bytes (Uint8Array),
     /// - `scores`: one per row (Float32Array; NaN for a rejected row),
     /// - `lines`: the input line of each row (Float64Array),
-    /// - `flags`: per row bit 0 = flagged, bit 1 = rejected, bits 2-3 = label (0 none, 1 normal,
-    ///   2 Neptune, 3 other attack) (Uint8Array),
+    /// - `flags`: per row bit 0 = flagged, bit 1 = rejected, bits 2-4 = label (0 none, 1 normal,
+    ///   2 Neptune, 3 other attack, 4 a group of attacks such as `anomaly`) (Uint8Array),
     /// - `ends`: each row's end offset in `csv` (Uint32Array; a row starts where the previous
     ///   ends, the first after the header),
     /// - running counts `rows`, `scored`, `flagged`, `rejected`.
@@ -131,6 +131,7 @@ impl WasmScorer {
                     Truth::Normal => 1,
                     Truth::Neptune => 2,
                     Truth::OtherAttack => 3,
+                    Truth::AttackGroup => 4,
                 };
                 u8::from(r.flagged) | (u8::from(r.score.is_none()) << 1) | (truth << 2)
             })

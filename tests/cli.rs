@@ -985,3 +985,41 @@ fn a_negative_threshold_is_out_of_range_not_an_option() {
     );
     assert!(!run.stderr.contains("-- -1"), "{}", run.stderr);
 }
+
+#[test]
+fn eval_on_labels_that_name_groups_of_attacks_gives_no_neptune_accuracy() {
+    let categories = |i: usize, c: &common::Connection| {
+        match (c.attack, i % 2) {
+            (false, _) => "normal",
+            (true, 0) => "DoS",
+            (true, _) => "anomaly",
+        }
+        .to_string()
+    };
+    let table = Table::new(
+        &hand_written(),
+        &common::standard_names(),
+        Some(("attack_cat", &categories)),
+        None,
+    );
+    let run = neptune(&["eval", "-"], Some(&csv(&table)));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert!(!text.contains("accuracy  "), "{text}");
+    assert!(
+        text.contains(
+            "no row is labelled Neptune: the labels name groups of attacks (DoS, anomaly)"
+        ),
+        "{text}"
+    );
+    let json = neptune(&["eval", "-", "--json"], Some(&csv(&table)));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["figures"], serde_json::Value::Null);
+    assert_eq!(report["roc_auc"], serde_json::Value::Null);
+    let attacks = hand_written().iter().filter(|c| c.attack).count() as u64;
+    let groups = &report["attack_groups"];
+    assert_eq!(
+        groups["DoS"]["rows"].as_u64().unwrap() + groups["anomaly"]["rows"].as_u64().unwrap(),
+        attacks
+    );
+}

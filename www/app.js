@@ -309,6 +309,8 @@ function renderMetrics(labelled) {
   const title = make('h2', { id: 'metrics-title', text: 'Against the file’s labels' });
   section.append(title);
   const { confusion, figures, other_attacks: others, unlabelled } = labelled;
+  const groups = labelled.attack_groups ?? {};
+  const groupNames = Object.keys(groups);
   if (figures) {
     section.dataset.accuracy = String(figures.accuracy);
     const grid = make('div', { className: 'figures figures-small' });
@@ -326,37 +328,54 @@ function renderMetrics(labelled) {
         className: 'note',
         text: `${figures.errors.toLocaleString()} ${figures.errors === 1 ? 'error' : 'errors'} in ${figures.rows.toLocaleString()} rows labelled normal or Neptune.`,
       }),
+      confusionTable(confusion),
     );
   } else {
-    section.append(make('p', { className: 'note', text: 'No row is labelled normal or Neptune, so there is nothing to measure.' }));
+    const why = groupNames.length
+      ? `No row is labelled Neptune: the labels name groups of attacks (${groupNames.join(', ')}), which may hold Neptune among others, so Neptune’s accuracy cannot be measured from them.`
+      : 'No row is labelled Neptune, so Neptune’s accuracy cannot be measured.';
+    const unsupported = make('p', { className: 'note', text: why });
+    unsupported.dataset.testid = 'metrics-unsupported';
+    const notes = [unsupported];
+    const normal = confusion.true_negative + confusion.false_positive;
+    if (normal > 0) {
+      notes.push(make('p', {
+        text: `${normal.toLocaleString()} rows labelled normal: ${confusion.false_positive.toLocaleString()} flagged as Neptune (false alarms).`,
+      }));
+    }
+    section.append(...notes);
   }
-  section.append(confusionTable(confusion));
-
+  if (groupNames.length) {
+    section.append(countsTable('Groups of attacks (Neptune may be among them), counted apart', Object.entries(groups)));
+  }
   const otherNames = Object.entries(others);
   if (otherNames.length) {
-    const table = make('table', { className: 'data-table' });
-    table.append(
-      make('caption', { text: 'Other attack types, counted apart (the model was trained for Neptune only)' }),
-    );
-    const head = make('tr');
-    for (const name of ['label', 'rows', 'flagged as Neptune']) head.append(make('th', { text: name, scope: 'col' }));
-    table.append(make('thead'), make('tbody'));
-    table.tHead.append(head);
-    for (const [name, { rows, flagged }] of otherNames) {
-      const tr = make('tr');
-      tr.append(
-        make('th', { text: name, scope: 'row' }),
-        make('td', { className: 'num', text: rows.toLocaleString() }),
-        make('td', { className: 'num', text: flagged.toLocaleString() }),
-      );
-      table.tBodies[0].append(tr);
-    }
-    section.append(table);
+    section.append(countsTable('Other attack types, counted apart (the model was trained for Neptune only)', otherNames));
   }
   if (unlabelled > 0) {
     section.append(make('p', { className: 'note', text: `${unlabelled.toLocaleString()} scored rows had an empty label.` }));
   }
   ui.metricsSlot.replaceChildren(section);
+}
+
+/** A table of label -> rows and rows flagged, under `caption`. */
+function countsTable(caption, entries) {
+  const table = make('table', { className: 'data-table' });
+  table.append(make('caption', { text: caption }));
+  const head = make('tr');
+  for (const name of ['label', 'rows', 'flagged as Neptune']) head.append(make('th', { text: name, scope: 'col' }));
+  table.append(make('thead'), make('tbody'));
+  table.tHead.append(head);
+  for (const [name, { rows, flagged }] of entries) {
+    const tr = make('tr');
+    tr.append(
+      make('th', { text: name, scope: 'row' }),
+      make('td', { className: 'num', text: rows.toLocaleString() }),
+      make('td', { className: 'num', text: flagged.toLocaleString() }),
+    );
+    table.tBodies[0].append(tr);
+  }
+  return table;
 }
 
 function confusionTable(c) {

@@ -8,7 +8,9 @@
 
 const FLAGGED = 1;
 const REJECTED = 2;
-const TRUTH = ['', 'normal', 'neptune', 'other attack'];
+// The label bits of a row's flags (see `take_batch` in src/web.rs).
+const TRUTH = ['', 'normal', 'neptune', 'other attack', 'attack group'];
+const TRUTH_BITS = 7;
 const SEGMENT_BITS = 18;
 const SEGMENT_ROWS = 1 << SEGMENT_BITS;
 const SEGMENT_MASK = SEGMENT_ROWS - 1;
@@ -316,7 +318,7 @@ export class ResultsTable {
       tr.append(cell('td', store.line(row).toLocaleString(), 'fixed num'));
       tr.append(scoreCell(score, flag));
       tr.append(verdictCell(flag));
-      if (this.labelled) tr.append(cell('td', TRUTH[(flag >> 2) & 3], 'fixed'));
+      if (this.labelled) tr.append(cell('td', TRUTH[(flag >> 2) & TRUTH_BITS], 'fixed'));
       const values = fields[k];
       for (let c = 0; c < this.columns.length; c++) tr.append(cell('td', values[c] ?? ''));
       fragment.append(tr);
@@ -473,7 +475,7 @@ function verdictCell(flag) {
     kind = 'attack';
   }
   td.append(cell('span', text, `pill pill-${kind}`));
-  const truth = (flag >> 2) & 3;
+  const truth = (flag >> 2) & TRUTH_BITS;
   if (!(flag & REJECTED) && truth === 1 && flag & FLAGGED) {
     td.append(cell('span', 'false alarm', 'pill pill-wrong'));
   } else if (!(flag & REJECTED) && truth === 2 && !(flag & FLAGGED)) {

@@ -437,7 +437,7 @@ fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusabl
                 match row.truth {
                     Truth::Normal => scored.push((score, false)),
                     Truth::Neptune => scored.push((score, true)),
-                    Truth::OtherAttack | Truth::Unlabelled => {}
+                    Truth::OtherAttack | Truth::AttackGroup | Truth::Unlabelled => {}
                 }
             }
         }
@@ -449,7 +449,8 @@ fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusabl
         )
         .into());
     };
-    let auc = roc_auc(&scored);
+    // Without rows labelled Neptune there is no Neptune ROC either.
+    let auc = labelled.figures.as_ref().and_then(|_| roc_auc(&scored));
     if json {
         let report = serde_json::json!({
             "rows": summary.rows,
@@ -460,6 +461,7 @@ fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusabl
             "figures": labelled.figures,
             "roc_auc": auc,
             "other_attacks": labelled.other_attacks,
+            "attack_groups": labelled.attack_groups,
             "unlabelled": labelled.unlabelled,
         });
         println!(
@@ -494,7 +496,34 @@ fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusabl
                 c.false_negative, c.true_positive
             );
         }
-        None => println!("no rows labelled normal or Neptune"),
+        None => {
+            if labelled.attack_groups.is_empty() {
+                println!("no row is labelled Neptune, so Neptune's accuracy cannot be measured");
+            } else {
+                let groups: Vec<&str> = labelled.attack_groups.keys().map(String::as_str).collect();
+                println!(
+                    "no row is labelled Neptune: the labels name groups of attacks ({}), which \
+                     may hold Neptune among others, so Neptune's accuracy cannot be measured",
+                    groups.join(", ")
+                );
+            }
+            let normal = c.true_negative + c.false_positive;
+            if normal > 0 {
+                println!(
+                    "  normal rows {normal:>10}, flagged as Neptune {:>8} (false alarms)",
+                    c.false_positive
+                );
+            }
+        }
+    }
+    if !labelled.attack_groups.is_empty() {
+        println!("groups of attacks (Neptune may be among them; counted apart):");
+        for (name, group) in &labelled.attack_groups {
+            println!(
+                "  {name:<16} {:>8} rows, {:>8} flagged",
+                group.rows, group.flagged
+            );
+        }
     }
     if !labelled.other_attacks.is_empty() {
         println!("other attack types (not Neptune; counted apart):");
