@@ -9,6 +9,7 @@
 
 pub mod explain;
 pub mod features;
+pub mod gunzip;
 pub mod layout;
 pub mod metrics;
 pub mod model;

@@ -157,6 +157,33 @@ impl WasmScorer {
     }
 }
 
+/// A gzip file decompressed as it streams (every member): the worker feeds it the file's bytes
+/// and the scorer what comes out.
+#[wasm_bindgen(js_name = Gunzip)]
+#[derive(Default)]
+pub struct WasmGunzip {
+    inner: crate::gunzip::Gunzip,
+}
+
+#[wasm_bindgen(js_class = Gunzip)]
+impl WasmGunzip {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> WasmGunzip {
+        WasmGunzip::default()
+    }
+
+    /// Decompresses the next compressed bytes; returns what they yield.
+    pub fn push(&mut self, compressed: &[u8]) -> Result<Uint8Array, JsError> {
+        let out = self.inner.push(compressed)?;
+        Ok(Uint8Array::from(out.as_slice()))
+    }
+
+    /// Ends the stream; throws when the data was cut short.
+    pub fn finish(self) -> Result<(), JsError> {
+        Ok(self.inner.finish()?)
+    }
+}
+
 /// The embedded model's card (JSON text).
 #[wasm_bindgen(js_name = modelCard)]
 pub fn model_card() -> String {

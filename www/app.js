@@ -30,6 +30,7 @@ const ui = {
   rejected: el('fig-rejected'),
   time: el('fig-time'),
   facts: el('file-facts'),
+  notes: el('notes'),
   rejections: el('rejections'),
   rejectionsTitle: el('rejections-title'),
   rejectionList: el('rejection-list'),
@@ -229,6 +230,7 @@ function resetResults() {
   ui.progressBox.hidden = true;
   ui.figures.hidden = true;
   ui.facts.hidden = true;
+  ui.notes.hidden = true;
   ui.rejections.hidden = true;
   ui.rejections.open = false;
   ui.unknown.hidden = true;
@@ -262,6 +264,10 @@ function renderSummary(run, summary, elapsed) {
   ];
   ui.facts.textContent = facts.join(' · ');
   ui.facts.hidden = false;
+  // How the columns were read where the file did not say so plainly (generic or misspelled
+  // names, two label columns): the CLI prints the same sentences on stderr.
+  ui.notes.replaceChildren(...summary.notes.map((note) => make('li', { text: note })));
+  ui.notes.hidden = summary.notes.length === 0;
 
   if (rejected > 0) {
     ui.rejectionsTitle.textContent = `${rejected.toLocaleString()} ${rejected === 1 ? 'row' : 'rows'} rejected: show the lines and reasons`;

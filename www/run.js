@@ -108,6 +108,11 @@ export class ScoringRun {
   /** Reads the file and hands it to the workers, in parts when it can (see the top of this file). */
   async read() {
     const { file, pool } = this;
+    if (isGzip(await this.readBytes(0, GZIP_MAGIC.length))) {
+      // Decompressed by the primary's worker as it streams (one scorer: gzip cannot be cut).
+      await this.stream(this.primary, 0, 0, undefined, true);
+      return;
+    }
     if (pool.size === 1 || file.size <= FIRST_PART_BYTES) {
       await this.stream(this.primary, 0, 0);
       return;
@@ -193,9 +198,10 @@ export class ScoringRun {
 
   /**
    * Scores the file from `offset` to its end with one scorer (part `part` on `worker`; a later
-   * part's scorer when `context` is given), a few chunks ahead of its answers.
+   * part's scorer when `context` is given), a few chunks ahead of its answers; `gzip`: the file
+   * is gzip, decompressed in the worker.
    */
-  async stream(worker, part, offset, context) {
+  async stream(worker, part, offset, context, gzip = false) {
     const piece = this.open(part, worker, (message) => message.type === 'done');
     let size = offset === 0 ? FIRST_CHUNK_BYTES : CHUNK_BYTES;
     let first = true;
@@ -206,7 +212,7 @@ export class ScoringRun {
       if (chunk.byteLength === 0) throw new Error('The file could not be read: it ended early.');
       offset += chunk.byteLength;
       size = CHUNK_BYTES;
-      this.send(piece, { chunk, context: first ? context : undefined }, offset, [chunk]);
+      this.send(piece, { chunk, context: first ? context : undefined, gzip: first && gzip }, offset, [chunk]);
       first = false;
     }
     worker.post({ type: 'finish', run: this.id, part });
@@ -368,6 +374,13 @@ export function lastLineEnd(bytes) {
     end = at;
   }
   return undefined;
+}
+
+/** The first two bytes of every gzip member (RFC 1952), as the CLI recognizes gzip. */
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+function isGzip(head) {
+  return head.length === GZIP_MAGIC.length && head.every((byte, i) => byte === GZIP_MAGIC[i]);
 }
 
 function concat(a, b) {

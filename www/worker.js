@@ -10,7 +10,7 @@
 //
 // In:
 //   {type:'init', wasmBase64?}          load the module (fetched next to the glue unless given)
-//   {type:'push', run, part, chunk, context?, first?}
+//   {type:'push', run, part, chunk, context?, first?, gzip?}
 //                                       score the rows completed by `chunk` (ArrayBuffer or
 //                                       Uint8Array) with the part's scorer; a part not seen
 //                                       before gets a new scorer: a later part's when `context`
@@ -20,6 +20,8 @@
 //        it is not ARFF and `chunk` holds no quote character) and `lineEnds`; the output header
 //        is written now (before any later part's output) and the answer's blob closes
 //        everything scored so far
+//        gzip: `chunk` holds the file's gzip bytes, decompressed here before scoring (the first
+//        push of the part says so for every later one)
 //   {type:'finish', run, part}          end the part (for part 0: the file)
 //   {type:'absorb', run, part, summary, lineOffset}
 //                                       add a later part's summary to part `part`'s (the
@@ -54,7 +56,7 @@ const BLOB_BYTES = 16 << 20;
 // shrinks: a larger chunk is pushed this much at a time, its answers joined into one batch.
 const PUSH_BYTES = 1 << 20;
 
-import init, { WasmScorer, explain, modelCard, modelThreshold, splitRow } from './neptune.js';
+import init, { Gunzip, WasmScorer, explain, modelCard, modelThreshold, splitRow } from './neptune.js';
 import { sampleFile } from './sample.js';
 
 /**
@@ -173,26 +175,26 @@ function scorerFor(run, part, context) {
 }
 
 function endRun() {
-  for (const state of latest.parts.values()) state.scorer.free();
+  for (const state of latest.parts.values()) {
+    state.scorer.free();
+    state.gunzip?.free();
+  }
   latest.parts.clear();
 }
 
 function endPart(state) {
   state.scorer.free();
+  state.gunzip?.free();
   latest.parts.delete(state.part);
 }
 
-function push({ run, part, chunk, context, first }) {
+function push({ run, part, chunk, context, first, gzip }) {
   const state = scorerFor(run, part, context);
   if (!state) return;
-  const bytes = ArrayBuffer.isView(chunk) ? chunk : new Uint8Array(chunk);
-  const batches = [];
-  let at = 0;
-  do {
-    batches.push(state.scorer.push(bytes.subarray(at, at + PUSH_BYTES)));
-    at += PUSH_BYTES;
-  } while (at < bytes.length);
-  const batch = joined(batches);
+  let bytes = ArrayBuffer.isView(chunk) ? chunk : new Uint8Array(chunk);
+  if (gzip) state.gunzip ??= new Gunzip();
+  if (state.gunzip) bytes = state.gunzip.push(bytes);
+  const batch = joined(pushAll(state, bytes));
   if (!first) {
     postBatch('batch', run, state, batch);
     return;
@@ -208,10 +210,29 @@ function push({ run, part, chunk, context, first }) {
   });
 }
 
+/** The scorer's answers to `bytes`, pushed a bounded piece at a time. */
+function pushAll(state, bytes) {
+  const batches = [];
+  let at = 0;
+  do {
+    batches.push(state.scorer.push(bytes.subarray(at, at + PUSH_BYTES)));
+    at += PUSH_BYTES;
+  } while (at < bytes.length);
+  return batches;
+}
+
 function finish({ run, part }) {
   const state = scorerFor(run, part);
   if (!state) return;
-  const batch = joined([state.scorer.finish()]);
+  const answers = [];
+  if (state.gunzip) {
+    // finish() consumes the decoder (and throws on data cut short: the run's error).
+    const gunzip = state.gunzip;
+    state.gunzip = undefined;
+    gunzip.finish();
+  }
+  answers.push(state.scorer.finish());
+  const batch = joined(answers);
   endPart(state);
   postBatch('done', run, state, batch, { summary: batch.summary, lineEnds: batch.lineEnds });
 }
