@@ -200,6 +200,13 @@ fn header_length(bytes: &[u8]) -> Result<Option<usize>, GzipError> {
 #[derive(Default)]
 struct Crc32(u32);
 
+/// The CRC-32 of `bytes` (also the model file's checksum).
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = Crc32::default();
+    crc.update(bytes);
+    crc.value()
+}
+
 /// One entry per byte value, built at compile time (1 KB).
 const CRC_TABLE: [u32; 256] = {
     let mut table = [0u32; 256];

@@ -21,6 +21,12 @@ pub const EMBEDDED_CARD: &str = include_str!("../models/neptune.card.json");
 /// Version of the byte format; bumped whenever [`Model`]'s shape changes.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// A model file is this signature, the payload's length (u32, little-endian), the payload (the
+/// model in postcard) and the payload's CRC-32 (u32, little-endian): a damaged or cut file is
+/// refused in one plain sentence rather than loaded.
+pub const FILE_SIGNATURE: &[u8; 8] = b"NEPTUNE\x01";
+const FRAME_BYTES: usize = FILE_SIGNATURE.len() + 4 + 4;
+
 /// A node of a tree in preorder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Node {
@@ -136,8 +142,14 @@ impl FlatForest {
 /// Why model bytes could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("the model file cannot be decoded: {0}")]
-    Decode(#[from] postcard::Error),
+    #[error("this is not a Neptune model file (it does not start with the model file's signature)")]
+    NotModel,
+    #[error("the model file is cut short ({found} bytes, {expected} expected)")]
+    CutShort { found: usize, expected: usize },
+    #[error("the model file is damaged: its checksum does not match its contents")]
+    Checksum,
+    #[error("the model file cannot be decoded ({0})")]
+    Decode(String),
     #[error("the model file is format {found}, this program reads format {FORMAT_VERSION}")]
     Format { found: u32 },
     #[error("the model file is inconsistent: {0}")]
@@ -172,14 +184,46 @@ impl Model {
 
     /// Decodes and checks model bytes. Hostile bytes give an error, never a panic or a walk
     /// that does not end: every child index must point forward, inside its tree.
+    /// Reads a model file (see [`FILE_SIGNATURE`]), checking it whole before use.
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
-        let model: Model = postcard::from_bytes(bytes)?;
+        let Some(rest) = bytes.strip_prefix(FILE_SIGNATURE) else {
+            return Err(ModelError::NotModel);
+        };
+        let word = |b: &[u8]| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize;
+        let expected = rest.get(..4).map_or(usize::MAX, |length| {
+            word(length).saturating_add(FRAME_BYTES)
+        });
+        if bytes.len() != expected {
+            return Err(ModelError::CutShort {
+                found: bytes.len(),
+                expected,
+            });
+        }
+        let (payload, crc) = rest[4..].split_at(rest.len() - 8);
+        if crate::gunzip::crc32(payload) as usize != word(crc) {
+            return Err(ModelError::Checksum);
+        }
+        Model::from_payload(payload)
+    }
+
+    /// Reads the payload of a model file (the model in postcard, without the frame): what
+    /// [`Model::from_bytes`] does once the frame is checked. For fuzzing the decoding itself.
+    pub fn from_payload(payload: &[u8]) -> Result<Model, ModelError> {
+        let model: Model =
+            postcard::from_bytes(payload).map_err(|e| ModelError::Decode(e.to_string()))?;
         model.validate()?;
         Ok(Model::new(model.encoding, model.trees, model.threshold))
     }
 
+    /// The model file's bytes (see [`FILE_SIGNATURE`]).
     pub fn to_bytes(&self) -> Vec<u8> {
-        postcard::to_allocvec(self).expect("a model always serializes")
+        let payload = postcard::to_allocvec(self).expect("a model always serializes");
+        let mut bytes = Vec::with_capacity(payload.len() + FRAME_BYTES);
+        bytes.extend_from_slice(FILE_SIGNATURE);
+        bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        bytes.extend_from_slice(&crate::gunzip::crc32(&payload).to_le_bytes());
+        bytes
     }
 
     fn validate(&self) -> Result<(), ModelError> {

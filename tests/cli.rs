@@ -277,6 +277,40 @@ fn a_garbage_model_file_is_exit_2_with_a_message() {
         "{}",
         run.stderr
     );
+    // Damaged or cut short: refused in one sentence, whatever bit was flipped.
+    let bytes = Model::embedded().to_bytes();
+    for bit in (0..bytes.len() * 8).step_by(997) {
+        let mut damaged = bytes.clone();
+        damaged[bit / 8] ^= 1 << (bit % 8);
+        let file = files.write("damaged.postcard", &damaged);
+        let run = neptune(&["score", s(&path), "--model", s(&file)], None);
+        assert_eq!(run.code, Some(2), "bit {bit}");
+        assert_eq!(
+            run.stderr.lines().count(),
+            1,
+            "one sentence: {}",
+            run.stderr
+        );
+    }
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 2] ^= 4;
+    let file = files.write("flipped.postcard", &flipped);
+    let run = neptune(&["score", s(&path), "--model", s(&file)], None);
+    assert!(
+        run.stderr.ends_with(
+            "flipped.postcard: the model file is damaged: its checksum does not match its contents\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    let file = files.write("cut.postcard", &bytes[..1000]);
+    let run = neptune(&["score", s(&path), "--model", s(&file)], None);
+    assert!(
+        run.stderr
+            .contains("the model file is cut short (1000 bytes, 28769 expected)"),
+        "{}",
+        run.stderr
+    );
     // A missing one names the path.
     let run = neptune(
         &["score", s(&path), "--model", "/nonexistent/m.postcard"],

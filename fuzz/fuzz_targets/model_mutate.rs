@@ -1,6 +1,7 @@
-//! `model_mutate`: the embedded model's bytes with a few edits chosen by the input, so the
-//! fuzzer works on valid-looking models (deep inside the trees) instead of having to build one
-//! from nothing. Same checks as `model`.
+//! `model_mutate`: the embedded model's payload (the postcard inside the file's frame, whose
+//! checksum would refuse any edit) with a few edits chosen by the input, so the fuzzer works on
+//! valid-looking models (deep inside the trees) instead of having to build one from nothing.
+//! Same checks as `model`.
 //!
 //! The input is a list of 4-byte edits `[op, pos_hi, pos_lo, value]` (at most 16), applied in
 //! order; `pos` is taken modulo the current length:
@@ -16,7 +17,7 @@ use neptune::model::{Model, EMBEDDED_MODEL};
 const MAX_EDITS: usize = 16;
 
 fuzz_target!(|data: &[u8]| {
-    let mut bytes = EMBEDDED_MODEL.to_vec();
+    let mut bytes = EMBEDDED_MODEL[12..EMBEDDED_MODEL.len() - 4].to_vec();
     for edit in data.chunks_exact(4).take(MAX_EDITS) {
         let (op, value) = (edit[0], edit[3]);
         let len = bytes.len();
@@ -32,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
             _ => {}
         }
     }
-    if let Ok(model) = Model::from_bytes(&bytes) {
+    if let Ok(model) = Model::from_payload(&bytes) {
         neptune_fuzz::check_model(&model);
     }
 });
