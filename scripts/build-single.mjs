@@ -8,8 +8,10 @@
 //   classic script, kept in a non-executed <script type="text/plain" id="neptune-worker"> that
 //   pool.js turns into one Blob URL for all its workers (classic: Chromium refuses module workers
 //   from blob: URLs of a file:// page, whose origin is opaque);
-// - neptune_bg.wasm as base64 in <script type="application/octet-stream" id="neptune-wasm">,
-//   handed to each worker, which passes the bytes to init() instead of fetching.
+// - neptune_bg.wasm as hexadecimal text in <script type="application/octet-stream"
+//   id="neptune-wasm">, handed to each worker, which passes the bytes to init() instead of
+//   fetching. Hex rather than base64: it keeps the bytes aligned, so gzip finds the wasm's
+//   repeats (the file gzips to about 23 KB less).
 // The file gets its own Content-Security-Policy: its inline script and style allowed by hash,
 // workers only from blob:, and no connections at all.
 //
@@ -140,7 +142,7 @@ const css = read('style.css');
 if (/<\/style/i.test(css)) fail('style.css contains "</style"');
 const page = scriptText(bundle('app.js'), 'the page script');
 const worker = scriptText(classic(bundle('worker.js')), 'the worker script');
-const wasm = readFileSync(join(dir, 'neptune_bg.wasm')).toString('base64');
+const wasm = readFileSync(join(dir, 'neptune_bg.wasm')).toString('hex');
 
 const csp = [
   "default-src 'none'",

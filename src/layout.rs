@@ -101,17 +101,24 @@ impl Layout {
         let mut difficulty_column: Option<usize> = None;
         let mut labels: Vec<usize> = Vec::new();
         let mut unmatched: Vec<usize> = Vec::new();
+        let mut repeats: Vec<String> = Vec::new();
         for (column, name) in names.iter().enumerate() {
             match schema::role_of(name) {
                 Role::Feature(i) if feature_columns[i] == usize::MAX => feature_columns[i] = column,
-                Role::Feature(i) => notes.push(format!(
-                    "`{name}` (column {}) repeats `{}` (column {}): column {} is read, the other \
-                     is passed through",
-                    column + 1,
-                    names[feature_columns[i]],
-                    feature_columns[i] + 1,
-                    feature_columns[i] + 1
-                )),
+                Role::Feature(i) => {
+                    let repeat = format!(
+                        "`{}` (column {}) repeats `{}` (column {})",
+                        escape(name),
+                        column + 1,
+                        escape(&names[feature_columns[i]]),
+                        feature_columns[i] + 1,
+                    );
+                    notes.push(format!(
+                        "{repeat}: column {} is read, the other is passed through",
+                        feature_columns[i] + 1
+                    ));
+                    repeats.push(repeat);
+                }
                 Role::Label => labels.push(column),
                 Role::Difficulty if difficulty_column.is_none() => {
                     difficulty_column = Some(column);
@@ -150,8 +157,13 @@ impl Layout {
                 .iter()
                 .map(|&c| format!("`{}` (column {})", names[c], c + 1))
                 .collect();
+            let repeats = if repeats.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", repeats.join("; "))
+            };
             return Err(FileError::Layout(format!(
-                "{} of the 41 feature columns {} missing: {}; {}",
+                "{} of the 41 feature columns {} missing: {}{repeats}; {}",
                 missing.len(),
                 if missing.len() == 1 { "is" } else { "are" },
                 missing.join(", "),

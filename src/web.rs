@@ -43,24 +43,31 @@ impl WasmScorer {
     }
 
     /// A scorer for a later part of the file, cut at a line end, holding no quote character:
-    /// `context` is what the first part's scorer gave with `segmentContext()`. Its
-    /// output has no header; its line numbers count from the part's first line.
+    /// `context` is the `bytes` of what the first part's scorer gave with `segmentContext()`.
+    /// Its output has no header; its line numbers count from the part's first line.
     #[wasm_bindgen(js_name = forSegment)]
-    pub fn for_segment(context: JsValue, threshold: Option<f64>) -> Result<WasmScorer, JsError> {
-        let context: SegmentContext = serde_wasm_bindgen::from_value(context)?;
+    pub fn for_segment(context: &[u8], threshold: Option<f64>) -> Result<WasmScorer, JsError> {
+        let context: SegmentContext = postcard::from_bytes(context)
+            .map_err(|e| JsError::new(&format!("a damaged segment context: {e}")))?;
         Ok(WasmScorer {
             scorer: Scorer::for_segment(model(), threshold, &context)?,
             batch: Batch::default(),
         })
     }
 
-    /// What other scorers need to take later parts of this file (a plain object to pass to
-    /// `forSegment`), once its first record has been read; `undefined` before that or when the
-    /// file cannot be split (ARFF).
+    /// What other scorers need to take later parts of this file, once its first record has
+    /// been read: `{quote, bytes}`, the file's quote character and the context in postcard (for
+    /// `forSegment`); `undefined` before that or when the file cannot be split (ARFF).
     #[wasm_bindgen(js_name = segmentContext)]
     pub fn segment_context(&self) -> Result<JsValue, JsError> {
         match self.scorer.segment_context() {
-            Some(context) if !context.dialect.arff => to_js(&context),
+            Some(context) if !context.dialect.arff => {
+                let out = Object::new();
+                set(&out, "quote", &JsValue::from(context.dialect.quote))?;
+                let bytes = postcard::to_allocvec(&context).expect("a context always serializes");
+                set(&out, "bytes", &Uint8Array::from(bytes.as_slice()))?;
+                Ok(out.into())
+            }
             _ => Ok(JsValue::UNDEFINED),
         }
     }
@@ -78,10 +85,11 @@ impl WasmScorer {
         self.scorer.line_ends() as f64
     }
 
-    /// Adds a later part's summary (the `summary` of its `finish()`), whose line numbers are
-    /// offset by `line_offset`. Absorb the parts in file order, then call `finish()`.
-    pub fn absorb(&mut self, summary: JsValue, line_offset: f64) -> Result<(), JsError> {
-        let summary: Summary = serde_wasm_bindgen::from_value(summary)?;
+    /// Adds a later part's summary (the `summaryBytes` of its `finish()`), whose line numbers
+    /// are offset by `line_offset`. Absorb the parts in file order, then call `finish()`.
+    pub fn absorb(&mut self, summary: &[u8], line_offset: f64) -> Result<(), JsError> {
+        let summary: Summary = postcard::from_bytes(summary)
+            .map_err(|e| JsError::new(&format!("a damaged part summary: {e}")))?;
         self.scorer.absorb(&summary, line_offset as u64);
         Ok(())
     }
@@ -94,11 +102,14 @@ impl WasmScorer {
     }
 
     /// Ends the file. Returns the last batch plus `summary` (the whole file's counts, rejected
-    /// rows with reasons, unknown categories, histogram, metrics when labelled).
+    /// rows with reasons, unknown categories, histogram, metrics when labelled) and
+    /// `summaryBytes`, the same in postcard, for the primary scorer's `absorb`.
     pub fn finish(&mut self) -> Result<Object, JsError> {
         let summary = self.scorer.finish(&mut self.batch)?;
         let out = self.take_batch()?;
         set(&out, "summary", &to_js(&summary)?)?;
+        let bytes = postcard::to_allocvec(&summary).expect("a summary always serializes");
+        set(&out, "summaryBytes", &Uint8Array::from(bytes.as_slice()))?;
         set(
             &out,
             "lineEnds",

@@ -1057,3 +1057,17 @@ fn eval_on_labels_that_name_groups_of_attacks_gives_no_neptune_accuracy() {
         attacks
     );
 }
+
+#[test]
+fn an_unusable_file_never_replaces_an_existing_output() {
+    let files = Files::new();
+    let out = files.write("out.csv", b"the previous results\n");
+    let input = files.write("in.csv", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    let run = neptune(&["score", s(&input), "-o", s(&out)], None);
+    assert_eq!(run.code, Some(2));
+    assert_eq!(std::fs::read(&out).unwrap(), b"the previous results\n");
+    assert_eq!(
+        leftovers(files.dir.path(), &["in.csv", "out.csv"]),
+        Vec::<String>::new()
+    );
+}

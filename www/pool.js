@@ -92,7 +92,7 @@ class ScorerWorker {
     worker.addEventListener('messageerror', () =>
       this.crash('a message from the scorer could not be read'),
     );
-    worker.postMessage({ type: 'init', wasmBase64: embeddedWasm() });
+    worker.postMessage({ type: 'init', wasmHex: embeddedWasm() });
     this.worker = worker;
   }
 
@@ -179,7 +179,7 @@ function createWorker() {
   return new Worker(embeddedWorkerUrl);
 }
 
-/** The wasm bytes (base64) embedded by the single-file build, else undefined. */
+/** The wasm bytes (hexadecimal) embedded by the single-file build, else undefined. */
 function embeddedWasm() {
   return document.getElementById('neptune-wasm')?.textContent.trim();
 }

@@ -143,7 +143,7 @@ export class ScoringRun {
    */
   async split(offset, partBytes, ahead) {
     const { file, pool, context } = this;
-    const quote = context.dialect.quote;
+    const { quote } = context;
     let next = ahead;
     for (let part = 1; next !== null; part++) {
       const { bytes, cut } = await next;
@@ -275,7 +275,7 @@ export class ScoringRun {
   complete(piece, message) {
     if (piece.part !== 0) {
       this.primary.post({
-        type: 'absorb', run: this.id, part: 0, summary: message.summary, lineOffset: this.lineOffset,
+        type: 'absorb', run: this.id, part: 0, summary: message.summaryBytes, lineOffset: this.lineOffset,
       });
       this.lineOffset += message.lineEnds;
     } else if (message.first) {

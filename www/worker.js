@@ -9,7 +9,7 @@
 // was sent only.
 //
 // In:
-//   {type:'init', wasmBase64?}          load the module (fetched next to the glue unless given)
+//   {type:'init', wasmHex?}             load the module (fetched next to the glue unless given)
 //   {type:'push', run, part, chunk, context?, first?, gzip?}
 //                                       score the rows completed by `chunk` (ArrayBuffer or
 //                                       Uint8Array) with the part's scorer; a part not seen
@@ -23,7 +23,7 @@
 //        gzip: `chunk` holds the file's gzip bytes, decompressed here before scoring (the first
 //        push of the part says so for every later one)
 //   {type:'finish', run, part}          end the part (for part 0: the file)
-//   {type:'absorb', run, part, summary, lineOffset}
+//   {type:'absorb', run, part, summary, lineOffset}   (summary: a part's `summaryBytes`)
 //                                       add a later part's summary to part `part`'s (the
 //                                       primary), its line numbers offset by `lineOffset`; the
 //                                       page sends them in file order, then finishes part 0
@@ -42,8 +42,9 @@
 //        the batch's first row begins (after the header, in the batch that holds it); header:
 //        the header line (Uint8Array), once; lines: input line numbers, counted from the
 //        part's first line; rows..rejected: the part's running counts
-//   {type:'done', run, part, ...batch, summary, lineEnds}
-//        summary: the part's (for part 0 once the others are absorbed: the whole file's);
+//   {type:'done', run, part, ...batch, summary, summaryBytes, lineEnds}
+//        summary: the part's (for part 0 once the others are absorbed: the whole file's), as an
+//        object and as postcard bytes (summaryBytes, what `absorb` takes);
 //        lineEnds: line ends the part held
 //   {type:'split', id, rows} | {type:'explain', id, explanation} | {type:'order', id, order}
 //   {type:'error', run?, part?, id?, message, fatal}
@@ -119,8 +120,8 @@ async function handle(message) {
   }
 }
 
-async function start({ wasmBase64 }) {
-  const module_or_path = wasmBase64 === undefined ? undefined : decodeBase64(wasmBase64);
+async function start({ wasmHex }) {
+  const module_or_path = wasmHex === undefined ? undefined : decodeHex(wasmHex);
   await init({ module_or_path });
   const card = modelCard();
   await warmUp(JSON.parse(card).features);
@@ -163,7 +164,7 @@ function scorerFor(run, part, context) {
     const later = context !== undefined;
     state = {
       part,
-      scorer: later ? WasmScorer.forSegment(context) : new WasmScorer(),
+      scorer: later ? WasmScorer.forSegment(context.bytes) : new WasmScorer(),
       pending: [],
       pendingBytes: 0,
       // A later part's output has no header.
@@ -205,7 +206,7 @@ function push({ run, part, chunk, context, first, gzip }) {
   batch.csv.push(state.scorer.writeHeader().csv);
   postBatch('batch', run, state, batch, {
     first: true,
-    context: shared !== undefined && bytes.indexOf(shared.dialect.quote) === -1 ? shared : undefined,
+    context: shared !== undefined && bytes.indexOf(shared.quote) === -1 ? shared : undefined,
     lineEnds: state.scorer.lineEnds(),
   });
 }
@@ -234,7 +235,9 @@ function finish({ run, part }) {
   answers.push(state.scorer.finish());
   const batch = joined(answers);
   endPart(state);
-  postBatch('done', run, state, batch, { summary: batch.summary, lineEnds: batch.lineEnds });
+  postBatch('done', run, state, batch, {
+    summary: batch.summary, summaryBytes: batch.summaryBytes, lineEnds: batch.lineEnds,
+  });
 }
 
 /**
@@ -377,10 +380,10 @@ function rank(score, sign) {
   return sign < 0 ? SCORE_STEPS - q : q;
 }
 
-function decodeBase64(text) {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+/** Bytes from hexadecimal text (the single-file build's embedded wasm). */
+function decodeHex(text) {
+  const bytes = new Uint8Array(text.length >> 1);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.substr(2 * i, 2), 16);
   return bytes;
 }
 

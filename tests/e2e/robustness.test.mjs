@@ -147,10 +147,13 @@ describe('robustness: the bad-input catalogue, the page against the CLI', () => 
     await fileLevel(file, /UTF-16/);
   });
 
-  test('catalogue: duplicated column names are refused, naming the column', opts, async () => {
-    // dstbytes renamed srcbytes: srcbytes appears twice.
+  test('catalogue: a repeated column name that leaves a feature missing is refused, naming both', opts, async () => {
+    // dstbytes renamed srcbytes: srcbytes appears twice, and dst_bytes is missing.
     const header = testHeader().replace(',dstbytes,', ',srcbytes,');
-    await fileLevel(fixture('duplicate-column.csv', () => csv([header, ...testRows(20)])), /srcbytes|src_bytes/);
+    await fileLevel(
+      fixture('duplicate-column.csv', () => csv([header, ...testRows(20)])),
+      /dst_bytes.*`srcbytes` \(column 6\) repeats `srcbytes` \(column 5\)/,
+    );
   });
 
   // ---- row-level ---------------------------------------------------------------------------
