@@ -1,4 +1,5 @@
-//! How well scores match labels: confusion matrix, precision, recall, F1 and ROC-AUC.
+//! How well scores match labels: confusion matrix, precision, recall, F1, ROC-AUC, the ROC and
+//! precision-recall curves and average precision.
 
 use serde::{Deserialize, Serialize};
 
@@ -82,9 +83,98 @@ pub fn roc_auc(scored: &[(f64, bool)]) -> Option<f64> {
     Some((rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives))
 }
 
+/// One operating point: the rows flagged when a row is flagged at `score >= threshold`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CurvePoint {
+    /// A score of the file (`f64::INFINITY` for the first point: nothing flagged).
+    pub threshold: f64,
+    pub true_positive: u64,
+    pub false_positive: u64,
+    /// True positive rate (recall).
+    pub tpr: f64,
+    pub fpr: f64,
+    /// Of the rows flagged, the share labelled Neptune (1 when none is flagged).
+    pub precision: f64,
+}
+
+/// The ROC and precision-recall curves: one point per distinct score, from the highest (few
+/// rows flagged) to the lowest (every row flagged), after a first point where nothing is
+/// flagged. `None` when either class is absent.
+pub fn curve(scored: &[(f64, bool)]) -> Option<Vec<CurvePoint>> {
+    let mut sorted: Vec<(f64, bool)> = scored.to_vec();
+    sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let positives = sorted.iter().filter(|(_, p)| *p).count() as u64;
+    let negatives = sorted.len() as u64 - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    let point = |threshold: f64, tp: u64, fp: u64| CurvePoint {
+        threshold,
+        true_positive: tp,
+        false_positive: fp,
+        tpr: tp as f64 / positives as f64,
+        fpr: fp as f64 / negatives as f64,
+        precision: if tp + fp == 0 {
+            1.0
+        } else {
+            tp as f64 / (tp + fp) as f64
+        },
+    };
+    let mut points = vec![point(f64::INFINITY, 0, 0)];
+    let (mut tp, mut fp) = (0, 0);
+    let mut i = 0;
+    while i < sorted.len() {
+        let threshold = sorted[i].0;
+        while i < sorted.len() && sorted[i].0 == threshold {
+            if sorted[i].1 {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            i += 1;
+        }
+        points.push(point(threshold, tp, fp));
+    }
+    Some(points)
+}
+
+/// Average precision: the precision at each point weighted by the recall it adds,
+/// `sum (R_k - R_(k-1)) P_k` over [`curve`]'s points (no interpolation, as scikit-learn's
+/// `average_precision_score`). `None` when either class is absent.
+pub fn average_precision(scored: &[(f64, bool)]) -> Option<f64> {
+    let points = curve(scored)?;
+    Some(
+        points
+            .windows(2)
+            .map(|w| (w[1].tpr - w[0].tpr) * w[1].precision)
+            .sum(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn curve_points_and_average_precision() {
+        let scored = [(0.1, false), (0.4, true), (0.4, false), (0.8, true)];
+        let points = curve(&scored).unwrap();
+        let at: Vec<(f64, u64, u64)> = points
+            .iter()
+            .map(|p| (p.threshold, p.true_positive, p.false_positive))
+            .collect();
+        assert_eq!(
+            at,
+            [(f64::INFINITY, 0, 0), (0.8, 1, 0), (0.4, 2, 1), (0.1, 2, 2)]
+        );
+        assert_eq!(points[2].precision, 2.0 / 3.0);
+        assert_eq!(points[3].fpr, 1.0);
+        // 0.5 * 1 + 0.5 * 2/3
+        let ap = average_precision(&scored).unwrap();
+        assert!((ap - (0.5 + 1.0 / 3.0)).abs() < 1e-15);
+        assert_eq!(average_precision(&[(0.9, true), (0.1, false)]), Some(1.0));
+        assert_eq!(curve(&[(0.5, true)]), None);
+    }
 
     #[test]
     fn figures_from_counts() {

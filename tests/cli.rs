@@ -1071,3 +1071,73 @@ fn an_unusable_file_never_replaces_an_existing_output() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn eval_writes_the_roc_and_pr_curve_and_evaluates_at_any_threshold() {
+    let files = Files::new();
+    let table = Table::new(
+        common::base_rows(),
+        &common::standard_names(),
+        Some(("label", &label_names)),
+        None,
+    );
+    let input = files.write("in.csv", &csv(&table));
+    let curve = files.path("curve.csv");
+    let run = neptune(&["eval", s(&input), "--json", "--curve", s(&curve)], None);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let text = std::fs::read_to_string(&curve).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("threshold,tpr,fpr,precision,recall,true_positive,false_positive")
+    );
+    let points: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|f| f.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(points[0][..3], [f64::INFINITY, 0.0, 0.0]);
+    assert_eq!(points.last().unwrap()[1..3], [1.0, 1.0]);
+    assert!(
+        points.windows(2).all(|w| w[1][0] < w[0][0]),
+        "thresholds fall"
+    );
+    // The area under the points is the ROC-AUC `eval` reports.
+    let area: f64 = points
+        .windows(2)
+        .map(|w| (w[1][2] - w[0][2]) * (w[1][1] + w[0][1]) / 2.0)
+        .sum();
+    let auc = report["roc_auc"].as_f64().unwrap();
+    assert!((area - auc).abs() < 1e-12, "{area} vs {auc}");
+    let ap = report["average_precision"].as_f64().unwrap();
+    assert!(ap > 0.0 && ap <= 1.0);
+    // At each point's threshold, `eval --threshold` counts the point's rows as flagged.
+    for point in points.iter().skip(1).step_by(points.len() / 5 + 1) {
+        let threshold = point[0].to_string();
+        let at = neptune(
+            &["eval", s(&input), "--json", "--threshold", &threshold],
+            None,
+        );
+        let report: serde_json::Value = serde_json::from_slice(&at.stdout).unwrap();
+        assert_eq!(
+            report["confusion"]["true_positive"].as_f64(),
+            Some(point[5])
+        );
+        assert_eq!(
+            report["confusion"]["false_positive"].as_f64(),
+            Some(point[6])
+        );
+    }
+    // A file without both classes has no curve: exit 2, saying why, no file.
+    let normal_only = Table::new(
+        &hand_written()[..1],
+        &common::standard_names(),
+        Some(("label", &|_, _| "normal".to_string())),
+        None,
+    );
+    let input = files.write("normal.csv", &csv(&normal_only));
+    let none = files.path("none.csv");
+    let run = neptune(&["eval", s(&input), "--curve", s(&none)], None);
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("no curve"), "{}", run.stderr);
+    assert!(!none.exists());
+}

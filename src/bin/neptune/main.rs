@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use neptune::metrics::roc_auc;
+use neptune::metrics::{self, roc_auc};
 use neptune::model::{EMBEDDED_CARD, Model};
 use neptune::score::{Batch, Scorer, SegmentContext, Summary, Truth, last_line_end};
 
@@ -51,6 +51,10 @@ enum Command {
         /// Print the figures as JSON.
         #[arg(long)]
         json: bool,
+        /// Also write the ROC and precision-recall curves to this CSV: one row per distinct
+        /// score (threshold, tpr, fpr, precision, recall, true_positive, false_positive).
+        #[arg(long, value_name = "FILE.csv")]
+        curve: Option<PathBuf>,
     },
     /// Train the model with smartcore and write it with its card.
     Train {
@@ -128,7 +132,8 @@ fn main() -> ExitCode {
             input,
             scoring,
             json,
-        } => eval(&input, &scoring, json),
+            curve,
+        } => eval(&input, &scoring, json, curve.as_deref()),
         Command::Train {
             data,
             out,
@@ -428,7 +433,12 @@ fn print_summary(summary: &Summary, quiet: bool) {
     }
 }
 
-fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusable> {
+fn eval(
+    input: &str,
+    args: &ScoringArgs,
+    json: bool,
+    curve: Option<&Path>,
+) -> Result<ExitCode, Unusable> {
     let model = load_model(args)?;
     let mut scored: Vec<(f64, bool)> = Vec::new();
     let summary = run_scorer(input, &model, args.threshold, 0, &mut |batch| {
@@ -451,6 +461,22 @@ fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusabl
     };
     // Without rows labelled Neptune there is no Neptune ROC either.
     let auc = labelled.figures.as_ref().and_then(|_| roc_auc(&scored));
+    let average_precision = labelled
+        .figures
+        .as_ref()
+        .and_then(|_| metrics::average_precision(&scored));
+    if let Some(path) = curve {
+        let points = labelled
+            .figures
+            .as_ref()
+            .and_then(|_| metrics::curve(&scored))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no curve: the file needs rows labelled Neptune and rows labelled normal"
+                )
+            })?;
+        write_curve(path, &points)?;
+    }
     if json {
         let report = serde_json::json!({
             "rows": summary.rows,
@@ -460,6 +486,7 @@ fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusabl
             "confusion": labelled.confusion,
             "figures": labelled.figures,
             "roc_auc": auc,
+            "average_precision": average_precision,
             "other_attacks": labelled.other_attacks,
             "attack_groups": labelled.attack_groups,
             "unlabelled": labelled.unlabelled,
@@ -482,9 +509,12 @@ fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusabl
             println!("  precision {:.6}", f.precision);
             println!("  recall    {:.6}", f.recall);
             println!("  F1        {:.6}", f.f1);
-            match auc {
-                Some(auc) => println!("  ROC-AUC   {auc:.6}"),
-                None => println!("  ROC-AUC   n/a (only one class present)"),
+            match (auc, average_precision) {
+                (Some(auc), Some(ap)) => {
+                    println!("  ROC-AUC   {auc:.6}");
+                    println!("  avg prec. {ap:.6}");
+                }
+                _ => println!("  ROC-AUC   n/a (only one class present)"),
             }
             println!("confusion matrix     predicted normal  predicted Neptune");
             println!(
@@ -538,6 +568,25 @@ fn eval(input: &str, args: &ScoringArgs, json: bool) -> Result<ExitCode, Unusabl
         println!("rows without a label: {}", labelled.unlabelled);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the curve points as CSV, every number at full precision (the shortest text that reads
+/// back to the same f64), the first threshold `inf` (nothing flagged).
+fn write_curve(path: &Path, points: &[metrics::CurvePoint]) -> Result<(), Unusable> {
+    let mut text =
+        String::from("threshold,tpr,fpr,precision,recall,true_positive,false_positive\n");
+    for p in points {
+        text.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            p.threshold, p.tpr, p.fpr, p.precision, p.tpr, p.true_positive, p.false_positive
+        ));
+    }
+    let mut out = output::Output::open(Some(path))?;
+    out.writer()
+        .write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    out.commit()?;
+    Ok(())
 }
 
 fn explain(input: &str, lines: &[u64], args: &ScoringArgs) -> Result<ExitCode, Unusable> {
