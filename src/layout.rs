@@ -31,6 +31,10 @@ pub struct Layout {
     pub has_header: bool,
     /// How columns were read where the file did not say it plainly (shown to the user).
     pub notes: Vec<String>,
+    /// The header named its columns generically: whether the 42nd column is a label or a
+    /// difficulty is decided by the first data row ([`Layout::place_trailing_columns`]).
+    #[serde(default)]
+    pub trailing_from_data: bool,
 }
 
 /// Label column names, finest first: attack names beat attack categories, which beat a
@@ -67,6 +71,7 @@ impl Layout {
         let names_a_feature = names
             .iter()
             .any(|n| matches!(schema::role_of(n), Role::Feature(_)));
+        // (A generic header may still name its label: `F1..F41,class`. Position decides.)
         let starts_with_number = names
             .first()
             .is_some_and(|n| fast_float2::parse::<f64, _>(n.as_bytes()).is_ok());
@@ -77,18 +82,19 @@ impl Layout {
         if (FEATURE_COUNT..=FEATURE_COUNT + 2).contains(&width) && is_generic_header(first) {
             let mut layout = Self::standard(width)?;
             layout.notes.push(format!(
-                "the first line ({}) names no known column, so its {width} columns are read by \
-                 position, in NSL-KDD's order{}",
+                "the first line ({}) names no feature column, so its {width} columns are read by \
+                 position, in NSL-KDD's order (41 features{})",
                 preview(&names, 3),
                 match width {
-                    42 => " (the 42nd is the label)",
-                    43 => " (the 42nd is the label, the 43rd the difficulty)",
+                    42 => ", then the label or a difficulty, as the data shows",
+                    43 => ", then the label and the difficulty, in the order the data shows",
                     _ => "",
                 }
             ));
             layout.names = names;
             layout.header = header;
             layout.has_header = true;
+            layout.trailing_from_data = width > FEATURE_COUNT;
             return Ok(layout);
         }
         Self::headerless(first, &names)
@@ -188,6 +194,7 @@ impl Layout {
             header,
             has_header: true,
             notes,
+            trailing_from_data: false,
         })
     }
 
@@ -240,36 +247,7 @@ impl Layout {
             )));
         }
         let mut layout = Self::standard(width)?;
-        // A small integer is a difficulty, never a label: some files put it before the label.
-        let integer = |i: usize| first.field(i).trim_ascii().iter().all(u8::is_ascii_digit);
-        let word = |i: usize| {
-            let f = first.field(i).trim_ascii();
-            !f.is_empty() && fast_float2::parse::<f64, _>(f).is_err()
-        };
-        if width == FEATURE_COUNT + 2 && integer(41) && word(42) {
-            layout.label_column = Some(42);
-            layout.difficulty_column = Some(41);
-            layout.names.swap(41, 42);
-            layout.header.swap(41, 42);
-            layout.notes.push(
-                "the 42nd column holds small integers (a difficulty level) and the 43rd names \
-                 attacks: the 43rd is read as the label"
-                    .into(),
-            );
-        } else if width == FEATURE_COUNT + 1
-            && integer(41)
-            && !matches!(first.field(41).trim_ascii(), b"0" | b"1")
-        {
-            layout.label_column = None;
-            layout.difficulty_column = Some(41);
-            layout.names[41] = schema::DIFFICULTY_COLUMN.into();
-            layout.header[41] = schema::DIFFICULTY_COLUMN.into();
-            layout.notes.push(
-                "the 42nd column holds small integers other than 0 and 1: it is read as a \
-                 difficulty level, not a label"
-                    .into(),
-            );
-        }
+        layout.place_trailing_columns(first, true);
         Ok(layout)
     }
 
@@ -299,7 +277,55 @@ impl Layout {
             names,
             has_header: false,
             notes: Vec::new(),
+            trailing_from_data: false,
         })
+    }
+
+    /// Decides, from a data row, what the columns after the 41 features hold in NSL-KDD's
+    /// order: a small integer is a difficulty, never a label (some files put it before the
+    /// label, some have it alone). `rename`: the names are the standard ones (a headerless
+    /// file) and follow the decision.
+    pub fn place_trailing_columns(&mut self, row: &RawRecord<'_>, rename: bool) {
+        self.trailing_from_data = false;
+        if row.len() != self.width {
+            return;
+        }
+        let integer = |i: usize| {
+            let f = row.field(i).trim_ascii();
+            !f.is_empty() && f.iter().all(u8::is_ascii_digit)
+        };
+        let word = |i: usize| {
+            let f = row.field(i).trim_ascii();
+            !f.is_empty() && fast_float2::parse::<f64, _>(f).is_err()
+        };
+        if self.width == FEATURE_COUNT + 2 && integer(41) && word(42) {
+            self.label_column = Some(42);
+            self.difficulty_column = Some(41);
+            if rename {
+                self.names.swap(41, 42);
+                self.header.swap(41, 42);
+            }
+            self.notes.push(
+                "the 42nd column holds small integers (a difficulty level) and the 43rd names \
+                 attacks: the 43rd is read as the label"
+                    .into(),
+            );
+        } else if self.width == FEATURE_COUNT + 1
+            && integer(41)
+            && !matches!(row.field(41).trim_ascii(), b"0" | b"1")
+        {
+            self.label_column = None;
+            self.difficulty_column = Some(41);
+            if rename {
+                self.names[41] = schema::DIFFICULTY_COLUMN.into();
+                self.header[41] = schema::DIFFICULTY_COLUMN.into();
+            }
+            self.notes.push(
+                "the 42nd column holds small integers other than 0 and 1: it is read as a \
+                 difficulty level, not a label"
+                    .into(),
+            );
+        }
     }
 }
 

@@ -455,6 +455,11 @@ impl RowSink<'_, '_> {
     }
 
     fn data_row(&mut self, record: &RawRecord<'_>) -> Result<(), ScoreError> {
+        if let Some(layout) = self.layout.as_mut().filter(|l| l.trailing_from_data) {
+            layout.place_trailing_columns(record, false);
+            self.summary.notes.clone_from(&layout.notes);
+            self.summary.labelled = layout.label_column.map(|_| Labelled::default());
+        }
         let layout = self
             .layout
             .as_ref()

@@ -360,3 +360,34 @@ fn a_header_in_windows_1252_is_still_a_header() {
     let records = parse_csv(body).expect("the rows are UTF-8");
     assert_eq!(score_columns(&records), reference_scores());
 }
+
+#[test]
+fn a_generic_header_over_features_and_a_difficulty_reads_no_label() {
+    // Test_Data's shape (41 features, then the difficulty) under `V1..V42`, and under
+    // `F1..F41,class`: the data shows the 42nd column is a difficulty.
+    let mut table = Table::new(base_rows(), &standard_names(), None, Some("difficulty"));
+    for header in [
+        (1..=42).map(|i| format!("V{i}")).collect::<Vec<_>>(),
+        (1..=41)
+            .map(|i| format!("F{i}"))
+            .chain(["class".to_string()])
+            .collect(),
+    ] {
+        table.header = header.clone();
+        let (out_header, rows, summary) = score_parsed(&csv(&table));
+        assert_eq!(out_header[..42], header[..]);
+        assert_eq!(score_columns(&rows), reference_scores());
+        assert_eq!(
+            summary.labelled, None,
+            "{header:?}: a difficulty is not a label"
+        );
+        assert!(
+            summary
+                .notes
+                .iter()
+                .any(|n| n.contains("read as a difficulty level")),
+            "{:?}",
+            summary.notes
+        );
+    }
+}
