@@ -83,6 +83,122 @@ pub fn roc_auc(scored: &[(f64, bool)]) -> Option<f64> {
     Some((rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives))
 }
 
+/// Rows per exact score and per kind of label (indexed as [`crate::score::Truth`]: unlabelled,
+/// normal, Neptune, another attack, a group of attacks). From it the page finds, for any
+/// threshold and without a pass over the rows, how many rows of each kind are flagged, and the
+/// exact ROC and precision-recall curves. A forest gives few distinct scores (hundreds on
+/// NSL-KDD); past [`MAX_DISTINCT_SCORES`] the counts are dropped and marked incomplete, so memory
+/// stays bounded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreCounts {
+    counts: rustc_hash::FxHashMap<u64, [u64; TRUTH_KINDS]>,
+    /// False once more than [`MAX_DISTINCT_SCORES`] distinct scores were met.
+    pub complete: bool,
+}
+
+/// The kinds of label [`ScoreCounts`] counts apart.
+pub const TRUTH_KINDS: usize = 5;
+/// The most distinct scores counted (a few MB).
+pub const MAX_DISTINCT_SCORES: usize = 1 << 18;
+
+impl Default for ScoreCounts {
+    fn default() -> Self {
+        ScoreCounts {
+            counts: Default::default(),
+            complete: true,
+        }
+    }
+}
+
+impl ScoreCounts {
+    /// Counts `rows` scored rows of label kind `truth` (see [`TRUTH_KINDS`]) at `score`.
+    pub fn add(&mut self, score: f64, truth: usize, rows: u64) {
+        self.add_counts(
+            score.to_bits(),
+            &std::array::from_fn(|t| if t == truth { rows } else { 0 }),
+        );
+    }
+
+    fn add_counts(&mut self, bits: u64, counts: &[u64; TRUTH_KINDS]) {
+        if !self.complete {
+            return;
+        }
+        if let Some(mine) = self.counts.get_mut(&bits) {
+            for (m, c) in mine.iter_mut().zip(counts) {
+                *m += c;
+            }
+        } else if self.counts.len() < MAX_DISTINCT_SCORES {
+            self.counts.insert(bits, *counts);
+        } else {
+            self.complete = false;
+            self.counts = Default::default();
+        }
+    }
+
+    /// Adds the counts of another part of the same file.
+    pub fn merge(&mut self, other: &ScoreCounts) {
+        if !other.complete {
+            self.complete = false;
+            self.counts = Default::default();
+        }
+        for (&bits, counts) in &other.counts {
+            self.add_counts(bits, counts);
+        }
+    }
+
+    /// The distinct scores, highest first, with their counts.
+    pub fn sorted(&self) -> Vec<(f64, [u64; TRUTH_KINDS])> {
+        let mut all: Vec<(f64, [u64; TRUTH_KINDS])> = self
+            .counts
+            .iter()
+            .map(|(&bits, &counts)| (f64::from_bits(bits), counts))
+            .collect();
+        all.sort_by(|a, b| b.0.total_cmp(&a.0));
+        all
+    }
+
+    /// Rows of each label kind with a score of at least `threshold`.
+    pub fn flagged_at(&self, threshold: f64) -> [u64; TRUTH_KINDS] {
+        let mut flagged = [0; TRUTH_KINDS];
+        for (&bits, counts) in &self.counts {
+            if f64::from_bits(bits) >= threshold {
+                for (f, c) in flagged.iter_mut().zip(counts) {
+                    *f += c;
+                }
+            }
+        }
+        flagged
+    }
+}
+
+/// As a list of `[score, [unlabelled, normal, neptune, other, group]]`, highest score first,
+/// or `null` when incomplete.
+impl Serialize for ScoreCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.complete {
+            serializer.serialize_some(&self.sorted())
+        } else {
+            serializer.serialize_none()
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ScoreCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        type Listed = Option<Vec<(f64, [u64; TRUTH_KINDS])>>;
+        Ok(match Listed::deserialize(deserializer)? {
+            None => ScoreCounts {
+                counts: Default::default(),
+                complete: false,
+            },
+            Some(list) => ScoreCounts {
+                counts: list.into_iter().map(|(s, c)| (s.to_bits(), c)).collect(),
+                complete: true,
+            },
+        })
+    }
+}
+
 /// One operating point: the rows flagged when a row is flagged at `score >= threshold`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CurvePoint {

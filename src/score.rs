@@ -43,6 +43,21 @@ pub enum Truth {
     AttackGroup,
 }
 
+impl Truth {
+    /// The label kind as a small number (the page's row flags and [`ScoreCounts`] use it).
+    ///
+    /// [`ScoreCounts`]: crate::metrics::ScoreCounts
+    pub fn code(self) -> usize {
+        match self {
+            Truth::Unlabelled => 0,
+            Truth::Normal => 1,
+            Truth::Neptune => 2,
+            Truth::OtherAttack => 3,
+            Truth::AttackGroup => 4,
+        }
+    }
+}
+
 /// The outcome of one input row.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RowOutcome {
@@ -119,6 +134,9 @@ pub struct Summary {
     pub unknown_first_seen: BTreeMap<String, Vec<String>>,
     pub rows_with_unknown_categories: u64,
     pub histogram: [u64; HISTOGRAM_BINS],
+    /// Rows per exact score and kind of label: what moving the threshold needs.
+    #[serde(default)]
+    pub score_counts: crate::metrics::ScoreCounts,
     pub threshold: f64,
     /// Present when the file has a label column.
     pub labelled: Option<Labelled>,
@@ -159,6 +177,7 @@ impl Summary {
         for (bin, count) in self.histogram.iter_mut().zip(later.histogram) {
             *bin += count;
         }
+        self.score_counts.merge(&later.score_counts);
         if let (Some(mine), Some(theirs)) = (&mut self.labelled, &later.labelled) {
             let (c, t) = (&mut mine.confusion, &theirs.confusion);
             c.true_positive += t.true_positive;
@@ -216,6 +235,7 @@ impl Summary {
         self.flagged += u64::from(flagged);
         let bin = ((score * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
         self.histogram[bin] += 1;
+        self.score_counts.add(score, truth.code(), 1);
         if let Some(labelled) = &mut self.labelled {
             match (truth, label) {
                 (Truth::Normal, _) => labelled.confusion.add(false, flagged),

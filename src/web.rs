@@ -6,12 +6,12 @@
 
 use std::sync::OnceLock;
 
-use js_sys::{Float32Array, Float64Array, Object, Reflect, Uint8Array, Uint32Array};
+use js_sys::{Float64Array, Object, Reflect, Uint8Array, Uint32Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::model::{EMBEDDED_CARD, Model};
-use crate::score::{Batch, Scorer, SegmentContext, Summary, Truth};
+use crate::score::{Batch, Scorer, SegmentContext, Summary};
 
 static MODEL: OnceLock<Model> = OnceLock::new();
 
@@ -120,7 +120,7 @@ impl WasmScorer {
 
     /// The batch as transferable typed arrays:
     /// - `csv`: output bytes (Uint8Array),
-    /// - `scores`: one per row (Float32Array; NaN for a rejected row),
+    /// - `scores`: one per row, exact (Float64Array; NaN for a rejected row),
     /// - `lines`: the input line of each row (Float64Array),
     /// - `flags`: per row bit 0 = flagged, bit 1 = rejected, bits 2-4 = label (0 none, 1 normal,
     ///   2 Neptune, 3 other attack, 4 a group of attacks such as `anomaly`) (Uint8Array),
@@ -129,28 +129,20 @@ impl WasmScorer {
     /// - running counts `rows`, `scored`, `flagged`, `rejected`.
     fn take_batch(&mut self) -> Result<Object, JsError> {
         let rows = &self.batch.rows;
-        let scores: Vec<f32> = rows
-            .iter()
-            .map(|r| r.score.map_or(f32::NAN, |s| s as f32))
-            .collect();
+        let scores: Vec<f64> = rows.iter().map(|r| r.score.unwrap_or(f64::NAN)).collect();
         let lines: Vec<f64> = rows.iter().map(|r| r.line as f64).collect();
         let flags: Vec<u8> = rows
             .iter()
             .map(|r| {
-                let truth = match r.truth {
-                    Truth::Unlabelled => 0,
-                    Truth::Normal => 1,
-                    Truth::Neptune => 2,
-                    Truth::OtherAttack => 3,
-                    Truth::AttackGroup => 4,
-                };
-                u8::from(r.flagged) | (u8::from(r.score.is_none()) << 1) | (truth << 2)
+                u8::from(r.flagged)
+                    | (u8::from(r.score.is_none()) << 1)
+                    | ((r.truth.code() as u8) << 2)
             })
             .collect();
         let ends: Vec<u32> = rows.iter().map(|r| r.csv_end as u32).collect();
         let out = Object::new();
         set(&out, "csv", &Uint8Array::from(self.batch.csv.as_slice()))?;
-        set(&out, "scores", &Float32Array::from(scores.as_slice()))?;
+        set(&out, "scores", &Float64Array::from(scores.as_slice()))?;
         set(&out, "lines", &Float64Array::from(lines.as_slice()))?;
         set(&out, "flags", &Uint8Array::from(flags.as_slice()))?;
         set(&out, "ends", &Uint32Array::from(ends.as_slice()))?;
