@@ -6,6 +6,7 @@ import { ScorerPool, poolSize } from './pool.js';
 import { ScoringRun } from './run.js';
 import { sampleFile } from './sample.js';
 import { ResultsTable, RowStore } from './table.js';
+import { averagePrecision, confusionAt, curvePoints, drawCurve, figuresOf, flaggedAt, rocAuc } from './threshold.js';
 
 // Files scored faster than this never show a progress bar.
 const PROGRESS_DELAY_MS = 120;
@@ -45,6 +46,16 @@ const ui = {
   metricsSlot: el('metrics-slot'),
   resultsCard: el('results-card'),
   modelBody: el('model-body'),
+  thresholdBox: el('threshold-box'),
+  threshold: el('threshold'),
+  thresholdNumber: el('threshold-number'),
+  thresholdReset: el('threshold-reset'),
+  thresholdNote: el('threshold-note'),
+  curves: el('curves'),
+  roc: el('roc'),
+  rocCaption: el('roc-caption'),
+  pr: el('pr'),
+  prCaption: el('pr-caption'),
 };
 
 // ---- runs ----
@@ -53,10 +64,13 @@ let current = null;
 let runCounter = 0;
 let downloadUrl = null;
 let modelCard = null;
+/** The finished run shown, and the threshold its views follow. */
+const view = { run: null, summary: null, threshold: null, downloadJob: null };
 
 const pool = new ScorerPool(poolSize(), {
   onRunMessage(message) {
     if (current && current.id === message.run && !current.finished) current.job?.receive(message);
+    else if (view.downloadJob?.id === message.run) view.downloadJob.receive(message);
   },
   onCrash(message, restartable) {
     setReady(false, restartable ? 'Restarting the scorer…' : 'The scorer is not available.');
@@ -158,8 +172,6 @@ function finishRun(run, summary, scoredCsv) {
   endRun(run);
   const elapsed = performance.now() - run.startedAt;
   renderSummary(run, summary, elapsed);
-  renderMetrics(summary.labelled);
-  drawHistogram(ui.histogram, summary.histogram, summary.threshold);
   ui.panels.hidden = false;
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);
   downloadUrl = URL.createObjectURL(scoredCsv);
@@ -173,6 +185,11 @@ function finishRun(run, summary, scoredCsv) {
   data.flagged = String(summary.flagged);
   data.rejected = String(summary.rejected);
   data.elapsedMs = String(Math.round(elapsed));
+  // The embedded model (a model loaded from a file would give its sha256: DESIGN.md's contract).
+  data.model = 'builtin';
+  view.run = run;
+  view.summary = summary;
+  startThreshold(summary);
   setState('done');
 
   if (run.store.count > 0) {
@@ -201,6 +218,151 @@ function cancel() {
   setState('idle');
 }
 
+// ---- the threshold ----
+
+/** The threshold the URL's hash asks for: {value}, {bad: text}, or null when it names none. */
+function hashThreshold() {
+  const match = /(?:^#|&)threshold=([^&]*)/.exec(location.hash);
+  if (!match) return null;
+  const text = decodeURIComponent(match[1]);
+  const value = Number(text);
+  return text.trim() !== '' && value >= 0 && value <= 1 ? { value } : { bad: text };
+}
+
+/** Shows the control for a finished run, at the hash's threshold when it names a good one. */
+function startThreshold(summary) {
+  const usable = summary.score_counts !== null && summary.scored > 0;
+  ui.thresholdBox.hidden = false;
+  for (const control of [ui.threshold, ui.thresholdNumber, ui.thresholdReset]) control.disabled = !usable;
+  ui.thresholdNote.textContent = usable
+    ? ''
+    : 'This file has too many distinct scores to move the threshold in the page: use `neptune score --threshold`.';
+  const asked = hashThreshold();
+  let start = summary.threshold;
+  if (asked?.bad !== undefined) {
+    ui.thresholdNote.textContent = `The link asks for threshold “${asked.bad}”, which is not a number between 0 and 1: the model’s is used.`;
+  } else if (asked && usable) {
+    start = asked.value;
+  }
+  applyThreshold(start, false);
+}
+
+/**
+ * Makes every view follow threshold `t`, without rescoring: the summary's flagged count, the
+ * histogram's line, the metrics, the curves' dots, the table's verdicts and filter; and the
+ * hash, when `remember`.
+ */
+function applyThreshold(t, remember = true) {
+  const { summary, run } = view;
+  if (!summary) return;
+  view.threshold = t;
+  const model = summary.threshold;
+  const moved = t !== model;
+  ui.threshold.value = String(t);
+  if (document.activeElement !== ui.thresholdNumber) ui.thresholdNumber.value = t.toFixed(3);
+  ui.thresholdReset.disabled = !moved || ui.threshold.disabled;
+  const counts = summary.score_counts;
+  const flagged = moved ? flaggedAt(counts, t).reduce((a, b) => a + b, 0) : summary.flagged;
+  const data = ui.summary.dataset;
+  data.threshold = String(t);
+  data.flagged = String(flagged);
+  ui.flagged.textContent = flagged.toLocaleString();
+  ui.share.textContent = summary.scored ? `(${percent(flagged / summary.scored)} of scored rows)` : '';
+  ui.status.textContent = summary.rows
+    ? `${run.file.name}: ${summary.rows.toLocaleString()} connections, ${flagged.toLocaleString()} flagged as Neptune attacks` +
+      (moved ? ` at threshold ${t.toFixed(3)} (the model’s is ${model.toFixed(3)}).` : '.')
+    : `${run.file.name} holds a header but no rows.`;
+  ui.facts.textContent = fileFacts(run, summary, t);
+  drawHistogram(ui.histogram, summary.histogram, t);
+  renderMetrics(moved ? labelledAt(summary, t) : summary.labelled, moved ? t : null);
+  renderCurves(summary, t);
+  table.setThreshold(moved ? t : undefined).catch(() => {});
+  ui.download.href = downloadUrl;
+  delete ui.download.dataset.threshold;
+  if (remember) {
+    const hash = moved ? `#threshold=${t}` : ' ';
+    history.replaceState(null, '', hash === ' ' ? location.pathname + location.search : hash);
+  }
+}
+
+/** The file's metrics at threshold `t`, from its counts per score. */
+function labelledAt(summary, t) {
+  const { labelled } = summary;
+  if (labelled === null || !labelled.figures) return labelled;
+  const confusion = confusionAt(summary.score_counts, t);
+  return { ...labelled, confusion, figures: figuresOf(confusion) };
+}
+
+function renderCurves(summary, t) {
+  const points = summary.labelled?.figures && summary.score_counts ? curvePoints(summary.score_counts) : null;
+  ui.curves.hidden = points === null;
+  if (points === null) return;
+  const auc = rocAuc(points);
+  const ap = averagePrecision(points);
+  const pick = (threshold) => applyThreshold(threshold);
+  drawCurve(ui.roc, {
+    points, x: (p) => p.fpr, y: (p) => p.tpr, xLabel: 'false positive rate', yLabel: 'true positive rate',
+    title: 'ROC curve', threshold: t, onPick: pick,
+  });
+  drawCurve(ui.pr, {
+    points, x: (p) => p.tpr, y: (p) => p.precision, xLabel: 'recall', yLabel: 'precision',
+    title: 'Precision-recall curve', threshold: t, onPick: pick,
+  });
+  ui.roc.dataset.auc = String(auc);
+  ui.pr.dataset.ap = String(ap);
+  ui.rocCaption.textContent = `ROC curve · AUC ${auc.toFixed(6)}`;
+  ui.prCaption.textContent = `Precision-recall curve · average precision ${ap.toFixed(6)}`;
+}
+
+function onThresholdInput(text) {
+  const value = Number(text);
+  if (text.trim() === '' || !(value >= 0 && value <= 1)) return;
+  applyThreshold(value);
+}
+
+ui.threshold.addEventListener('input', () => onThresholdInput(ui.threshold.value));
+ui.threshold.addEventListener('change', () => onThresholdInput(ui.threshold.value));
+ui.thresholdNumber.addEventListener('change', () => onThresholdInput(ui.thresholdNumber.value));
+ui.thresholdNumber.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter') onThresholdInput(ui.thresholdNumber.value);
+});
+ui.thresholdReset.addEventListener('click', () => {
+  if (view.summary) applyThreshold(view.summary.threshold);
+});
+window.addEventListener('hashchange', () => {
+  const asked = hashThreshold();
+  if (view.summary && asked && asked.bad === undefined && asked.value !== view.threshold) applyThreshold(asked.value, false);
+});
+
+// The download at a moved threshold: the file is scored again with it (the CLI's
+// `--threshold T` bytes), then handed over.
+ui.download.addEventListener('click', async (event) => {
+  const { summary, run, threshold } = view;
+  if (!summary || threshold === summary.threshold) return;
+  if (ui.download.dataset.threshold === String(threshold)) return;
+  event.preventDefault();
+  view.downloadJob?.stop();
+  const job = new ScoringRun({
+    id: ++runCounter, file: run.file, pool, onBatch: () => {}, onProgress: () => {}, threshold,
+  });
+  view.downloadJob = job;
+  ui.download.setAttribute('aria-busy', 'true');
+  try {
+    const { download } = await job.start();
+    if (view.downloadJob !== job || view.threshold !== threshold) return;
+    const url = URL.createObjectURL(download);
+    ui.download.href = url;
+    ui.download.dataset.threshold = String(threshold);
+    ui.download.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (error) {
+    if (error.message !== 'cancelled') showError(`The CSV could not be written at this threshold: ${error.message}`);
+  } finally {
+    ui.download.removeAttribute('aria-busy');
+    if (view.downloadJob === job) view.downloadJob = null;
+  }
+});
+
 // ---- rendering ----
 
 function setState(state) {
@@ -222,7 +384,15 @@ function showError(message) {
 
 function resetResults() {
   const data = ui.summary.dataset;
-  for (const key of ['rows', 'flagged', 'rejected', 'elapsedMs']) delete data[key];
+  for (const key of ['rows', 'flagged', 'rejected', 'elapsedMs', 'threshold', 'model']) delete data[key];
+  view.run = null;
+  view.summary = null;
+  view.threshold = null;
+  view.downloadJob?.stop();
+  view.downloadJob = null;
+  ui.thresholdBox.hidden = true;
+  ui.thresholdNote.textContent = '';
+  ui.curves.hidden = true;
   ui.error.hidden = true;
   ui.error.textContent = '';
   ui.progress.value = 0;
@@ -243,6 +413,18 @@ function resetResults() {
   table.clear();
 }
 
+function fileFacts(run, summary, threshold) {
+  return [
+    formatBytes(run.file.size),
+    summary.arff ? 'ARFF' : `${summary.delimiter}-separated`,
+    summary.has_header ? 'with a header row' : 'no header: standard column order',
+    `${summary.columns} columns`,
+    threshold === summary.threshold
+      ? `threshold ${threshold.toFixed(3)} (the model’s)`
+      : `threshold ${threshold.toFixed(3)} (the model’s is ${summary.threshold.toFixed(3)})`,
+  ].join(' · ');
+}
+
 function renderSummary(run, summary, elapsed) {
   const { rows, scored, flagged, rejected } = summary;
   ui.status.textContent = rows
@@ -255,14 +437,7 @@ function renderSummary(run, summary, elapsed) {
   ui.time.textContent = elapsed < 10000 ? `${Math.round(elapsed)} ms` : `${(elapsed / 1000).toFixed(1)} s`;
   ui.figures.hidden = false;
 
-  const facts = [
-    formatBytes(run.file.size),
-    summary.arff ? 'ARFF' : `${summary.delimiter}-separated`,
-    summary.has_header ? 'with a header row' : 'no header: standard column order',
-    `${summary.columns} columns`,
-    `threshold ${summary.threshold.toFixed(3)}`,
-  ];
-  ui.facts.textContent = facts.join(' · ');
+  ui.facts.textContent = fileFacts(run, summary, summary.threshold);
   ui.facts.hidden = false;
   // How the columns were read where the file did not say so plainly (generic or misspelled
   // names, two label columns): the CLI prints the same sentences on stderr.
@@ -307,7 +482,8 @@ function renderSummary(run, summary, elapsed) {
   }
 }
 
-function renderMetrics(labelled) {
+/** The metrics card; `threshold`: the moved threshold they are computed at (null: as scored). */
+function renderMetrics(labelled, threshold = null) {
   if (labelled === null) return;
   const section = make('section', { className: 'card metrics' });
   section.dataset.testid = 'metrics';
@@ -315,6 +491,7 @@ function renderMetrics(labelled) {
   const title = make('h2', { id: 'metrics-title', text: 'Against the file’s labels' });
   section.append(title);
   const { confusion, figures, other_attacks: others, unlabelled } = labelled;
+  section.dataset.confusion = JSON.stringify(confusion);
   const groups = labelled.attack_groups ?? {};
   const groupNames = Object.keys(groups);
   if (figures) {
@@ -351,12 +528,14 @@ function renderMetrics(labelled) {
     }
     section.append(...notes);
   }
+  // Per name, rows are counted as scored: at a moved threshold, say so.
+  const asScored = threshold === null ? '' : ' (flagged at the model’s threshold)';
   if (groupNames.length) {
-    section.append(countsTable('Groups of attacks (Neptune may be among them), counted apart', Object.entries(groups)));
+    section.append(countsTable(`Groups of attacks (Neptune may be among them), counted apart${asScored}`, Object.entries(groups)));
   }
   const otherNames = Object.entries(others);
   if (otherNames.length) {
-    section.append(countsTable('Other attack types, counted apart (the model was trained for Neptune only)', otherNames));
+    section.append(countsTable(`Other attack types, counted apart (the model was trained for Neptune only)${asScored}`, otherNames));
   }
   if (unlabelled > 0) {
     section.append(make('p', { className: 'note', text: `${unlabelled.toLocaleString()} scored rows had an empty label.` }));

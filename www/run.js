@@ -43,10 +43,12 @@ export class ScoringRun {
   /**
    * `onBatch(message)` receives the workers' `batch` and `done` messages (see worker.js) in file
    * order, line numbers counted from the file's first line; `onProgress({bytes, rows, flagged})`
-   * how far the results handed over reach.
+   * how far the results handed over reach; `threshold`, when given, flags rows at it.
    */
-  constructor({ id, file, pool, onBatch, onProgress }) {
+  constructor({ id, file, pool, onBatch, onProgress, threshold }) {
     this.id = id;
+    /** Flag rows at this threshold rather than the model's (undefined: the model's). */
+    this.threshold = threshold;
     this.file = file;
     this.pool = pool;
     this.onBatch = onBatch;
@@ -234,7 +236,8 @@ export class ScoringRun {
     piece.chunkEnds.push(end);
     this.inFlight++;
     this.busy.set(piece.worker, (this.busy.get(piece.worker) ?? 0) + 1);
-    piece.worker.post({ ...message, type: 'push', run: this.id, part: piece.part }, transfer);
+    const { threshold } = this;
+    piece.worker.post({ ...message, type: 'push', run: this.id, part: piece.part, threshold }, transfer);
   }
 
   /** Hands over what the first pieces have received, in file order. */

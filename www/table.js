@@ -19,7 +19,7 @@ const SEGMENT_MASK = SEGMENT_ROWS - 1;
 export class RowStore {
   constructor() {
     this.count = 0;
-    /** {scores: Float32Array, lines: Uint32Array, flags: Uint8Array, ends: Uint32Array} */
+    /** {scores: Float64Array, lines: Uint32Array, flags: Uint8Array, ends: Uint32Array} */
     this.segments = [];
     /**
      * Batches that hold rows: {blob, offset, first, count, start}: the batch's scored CSV lies
@@ -57,7 +57,7 @@ export class RowStore {
       const at = this.count & SEGMENT_MASK;
       if (at === 0) {
         this.segments.push({
-          scores: new Float32Array(SEGMENT_ROWS),
+          scores: new Float64Array(SEGMENT_ROWS),
           lines: new Uint32Array(SEGMENT_ROWS),
           flags: new Uint8Array(SEGMENT_ROWS),
           ends: new Uint32Array(SEGMENT_ROWS),
@@ -181,6 +181,8 @@ export class ResultsTable {
     this.generation = 0;
     this.shown = { page: 0, explanation: 0 };
 
+    /** The threshold the verdicts follow: undefined while it is the one the rows were scored at. */
+    this.threshold = undefined;
     this.attacksOnly.addEventListener('change', () => this.reorder());
     this.sort.addEventListener('change', () => this.reorder());
     this.pageSize.addEventListener('change', () => this.goTo(0));
@@ -247,7 +249,8 @@ export class ResultsTable {
         const { scores, flags } = await this.store.copyForOrdering();
         if (generation !== this.generation) return;
         const transfer = [...scores, ...flags].map((a) => a.buffer);
-        const { order } = await this.request('order', { scores, flags, attacksOnly, sort }, transfer);
+        const { threshold } = this;
+        const { order } = await this.request('order', { scores, flags, attacksOnly, sort, threshold }, transfer);
         if (generation !== this.generation) return;
         this.order = order;
       } catch (error) {
@@ -304,11 +307,29 @@ export class ResultsTable {
     this.head.replaceChildren(tr);
   }
 
+  /**
+   * Makes the verdicts follow `threshold` (undefined: the one the rows were scored at): the
+   * rows shown are redrawn, and the attacks-only filter recomputed when it is on.
+   */
+  async setThreshold(threshold) {
+    this.threshold = threshold;
+    if (!this.store) return;
+    if (this.attacksOnly.checked) await this.reorder();
+    else await this.goTo(this.page);
+  }
+
+  /** A row's flags, its flagged bit at the table's threshold. */
+  flagOf(row) {
+    const flag = this.store.flag(row);
+    if (this.threshold === undefined || flag & REJECTED) return flag;
+    return (flag & ~FLAGGED) | (this.store.score(row) >= this.threshold ? FLAGGED : 0);
+  }
+
   renderBody(rows, fields) {
     const store = this.store;
     const fragment = document.createDocumentFragment();
     rows.forEach((row, k) => {
-      const flag = store.flag(row);
+      const flag = this.flagOf(row);
       const score = store.score(row);
       const tr = document.createElement('tr');
       tr.dataset.row = row;

@@ -10,7 +10,7 @@
 //
 // In:
 //   {type:'init', wasmHex?}             load the module (fetched next to the glue unless given)
-//   {type:'push', run, part, chunk, context?, first?, gzip?}
+//   {type:'push', run, part, chunk, context?, first?, gzip?, threshold?}
 //                                       score the rows completed by `chunk` (ArrayBuffer or
 //                                       Uint8Array) with the part's scorer; a part not seen
 //                                       before gets a new scorer: a later part's when `context`
@@ -20,6 +20,7 @@
 //        it is not ARFF and `chunk` holds no quote character) and `lineEnds`; the output header
 //        is written now (before any later part's output) and the answer's blob closes
 //        everything scored so far
+//        threshold: a new scorer flags rows at it (default: the model's)
 //        gzip: `chunk` holds the file's gzip bytes, decompressed here before scoring (the first
 //        push of the part says so for every later one)
 //   {type:'finish', run, part}          end the part (for part 0: the file)
@@ -29,7 +30,7 @@
 //                                       page sends them in file order, then finishes part 0
 //   {type:'split', id, bytes, ends}     split lines of the scored CSV into fields
 //   {type:'explain', id, header, row}   explain one line of the scored CSV
-//   {type:'order', id, scores, flags, attacksOnly, sort}
+//   {type:'order', id, scores, flags, attacksOnly, sort, threshold?}
 //                                       the row indices to show, filtered and sorted
 //                                       (scores, flags: lists of typed arrays, in row order)
 // Out (one `batch` per push, one `done` per finish):
@@ -153,7 +154,7 @@ async function warmUp(features) {
 }
 
 /** The scorer of `part` of `run`, made on first use; null for a run that is over. */
-function scorerFor(run, part, context) {
+function scorerFor(run, part, context, threshold) {
   if (run === failedRun || run < latest.run) return null;
   if (run !== latest.run) {
     endRun();
@@ -164,7 +165,7 @@ function scorerFor(run, part, context) {
     const later = context !== undefined;
     state = {
       part,
-      scorer: later ? WasmScorer.forSegment(context.bytes) : new WasmScorer(),
+      scorer: later ? WasmScorer.forSegment(context.bytes, threshold) : new WasmScorer(threshold),
       pending: [],
       pendingBytes: 0,
       // A later part's output has no header.
@@ -189,8 +190,8 @@ function endPart(state) {
   latest.parts.delete(state.part);
 }
 
-function push({ run, part, chunk, context, first, gzip }) {
-  const state = scorerFor(run, part, context);
+function push({ run, part, chunk, context, first, gzip, threshold }) {
+  const state = scorerFor(run, part, context, threshold);
   if (!state) return;
   let bytes = ArrayBuffer.isView(chunk) ? chunk : new Uint8Array(chunk);
   if (gzip) state.gunzip ??= new Gunzip();
@@ -248,7 +249,7 @@ function joined(batches) {
   const last = batches[batches.length - 1];
   const batch = { ...last, csv: batches.map((b) => b.csv) };
   if (batches.length === 1) return batch;
-  batch.scores = concat(Float32Array, batches.map((b) => b.scores));
+  batch.scores = concat(Float64Array, batches.map((b) => b.scores));
   batch.lines = concat(Float64Array, batches.map((b) => b.lines));
   batch.flags = concat(Uint8Array, batches.map((b) => b.flags));
   batch.ends = concat(Uint32Array, batches.map((b) => b.ends));
@@ -329,14 +330,17 @@ function explainRow({ id, header, row }) {
  * rows last either way, ties in file order). Sorting millions of rows takes longer than a
  * frame, hence here.
  */
-function order({ id, scores: scoreParts, flags: flagParts, attacksOnly, sort }) {
-  const scores = concat(Float32Array, scoreParts);
+function order({ id, scores: scoreParts, flags: flagParts, attacksOnly, sort, threshold }) {
+  const scores = concat(Float64Array, scoreParts);
   const flags = concat(Uint8Array, flagParts);
   const n = scores.length;
   let order = new Uint32Array(n);
   let kept = 0;
+  // Flagged at `threshold` when given (the page's control moved), else as scored. A rejected
+  // row's score is NaN: never flagged.
+  const flagged = threshold === undefined ? (i) => flags[i] & 1 : (i) => scores[i] >= threshold;
   for (let i = 0; i < n; i++) {
-    if (!attacksOnly || flags[i] & 1) order[kept++] = i;
+    if (!attacksOnly || flagged(i)) order[kept++] = i;
   }
   order = order.slice(0, kept);
   if (sort === 'desc' || sort === 'asc') sortByScore(order, scores, sort === 'desc');
