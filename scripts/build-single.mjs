@@ -3,7 +3,8 @@
 //
 // From file:// a page can neither fetch nor start a module worker by URL, so everything is inlined:
 // - style.css as a <style> element;
-// - the page's modules (app.js and what it imports) bundled into one inline module script;
+// - the page's modules (app.js and what it imports) bundled into one inline module script,
+//   minified by terser (as is the worker's);
 // - the worker (worker.js, the wasm-bindgen glue neptune.js, sample.js) bundled into one
 //   classic script, kept in a non-executed <script type="text/plain" id="neptune-worker"> that
 //   pool.js turns into one Blob URL for all its workers (classic: Chromium refuses module workers
@@ -19,6 +20,7 @@
 // exports, `export { a as b }`, imports from './x.js') and fails loudly on anything else.
 
 import { createHash } from 'node:crypto';
+import { minify } from 'terser';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -140,8 +142,11 @@ function fail(message) {
 
 const css = read('style.css');
 if (/<\/style/i.test(css)) fail('style.css contains "</style"');
-const page = scriptText(bundle('app.js'), 'the page script');
-const worker = scriptText(classic(bundle('worker.js')), 'the worker script');
+// Minified (terser) in the single file only: the site's own files stay readable.
+const minified = async (code, module) =>
+  (await minify(code, { module, compress: true, mangle: true, format: { comments: false } })).code;
+const page = scriptText(await minified(bundle('app.js'), true), 'the page script');
+const worker = scriptText(await minified(classic(bundle('worker.js')), false), 'the worker script');
 const wasm = readFileSync(join(dir, 'neptune_bg.wasm')).toString('hex');
 
 const csp = [
