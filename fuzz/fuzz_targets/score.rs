@@ -89,10 +89,15 @@ fn check_counts(outcome: &Outcome) {
     assert_eq!(flagged, summary.flagged);
     if let Some(labelled) = &summary.labelled {
         let other: u64 = labelled.other_attacks.values().map(|o| o.rows).sum();
+        let groups: u64 = labelled.attack_groups.values().map(|g| g.rows).sum();
         assert_eq!(
-            labelled.confusion.rows() + other + labelled.unlabelled,
+            labelled.confusion.rows() + other + groups + labelled.unlabelled,
             summary.scored
         );
+    }
+    if summary.score_counts.complete {
+        let counted: u64 = summary.score_counts.sorted().iter().flat_map(|(_, c)| c).sum();
+        assert_eq!(counted, summary.scored, "every scored row is counted at its score");
     }
 
     // The output read back: a header, then one record per row, each where its outcome says.
