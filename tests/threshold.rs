@@ -29,7 +29,11 @@ fn counts_per_score_give_the_confusion_of_any_threshold() {
     let counts = &summary.score_counts;
     assert!(counts.complete);
     let sorted = counts.sorted();
-    assert!(sorted.len() > 5, "the fixture has several distinct scores: {}", sorted.len());
+    assert!(
+        sorted.len() > 5,
+        "the fixture has several distinct scores: {}",
+        sorted.len()
+    );
     let total: u64 = sorted.iter().flat_map(|(_, c)| c).sum();
     assert_eq!(total, summary.scored);
     let between = (sorted[3].0 + sorted[4].0) / 2.0;

@@ -258,6 +258,31 @@ async function runFile(page, file, timeout = 120_000) {
   return r;
 }
 
+/**
+ * Moving the threshold control after a run: the time from setting its value (and dispatching
+ * `input`) to the next painted frame, for a few values; median and max in ms. What is timed is
+ * everything the page does at once (counts, histogram, metrics, curves); the table's visible
+ * page is redrawn after, asynchronously.
+ */
+async function thresholdChanges(page) {
+  const times = await page.evaluate(async () => {
+    const control = document.querySelector('[data-testid="threshold"]');
+    const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+    const times = [];
+    for (const value of [0.3, 0.5, 0.35, 0.6, 0.25, 0.45, 0.4]) {
+      await frame();
+      const t0 = performance.now();
+      control.value = String(value);
+      control.dispatchEvent(new Event('input', { bubbles: true }));
+      await frame();
+      times.push(performance.now() - t0);
+    }
+    return times;
+  });
+  const sorted = [...times].sort((a, b) => a - b);
+  return { medianMs: sorted[sorted.length >> 1], maxMs: sorted[sorted.length - 1], runs: times.length };
+}
+
 function checkRun(r, rows, what) {
   if (r.state !== 'done') throw new Error(`${what}: the page ended in state ${r.state}: ${r.error}`);
   if (rows !== undefined && r.rows !== rows) throw new Error(`${what}: the page reported ${r.rows} rows, expected ${rows}`);
@@ -372,6 +397,8 @@ async function testDataRuns(browser, url, file, rows, n) {
         `(data-elapsed-ms ${r.elapsedAttrMs}, Node wall ${r.nodeWallMs.toFixed(1)} ms)`,
     );
   }
+  runs[runs.length - 1].threshold = await thresholdChanges(page);
+  log(`${path.basename(file)}: a threshold change takes ${runs[runs.length - 1].threshold.medianMs.toFixed(1)} ms to the next frame (median)`);
   await context.close();
   if (problems.length) throw new Error(`${path.basename(file)}: ${problems.join('; ')}`);
   return runs;
@@ -405,6 +432,7 @@ async function bigRuns(browser, url, file, rows, n) {
     }
     samples.push(await sampleMemory(session));
     checkRun(r, rows, path.basename(file));
+    r.threshold = await thresholdChanges(page);
     const peak = (key) => samples.reduce((m, s) => Math.max(m, s[key]), 0);
     r.memory = {
       samples: samples.length,
