@@ -10,6 +10,8 @@ import { averagePrecision, confusionAt, curvePoints, drawCurve, figuresOf, flagg
 
 // Files scored faster than this never show a progress bar.
 const PROGRESS_DELAY_MS = 120;
+// The threshold goes into the URL's hash once the control has rested this long.
+const HASH_DELAY_MS = 150;
 
 const el = (id) => document.getElementById(id);
 const ui = {
@@ -65,7 +67,7 @@ let runCounter = 0;
 let downloadUrl = null;
 let modelCard = null;
 /** The finished run shown, and the threshold its views follow. */
-const view = { run: null, summary: null, threshold: null, downloadJob: null };
+const view = { run: null, summary: null, threshold: null, downloadJob: null, curves: null, hashTimer: 0 };
 
 const pool = new ScorerPool(poolSize(), {
   onRunMessage(message) {
@@ -265,6 +267,7 @@ function applyThreshold(t, remember = true) {
   const flagged = moved ? flaggedAt(counts, t).reduce((a, b) => a + b, 0) : summary.flagged;
   const data = ui.summary.dataset;
   data.threshold = String(t);
+  data.modelThreshold = String(model);
   data.flagged = String(flagged);
   ui.flagged.textContent = flagged.toLocaleString();
   ui.share.textContent = summary.scored ? `(${percent(flagged / summary.scored)} of scored rows)` : '';
@@ -280,8 +283,11 @@ function applyThreshold(t, remember = true) {
   ui.download.href = downloadUrl;
   delete ui.download.dataset.threshold;
   if (remember) {
-    const hash = moved ? `#threshold=${t}` : ' ';
-    history.replaceState(null, '', hash === ' ' ? location.pathname + location.search : hash);
+    // Kept in the URL once the control rests (browsers throttle frequent history updates).
+    clearTimeout(view.hashTimer);
+    view.hashTimer = setTimeout(() => {
+      history.replaceState(null, '', moved ? `#threshold=${t}` : location.pathname + location.search);
+    }, HASH_DELAY_MS);
   }
 }
 
@@ -293,21 +299,29 @@ function labelledAt(summary, t) {
   return { ...labelled, confusion, figures: figuresOf(confusion) };
 }
 
+/** The curves of `summary`, drawn once per file; later calls only move their dots to `t`. */
 function renderCurves(summary, t) {
+  if (view.curves?.summary === summary) {
+    for (const mark of view.curves.marks) mark(t);
+    return;
+  }
   const points = summary.labelled?.figures && summary.score_counts ? curvePoints(summary.score_counts) : null;
   ui.curves.hidden = points === null;
   if (points === null) return;
   const auc = rocAuc(points);
   const ap = averagePrecision(points);
   const pick = (threshold) => applyThreshold(threshold);
-  drawCurve(ui.roc, {
-    points, x: (p) => p.fpr, y: (p) => p.tpr, xLabel: 'false positive rate', yLabel: 'true positive rate',
-    title: 'ROC curve', threshold: t, onPick: pick,
-  });
-  drawCurve(ui.pr, {
-    points, x: (p) => p.tpr, y: (p) => p.precision, xLabel: 'recall', yLabel: 'precision',
-    title: 'Precision-recall curve', threshold: t, onPick: pick,
-  });
+  const marks = [
+    drawCurve(ui.roc, {
+      points, x: (p) => p.fpr, y: (p) => p.tpr, xLabel: 'false positive rate', yLabel: 'true positive rate',
+      title: 'ROC curve', threshold: t, onPick: pick,
+    }),
+    drawCurve(ui.pr, {
+      points, x: (p) => p.tpr, y: (p) => p.precision, xLabel: 'recall', yLabel: 'precision',
+      title: 'Precision-recall curve', threshold: t, onPick: pick,
+    }),
+  ];
+  view.curves = { summary, marks };
   ui.roc.dataset.auc = String(auc);
   ui.pr.dataset.ap = String(ap);
   ui.rocCaption.textContent = `ROC curve · AUC ${auc.toFixed(6)}`;
@@ -384,12 +398,14 @@ function showError(message) {
 
 function resetResults() {
   const data = ui.summary.dataset;
-  for (const key of ['rows', 'flagged', 'rejected', 'elapsedMs', 'threshold', 'model']) delete data[key];
+  for (const key of ['rows', 'flagged', 'rejected', 'elapsedMs', 'threshold', 'modelThreshold', 'model']) delete data[key];
   view.run = null;
   view.summary = null;
   view.threshold = null;
+  view.curves = null;
   view.downloadJob?.stop();
   view.downloadJob = null;
+  clearTimeout(view.hashTimer);
   ui.thresholdBox.hidden = true;
   ui.thresholdNote.textContent = '';
   ui.curves.hidden = true;

@@ -121,7 +121,8 @@ function node(tag, attrs = {}) {
 /**
  * One curve as an SVG in `container`: `x(p)`, `y(p)` place a point in [0, 1]; the point in
  * effect at `threshold` is marked. Pressing or dragging on the plot calls `onPick(threshold)`
- * with the nearest point's threshold; the arrow keys step along the points.
+ * with the nearest point's threshold; the arrow keys step along the points. Returns a function
+ * that moves the mark to another threshold (the curve itself does not change with it).
  */
 export function drawCurve(container, { points, x, y, xLabel, yLabel, title, threshold, onPick }) {
   const w = SIZE - PAD.left - PAD.right;
@@ -145,9 +146,16 @@ export function drawCurve(container, { points, x, y, xLabel, yLabel, title, thre
   svg.append(xl, yl);
   const d = points.map((p, i) => `${i ? 'L' : 'M'}${px(x(p)).toFixed(2)},${py(y(p)).toFixed(2)}`).join('');
   svg.append(node('path', { d, class: 'curve-line' }));
-  const at = pointAt(points, threshold);
-  const marker = node('circle', { cx: px(x(at)), cy: py(y(at)), r: 5, class: 'curve-marker' });
+  const marker = node('circle', { r: 5, class: 'curve-marker' });
   svg.append(marker);
+  let at = points[0];
+  /** Moves the dot to the point in effect at `t`. */
+  const mark = (t) => {
+    at = pointAt(points, t);
+    marker.setAttribute('cx', px(x(at)).toFixed(2));
+    marker.setAttribute('cy', py(y(at)).toFixed(2));
+  };
+  mark(threshold);
 
   const pick = (event) => {
     const box = svg.getBoundingClientRect();
@@ -181,6 +189,6 @@ export function drawCurve(container, { points, x, y, xLabel, yLabel, title, thre
     onPick(next.threshold);
   });
   container.replaceChildren(svg);
-  return svg;
+  return mark;
 }
 

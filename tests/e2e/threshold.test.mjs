@@ -63,6 +63,16 @@ async function shown(page) {
   }));
 }
 
+/** What `shown` gives once the hash has caught up with the control (it waits for it to rest). */
+async function settled(page) {
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-testid="summary"]').dataset.threshold;
+    const model = document.querySelector('[data-testid="summary"]').dataset.modelThreshold;
+    return location.hash === `#threshold=${t}` || (location.hash === '' && t === model);
+  });
+  return shown(page);
+}
+
 describe('threshold', () => {
   const suite = useBrowserSuite();
 
@@ -90,7 +100,7 @@ describe('threshold', () => {
       for (const threshold of [0, 1, between, 0.35]) {
         await t.test(`threshold ${threshold}`, async () => {
           await setThreshold(page, threshold);
-          const now = await shown(page);
+          const now = await settled(page);
           const expected = cliEvalAt(file, threshold);
           assert.equal(now.threshold, threshold);
           assert.deepEqual(now.confusion, expected.confusion, 'the confusion matrix is eval\'s');
@@ -103,7 +113,7 @@ describe('threshold', () => {
       assertSameBytes(await download(page), cliScoreAt(file, 0.35), 'the download at threshold 0.35');
       // Back to the model's: the first download again.
       await page.click('[data-testid="threshold-reset"]');
-      const reset = await shown(page);
+      const reset = await settled(page);
       assert.equal(reset.threshold, model.threshold);
       assert.equal(reset.hash, '');
       assert.deepEqual(reset.confusion, model.confusion);
