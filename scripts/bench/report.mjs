@@ -247,7 +247,7 @@ for (const [k, bar, limit] of [['test', '≤ 16.7 ms (one frame)', 16.7], [large
     `${fmt(ms)} ms`,
     bar,
     ms <= limit,
-    'setting the control and dispatching input → the next painted frame (median of 7 values); the table\'s page is redrawn after',
+    'setting the control and dispatching input → the page laid out again (median of 7 values; the wait for the next display frame not counted); the table\'s page is redrawn after',
   );
 }
 let siteGzip = null;
