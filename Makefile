@@ -9,7 +9,7 @@ WASM_OPT := node_modules/.bin/wasm-opt
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
                  --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: all setup setup-test native wasm dist demo test test-native test-wasm test-e2e lint bench fuzz clean
+.PHONY: all setup setup-test native wasm dist demo test test-native test-debug test-wasm test-e2e lint bench fuzz clean
 
 all: dist
 
@@ -43,7 +43,7 @@ demo: dist
 	@echo "==> serving dist/ (Ctrl-C stops); open the URL below"
 	node scripts/serve.mjs dist $(PORT)
 
-test: setup-test lint test-native dist test-wasm test-e2e
+test: setup-test lint test-native test-debug dist test-wasm test-e2e
 	@echo "==> all tests passed"
 
 lint: setup
@@ -55,6 +55,11 @@ lint: setup
 test-native:
 	@echo "==> native tests (cargo test)"
 	cargo test --release
+
+## The fast native tests again in a debug build: debug assertions and overflow checks on.
+test-debug:
+	@echo "==> native tests in a debug build (debug assertions, overflow checks)"
+	cargo test --lib --test bad_input --test published --test layouts --test threshold --test chunks
 
 ## The bindings, in headless Chromium through chromedriver.
 test-wasm: setup-test
