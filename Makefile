@@ -47,10 +47,11 @@ test: setup-test lint test-native test-debug dist test-wasm test-e2e
 	@echo "==> all tests passed"
 
 lint: setup
-	@echo "==> cargo fmt --check, cargo clippy (native and wasm32)"
+	@echo "==> cargo fmt --check, cargo clippy (native and wasm32), cargo doc (warnings denied)"
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --quiet
 
 test-native:
 	@echo "==> native tests (cargo test)"
