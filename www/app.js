@@ -192,14 +192,21 @@ function finishRun(run, summary, scoredCsv) {
   view.run = run;
   view.summary = summary;
   startThreshold(summary);
-  setState('done');
 
-  if (run.store.count > 0) {
-    ui.resultsCard.hidden = false;
-    table.show(run.store, summary).catch((error) => {
-      if (error.message !== 'cancelled') showError(`The table could not be shown: ${error.message}`);
-    });
+  // `done` means the results are painted (DESIGN.md): the table's first page included.
+  if (run.store.count === 0) {
+    setState('done');
+    return;
   }
+  ui.resultsCard.hidden = false;
+  table
+    .show(run.store, summary)
+    .catch((error) => {
+      if (error.message !== 'cancelled') showError(`The table could not be shown: ${error.message}`);
+    })
+    .finally(() => {
+      if (current === run) setState('done');
+    });
 }
 
 function fail(run, message) {
