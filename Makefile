@@ -52,6 +52,8 @@ lint: setup
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --quiet
+	@echo "==> eslint (the page, the browser tests, the scripts)"
+	node_modules/.bin/eslint .
 
 test-native:
 	@echo "==> native tests (cargo test)"

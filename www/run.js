@@ -353,7 +353,7 @@ export class ScoringRun {
     try {
       buffer = await this.file.slice(start, end).arrayBuffer();
     } catch (error) {
-      throw new Error(`The file could not be read: ${describe(error)}`);
+      throw new Error(`The file could not be read: ${describe(error)}`, { cause: error });
     }
     if (this.over) throw STOPPED;
     return buffer;

@@ -50,7 +50,6 @@ const browser = load('browser.json');
 const stages = load('stages-test.json');
 
 const fileName = (file) => path.basename(file ?? '');
-const nameOf = { test: 'Test_Data.csv', x10: 'Test_Data × 10', big: 'Test_Data × N (≥ 1 GiB)' };
 
 function nativeFigures(r) {
   if (!r) return null;
@@ -250,11 +249,9 @@ for (const [k, bar, limit] of [['test', '≤ 16.7 ms (one frame)', 16.7], [large
     'setting the control and dispatching input → the page laid out again (median of 7 values; the wait for the next display frame not counted); the table\'s page is redrawn after',
   );
 }
-let siteGzip = null;
-let singleGzip = null;
 if (site) {
-  siteGzip = site.files.filter((f) => f.name !== 'neptune.html').reduce((s, f) => s + f.gzip9, 0);
-  singleGzip = site.files.find((f) => f.name === 'neptune.html')?.gzip9 ?? null;
+  const siteGzip = site.files.filter((f) => f.name !== 'neptune.html').reduce((s, f) => s + f.gzip9, 0);
+  const singleGzip = site.files.find((f) => f.name === 'neptune.html')?.gzip9 ?? null;
   target('site: dist/ gzipped, without neptune.html', `${fmt(siteGzip / 1000)} KB`, '≤ 200 KB', siteGzip <= 200e3, 'sum of gzip -9 of each file');
   target('site: dist/neptune.html gzipped (the single-file copy)', singleGzip === null ? 'missing' : `${fmt(singleGzip / 1000)} KB`, '≤ 200 KB', singleGzip === null ? null : singleGzip <= 200e3, 'gzip -9');
 }

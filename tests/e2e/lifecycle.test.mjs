@@ -2,7 +2,7 @@
 // button scores the bundled sample, and a cancelled run leaves the page ready for the next file.
 
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   RUN_TIMEOUT,

@@ -9,7 +9,7 @@
 // temp dir (never the repository).
 
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import {
   TEST_TIMEOUT,
