@@ -4,16 +4,18 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 60 s, every target)
 #   make fuzz FUZZ_SECONDS=300
 #
-# Each target starts from its committed seeds (fuzz/seeds/TARGET) and a scratch corpus that
+# Each target starts from its committed seeds (fuzz/seeds/TARGET; `score` shares `reader`'s:
+# both take a CSV file) and a scratch corpus that
 # grows across runs (fuzz/corpus/TARGET, not committed). A crash, timeout or out-of-memory input
 # is written to fuzz/artifacts/TARGET/; the script names it, goes on with the other targets, and
 # exits non-zero at the end. Installs cargo-fuzz when it is missing; needs no terminal.
 #
 # Environment:
 #   FUZZ_FLAGS              extra libFuzzer flags for every target (e.g. "-max_len=65536")
-#   NEPTUNE_FUZZ_TOLERATE   known bugs the CSV targets step around (see fuzz/README.md);
-#                           unset, every invariant is checked
 set -uo pipefail
+
+# The seed folder of a target: `score` reads the same CSV files as `reader`.
+seeds_of() { if [ "$1" = score ]; then echo reader; else echo "$1"; fi; }
 
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -59,10 +61,6 @@ fi
 # How to run the same command by hand (for the reproduce/minimize hints).
 SHOWN="${CARGO_FUZZ[*]}"
 [ -n "${RUSTC_BOOTSTRAP:-}" ] && SHOWN="RUSTC_BOOTSTRAP=1 $SHOWN"
-if [ -n "${NEPTUNE_FUZZ_TOLERATE:-}" ]; then
-    log "NEPTUNE_FUZZ_TOLERATE=$NEPTUNE_FUZZ_TOLERATE: these known bugs are stepped around"
-    SHOWN="NEPTUNE_FUZZ_TOLERATE=$NEPTUNE_FUZZ_TOLERATE $SHOWN"
-fi
 
 # --- build every target once, so that the time given is spent fuzzing --------------------------
 LOG_DIR=fuzz/artifacts/logs
@@ -94,7 +92,7 @@ for t in "${TARGETS[@]}"; do
     start=$(date +%s)
     # A hard stop well past -max_total_time, in case the fuzzer itself hangs.
     timeout --kill-after=30 $((SECONDS_PER_TARGET + 300)) \
-        "${CARGO_FUZZ[@]}" run "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- "${flags[@]}" "${EXTRA[@]}" \
+        "${CARGO_FUZZ[@]}" run "$t" "fuzz/corpus/$t" "fuzz/seeds/$(seeds_of "$t")" -- "${flags[@]}" "${EXTRA[@]}" \
         </dev/null >"$logfile" 2>&1
     status=$?
     elapsed=$(($(date +%s) - start))

@@ -96,8 +96,16 @@ fn check_counts(outcome: &Outcome) {
         );
     }
     if summary.score_counts.complete {
-        let counted: u64 = summary.score_counts.sorted().iter().flat_map(|(_, c)| c).sum();
-        assert_eq!(counted, summary.scored, "every scored row is counted at its score");
+        let counted: u64 = summary
+            .score_counts
+            .sorted()
+            .iter()
+            .flat_map(|(_, c)| c)
+            .sum();
+        assert_eq!(
+            counted, summary.scored,
+            "every scored row is counted at its score"
+        );
     }
 
     // The output read back: a header, then one record per row, each where its outcome says.
