@@ -5,7 +5,7 @@
 // line ends into parts of a few MB, each scored by a scorer of its own on the least busy worker;
 // their outputs are handed over in file order and their summaries added to the primary's in the
 // same order, so the rows, the download and the summary are those of one scorer reading the
-// whole file: what `neptune score` does on its threads (src/bin/neptune.rs, `run_scorer`). A
+// whole file: what `neptune score` does on its threads (src/bin/neptune/parts.rs, `run_scorer`). A
 // part holding a quote character, or no line end within MAX_PART_BYTES, sends the rest of the
 // file to one scorer, chunk by chunk. With one worker, or a file no larger than the first part,
 // the primary reads the whole file chunk by chunk.

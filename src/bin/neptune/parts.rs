@@ -1,0 +1,172 @@
+//! A file scored on every core: the start on one scorer (which learns the file's shape), then
+//! parts cut at line ends on threads, their outputs written in order and their summaries merged:
+//! the bytes of one scorer reading the whole file.
+
+use std::io::{self, Read};
+
+use neptune::model::Model;
+use neptune::score::{Batch, Scorer, SegmentContext, Summary, last_line_end};
+
+use super::{Unusable, input};
+
+/// Bytes handed to one scoring thread at a time.
+const PART_BYTES: usize = 4 << 20;
+/// A part grows to this while waiting for a line end; past it the file is scored on one thread.
+const MAX_PART_BYTES: usize = 64 << 20;
+
+/// Reads from `reader` into `pending` until it holds `target` bytes or the input ends.
+fn fill(reader: &mut dyn Read, pending: &mut Vec<u8>, target: usize) -> io::Result<bool> {
+    while pending.len() < target {
+        let start = pending.len();
+        pending.resize(target, 0);
+        match reader.read(&mut pending[start..]) {
+            Ok(0) => {
+                pending.truncate(start);
+                return Ok(true);
+            }
+            Ok(n) => pending.truncate(start + n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => pending.truncate(start),
+            Err(e) => {
+                pending.truncate(start);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Streams `input` through the scorer, handing each batch to `on_batch` in input order.
+///
+/// The start of the file goes through one scorer, which learns the file's shape. After that,
+/// parts cut at line ends are scored on all cores and their outputs written in order: the bytes
+/// are those of one scorer (a part holding a quote character, which may open a field spanning
+/// lines, sends the rest of the file to one scorer again).
+pub(super) fn run_scorer(
+    input: &str,
+    model: &Model,
+    threshold: Option<f64>,
+    threads: usize,
+    on_batch: &mut dyn FnMut(&Batch) -> io::Result<()>,
+) -> Result<Summary, Unusable> {
+    let read_error =
+        |e: io::Error| Unusable(anyhow::Error::new(e).context(format!("cannot read {input}")));
+    let write_error =
+        |e: io::Error| Unusable(anyhow::Error::new(e).context("cannot write the output"));
+    let file_error =
+        |e: neptune::reader::FileError| Unusable(anyhow::Error::new(e).context(input.to_string()));
+    let mut reader = input::open(input)?;
+    let threads = if threads == 0 {
+        std::thread::available_parallelism()
+    } else {
+        Ok(std::num::NonZeroUsize::MIN.saturating_add(threads - 1))
+    };
+    let threads = threads.map_or(1, |n| n.get()).min(8);
+    let mut primary = Scorer::new(model, threshold);
+    let mut batch = Batch::default();
+    let mut pending = Vec::with_capacity(PART_BYTES);
+
+    let mut at_end = fill(&mut reader, &mut pending, PART_BYTES).map_err(read_error)?;
+    let cut = if at_end {
+        pending.len()
+    } else {
+        last_line_end(&pending).unwrap_or(pending.len())
+    };
+    primary
+        .push(&pending[..cut], &mut batch)
+        .map_err(file_error)?;
+    let context = primary
+        .segment_context()
+        .filter(|c| threads > 1 && c.can_split(&pending[..cut]));
+    primary.write_header(&mut batch);
+    on_batch(&batch).map_err(write_error)?;
+    batch.clear();
+    pending.drain(..cut);
+
+    // One scorer for whatever cannot be split: the primary itself, or a scorer for the rest of
+    // the file once splitting stopped.
+    let mut rest: Option<Scorer> = None;
+    let mut line_offset = primary.line_ends();
+    if let Some(context) = context {
+        loop {
+            let mut parts: Vec<Vec<u8>> = Vec::with_capacity(threads);
+            let mut target = PART_BYTES;
+            while parts.len() < threads && !(at_end && pending.is_empty()) {
+                at_end = fill(&mut reader, &mut pending, target).map_err(read_error)?;
+                let cut = match last_line_end(&pending) {
+                    _ if at_end => pending.len(),
+                    Some(cut) => cut,
+                    None if pending.len() < MAX_PART_BYTES => {
+                        target = pending.len() + PART_BYTES;
+                        continue;
+                    }
+                    None => break,
+                };
+                if !context.can_split(&pending[..cut]) {
+                    break;
+                }
+                let tail = pending.split_off(cut);
+                parts.push(std::mem::replace(&mut pending, tail));
+                target = PART_BYTES;
+            }
+            let scored: Vec<_> = std::thread::scope(|scope| {
+                let handles: Vec<_> = parts
+                    .iter()
+                    .map(|part| scope.spawn(|| score_part(model, threshold, &context, part)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a scoring thread never panics"))
+                    .collect()
+            });
+            for result in scored {
+                let (part_batch, summary, line_ends) = result.map_err(file_error)?;
+                on_batch(&part_batch).map_err(write_error)?;
+                primary.absorb(&summary, line_offset);
+                line_offset += line_ends;
+            }
+            if at_end && pending.is_empty() {
+                break;
+            }
+            if parts.len() < threads {
+                // Splitting stopped (a quote, or no line end): one scorer takes the rest.
+                rest = Some(Scorer::for_segment(model, threshold, &context).map_err(file_error)?);
+                break;
+            }
+        }
+    }
+    let scorer = rest.as_mut().unwrap_or(&mut primary);
+    loop {
+        scorer.push(&pending, &mut batch).map_err(file_error)?;
+        on_batch(&batch).map_err(write_error)?;
+        batch.clear();
+        pending.clear();
+        if at_end {
+            break;
+        }
+        at_end = fill(&mut reader, &mut pending, PART_BYTES).map_err(read_error)?;
+    }
+    let summary = match rest {
+        Some(mut rest) => {
+            let summary = rest.finish(&mut batch).map_err(file_error)?;
+            primary.absorb(&summary, line_offset);
+            primary.finish(&mut batch).map_err(file_error)?
+        }
+        None => primary.finish(&mut batch).map_err(file_error)?,
+    };
+    on_batch(&batch).map_err(write_error)?;
+    Ok(summary)
+}
+
+/// Scores one part of a file on its own.
+fn score_part(
+    model: &Model,
+    threshold: Option<f64>,
+    context: &SegmentContext,
+    part: &[u8],
+) -> Result<(Batch, Summary, u64), neptune::reader::FileError> {
+    let mut scorer = Scorer::for_segment(model, threshold, context)?;
+    let mut batch = Batch::default();
+    scorer.push(part, &mut batch)?;
+    let summary = scorer.finish(&mut batch)?;
+    Ok((batch, summary, scorer.line_ends()))
+}
