@@ -256,9 +256,6 @@ impl Summary {
     }
 }
 
-/// An error that stops a whole file.
-pub type ScoreError = FileError;
-
 /// What a scorer for a later part of a file needs from the scorer of its start: the file's
 /// shape and the layout its first record gave. Parts cut at line ends can then be scored apart
 /// (on other threads or in other workers) and their outputs concatenated in order: the bytes are
@@ -337,7 +334,7 @@ impl<'m> Scorer<'m> {
         model: &'m Model,
         threshold: Option<f64>,
         context: &SegmentContext,
-    ) -> Result<Self, ScoreError> {
+    ) -> Result<Self, FileError> {
         let layout = context.layout.clone();
         let mut scorer = Scorer::new(model, threshold);
         scorer.reader = RecordReader::with_dialect(context.dialect, layout.width);
@@ -409,14 +406,14 @@ impl<'m> Scorer<'m> {
     }
 
     /// Scores the rows completed by `chunk`, appending their output to `batch`.
-    pub fn push(&mut self, chunk: &[u8], batch: &mut Batch) -> Result<(), ScoreError> {
+    pub fn push(&mut self, chunk: &[u8], batch: &mut Batch) -> Result<(), FileError> {
         let (reader, mut sink) = self.split(batch);
         reader.push(chunk, &mut |record| sink.record(&record))
     }
 
     /// Ends the file: scores a last row without a line end and returns the summary. A file with
     /// a header and no rows gives just the header.
-    pub fn finish(&mut self, batch: &mut Batch) -> Result<Summary, ScoreError> {
+    pub fn finish(&mut self, batch: &mut Batch) -> Result<Summary, FileError> {
         let (reader, mut state) = self.split(batch);
         reader.finish(&mut |record| state.record(&record))?;
         state.write_header_once();
@@ -450,7 +447,7 @@ struct RowSink<'s, 'm> {
 }
 
 impl RowSink<'_, '_> {
-    fn record(&mut self, record: &RawRecord<'_>) -> Result<(), ScoreError> {
+    fn record(&mut self, record: &RawRecord<'_>) -> Result<(), FileError> {
         if self.layout.is_none() {
             let layout = Layout::detect(record)?;
             self.summary.notes.clone_from(&layout.notes);
@@ -474,7 +471,7 @@ impl RowSink<'_, '_> {
         }
     }
 
-    fn data_row(&mut self, record: &RawRecord<'_>) -> Result<(), ScoreError> {
+    fn data_row(&mut self, record: &RawRecord<'_>) -> Result<(), FileError> {
         if let Some(layout) = self.layout.as_mut().filter(|l| l.trailing_from_data) {
             layout.place_trailing_columns(record, false);
             self.summary.notes.clone_from(&layout.notes);
@@ -663,7 +660,7 @@ pub fn score_bytes(
     model: &Model,
     input: &[u8],
     threshold: Option<f64>,
-) -> Result<(Vec<u8>, Summary), ScoreError> {
+) -> Result<(Vec<u8>, Summary), FileError> {
     let mut scorer = Scorer::new(model, threshold);
     let mut batch = Batch::default();
     scorer.push(input, &mut batch)?;

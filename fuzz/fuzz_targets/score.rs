@@ -9,9 +9,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use neptune::score::{
-    Batch, RowOutcome, ScoreError, Scorer, Summary, HISTOGRAM_BINS, KEPT_REJECTIONS,
-};
+use neptune::reader::FileError;
+use neptune::score::{Batch, RowOutcome, Scorer, Summary, HISTOGRAM_BINS, KEPT_REJECTIONS};
 use neptune::Model;
 use neptune_fuzz::{plan_pushes, read_output, split_plan};
 
@@ -25,7 +24,7 @@ struct Outcome {
     csv: Vec<u8>,
     /// Outcomes with their line ranges made absolute (batches are cleared between pushes).
     rows: Vec<RowOutcome>,
-    result: Result<Summary, ScoreError>,
+    result: Result<Summary, FileError>,
 }
 
 fn score<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Outcome {

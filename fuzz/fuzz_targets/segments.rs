@@ -17,7 +17,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use neptune::score::{last_line_end, Batch, ScoreError, Scorer, Summary};
+use neptune::reader::FileError;
+use neptune::score::{last_line_end, Batch, Scorer, Summary};
 use neptune::Model;
 use neptune_fuzz::{part_sizes, split_plan};
 
@@ -48,7 +49,7 @@ fn part_end(pending: &[u8], size: usize) -> usize {
     pending.len()
 }
 
-fn one_scorer(first: &[u8], rest: &[u8]) -> Result<(Vec<u8>, Summary), ScoreError> {
+fn one_scorer(first: &[u8], rest: &[u8]) -> Result<(Vec<u8>, Summary), FileError> {
     let mut scorer = Scorer::new(model(), None);
     let mut batch = Batch::default();
     scorer.push(first, &mut batch)?;
@@ -62,7 +63,7 @@ fn in_parts(
     file: &[u8],
     sizes: &mut impl Iterator<Item = usize>,
     cut: usize,
-) -> (Result<(Vec<u8>, Summary), ScoreError>, usize) {
+) -> (Result<(Vec<u8>, Summary), FileError>, usize) {
     let model = model();
     let mut out = Vec::new();
     let mut batch = Batch::default();

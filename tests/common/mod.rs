@@ -474,7 +474,7 @@ pub fn reference_scores() -> &'static [(String, String)] {
 pub fn score_in_pieces(
     input: &[u8],
     cuts: &[usize],
-) -> Result<(Vec<u8>, Vec<neptune::score::RowOutcome>, Summary), neptune::score::ScoreError> {
+) -> Result<(Vec<u8>, Vec<neptune::score::RowOutcome>, Summary), neptune::reader::FileError> {
     let mut scorer = Scorer::new(model(), None);
     let mut batch = Batch::default();
     let mut start = 0;
