@@ -113,10 +113,14 @@ impl Default for ScoreCounts {
 impl ScoreCounts {
     /// Counts `rows` scored rows of label kind `truth` (see [`TRUTH_KINDS`]) at `score`.
     pub fn add(&mut self, score: f64, truth: usize, rows: u64) {
-        self.add_counts(
-            score.to_bits(),
-            &std::array::from_fn(|t| if t == truth { rows } else { 0 }),
-        );
+        // Called once per scored row: a score already met is one increment, no array built.
+        if let Some(counts) = self.counts.get_mut(&score.to_bits()) {
+            counts[truth] += rows;
+            return;
+        }
+        let mut counts = [0; TRUTH_KINDS];
+        counts[truth] = rows;
+        self.add_counts(score.to_bits(), &counts);
     }
 
     fn add_counts(&mut self, bits: u64, counts: &[u64; TRUTH_KINDS]) {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use neptune::metrics::{self, roc_auc};
-use neptune::score::Truth;
+use neptune::score::{OtherAttack, Truth};
 
 use super::parts::run_scorer;
 use super::{ScoringArgs, Unusable, load_model, output};
@@ -124,24 +124,14 @@ pub(super) fn eval(
             }
         }
     }
-    if !labelled.attack_groups.is_empty() {
-        println!("groups of attacks (Neptune may be among them; counted apart):");
-        for (name, group) in &labelled.attack_groups {
-            println!(
-                "  {name:<16} {:>8} rows, {:>8} flagged",
-                group.rows, group.flagged
-            );
-        }
-    }
-    if !labelled.other_attacks.is_empty() {
-        println!("other attack types (not Neptune; counted apart):");
-        for (name, other) in &labelled.other_attacks {
-            println!(
-                "  {name:<16} {:>8} rows, {:>8} flagged",
-                other.rows, other.flagged
-            );
-        }
-    }
+    print_counts(
+        "groups of attacks (Neptune may be among them; counted apart):",
+        &labelled.attack_groups,
+    );
+    print_counts(
+        "other attack types (not Neptune; counted apart):",
+        &labelled.other_attacks,
+    );
     if labelled.unlabelled > 0 {
         println!("rows without a label: {}", labelled.unlabelled);
     }
@@ -165,4 +155,15 @@ fn write_curve(path: &Path, points: &[metrics::CurvePoint]) -> Result<(), Unusab
         .with_context(|| format!("cannot write {}", path.display()))?;
     out.commit()?;
     Ok(())
+}
+
+/// Rows and rows flagged per label name, under `title`; nothing when there are none.
+fn print_counts(title: &str, counts: &std::collections::BTreeMap<String, OtherAttack>) {
+    if counts.is_empty() {
+        return;
+    }
+    println!("{title}");
+    for (name, c) in counts {
+        println!("  {name:<16} {:>8} rows, {:>8} flagged", c.rows, c.flagged);
+    }
 }
