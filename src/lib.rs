@@ -16,6 +16,7 @@ pub mod model;
 pub mod reader;
 pub mod schema;
 pub mod score;
+pub mod zeek;
 
 #[cfg(feature = "cli")]
 pub mod train;

@@ -14,6 +14,7 @@ use crate::metrics::{Confusion, Figures};
 use crate::model::Model;
 use crate::reader::{FileError, RawRecord, RecordReader};
 use crate::schema::{CATEGORY_FEATURES, FEATURES, Label};
+use crate::zeek::ConnLog;
 
 /// How many rejected rows are kept with their reasons (all are counted).
 pub const KEPT_REJECTIONS: usize = 100;
@@ -110,7 +111,7 @@ pub struct Labelled {
 impl Labelled {
     /// Neptune's accuracy, precision and recall need rows labelled Neptune: without any, the
     /// labels cannot support them (a file labelled normal/anomaly), and none are given.
-    fn refresh_figures(&mut self) {
+    pub(crate) fn refresh_figures(&mut self) {
         let c = &self.confusion;
         self.figures = (c.true_positive + c.false_negative > 0).then(|| c.figures());
     }
@@ -148,6 +149,9 @@ pub struct Summary {
     /// names, two label columns, a repeated column).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Present for a Zeek conn.log: its form, the incidents, the reorder buffer's count.
+    #[serde(default)]
+    pub zeek: Option<crate::zeek::ZeekSummary>,
 }
 
 impl Summary {
@@ -209,7 +213,7 @@ impl Summary {
         }
     }
 
-    fn note_unknown(&mut self, column: &str, name: &[u8]) {
+    pub(crate) fn note_unknown(&mut self, column: &str, name: &[u8]) {
         self.add_unknown(column, &String::from_utf8_lossy(name), 1);
     }
 
@@ -230,7 +234,13 @@ impl Summary {
         }
     }
 
-    fn count_score(&mut self, score: f64, flagged: bool, truth: Truth, label: Option<&Label>) {
+    pub(crate) fn count_score(
+        &mut self,
+        score: f64,
+        flagged: bool,
+        truth: Truth,
+        label: Option<&Label>,
+    ) {
         self.scored += 1;
         self.flagged += u64::from(flagged);
         let bin = ((score * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
@@ -298,6 +308,33 @@ pub struct Scorer<'m> {
     /// A later part of a file (see [`Scorer::for_segment`]): its rows alone need not be usable.
     segment: bool,
     summary: Summary,
+    /// The file's start, until its first line tells a Zeek log from a CSV.
+    undecided: Option<Vec<u8>>,
+    /// Set when the file is a Zeek conn.log: it scores the whole file.
+    conn_log: Option<Box<ConnLog<'m>>>,
+    /// Whether a conn.log's output carries the 41 computed features.
+    zeek_features: bool,
+}
+
+/// How far into a file its first line must have ended to tell a Zeek log from a CSV.
+const FIRST_LINE_BYTES: usize = 1 << 20;
+
+/// What the file's first non-blank line says it is, once `start` holds that line (`None` while
+/// more is needed).
+fn first_line_kind(start: &[u8], at_end: bool) -> Option<crate::zeek::Kind> {
+    let text = start
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(start);
+    let from = text.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(from) = from else {
+        return (at_end || text.len() > FIRST_LINE_BYTES).then_some(crate::zeek::Kind::NotZeek);
+    };
+    let line = &text[from..];
+    match memchr::memchr2(b'\n', b'\r', line) {
+        Some(end) => Some(crate::zeek::log::kind(&line[..end])),
+        None if at_end || line.len() > FIRST_LINE_BYTES => Some(crate::zeek::log::kind(line)),
+        None => None,
+    }
 }
 
 impl<'m> Scorer<'m> {
@@ -316,12 +353,54 @@ impl<'m> Scorer<'m> {
                 threshold,
                 ..Summary::default()
             },
+            undecided: Some(Vec::new()),
+            conn_log: None,
+            zeek_features: false,
+        }
+    }
+
+    /// Makes a Zeek conn.log's output carry the 41 features computed for each connection
+    /// (before the score columns). Other files are not changed.
+    pub fn with_zeek_features(mut self, on: bool) -> Self {
+        self.zeek_features = on;
+        self
+    }
+
+    /// Whether the file is a Zeek conn.log (known once its first line has been read).
+    pub fn is_conn_log(&self) -> bool {
+        self.conn_log.is_some()
+    }
+
+    /// Sends the file's start, once its first line tells what it is, to the right reader.
+    fn decide(&mut self, at_end: bool, batch: &mut Batch) -> Result<(), FileError> {
+        let Some(start) = &self.undecided else {
+            return Ok(());
+        };
+        let Some(kind) = first_line_kind(start, at_end) else {
+            return Ok(());
+        };
+        let start = self.undecided.take().expect("checked above");
+        match kind {
+            crate::zeek::Kind::NotZeek => self.push(&start, batch),
+            crate::zeek::Kind::OtherLog(log) => {
+                Err(FileError::Layout(crate::zeek::log::not_conn_log(&log)))
+            }
+            kind => {
+                let threshold = self.threshold;
+                let mut conn_log = ConnLog::new(self.model, threshold, &kind, self.zeek_features);
+                conn_log.push(&start, batch)?;
+                self.conn_log = Some(Box::new(conn_log));
+                Ok(())
+            }
         }
     }
 
     /// Writes the output header now if the layout is known (it is otherwise written with the
     /// first row): needed before the outputs of later parts are appended.
     pub fn write_header(&mut self, batch: &mut Batch) {
+        if self.conn_log.is_some() {
+            return;
+        }
         if let Some(layout) = &self.layout {
             write_header_once(&mut self.header_written, layout, &mut batch.csv);
         }
@@ -339,6 +418,7 @@ impl<'m> Scorer<'m> {
         let mut scorer = Scorer::new(model, threshold);
         scorer.reader = RecordReader::with_dialect(context.dialect, layout.width);
         scorer.segment = true;
+        scorer.undecided = None;
         scorer.summary.has_header = layout.has_header;
         scorer.summary.columns = layout.width;
         if layout.label_column.is_some() {
@@ -352,6 +432,10 @@ impl<'m> Scorer<'m> {
 
     /// The context later parts of the file need, once the first record has been read.
     pub fn segment_context(&self) -> Option<SegmentContext> {
+        // A conn.log's window features need the rows before: it is read by one scorer.
+        if self.conn_log.is_some() || self.undecided.is_some() {
+            return None;
+        }
         // Parts skip the check for label-encoded categories, so it must have run here first.
         if !self.categories_checked {
             return None;
@@ -407,6 +491,13 @@ impl<'m> Scorer<'m> {
 
     /// Scores the rows completed by `chunk`, appending their output to `batch`.
     pub fn push(&mut self, chunk: &[u8], batch: &mut Batch) -> Result<(), FileError> {
+        if let Some(conn_log) = &mut self.conn_log {
+            return conn_log.push(chunk, batch);
+        }
+        if let Some(start) = &mut self.undecided {
+            start.extend_from_slice(chunk);
+            return self.decide(false, batch);
+        }
         let (reader, mut sink) = self.split(batch);
         reader.push(chunk, &mut |record| sink.record(&record))
     }
@@ -414,6 +505,12 @@ impl<'m> Scorer<'m> {
     /// Ends the file: scores a last row without a line end and returns the summary. A file with
     /// a header and no rows gives just the header.
     pub fn finish(&mut self, batch: &mut Batch) -> Result<Summary, FileError> {
+        self.decide(true, batch)?;
+        if let Some(conn_log) = &mut self.conn_log {
+            let summary = conn_log.finish(batch)?;
+            self.summary = summary.clone();
+            return Ok(summary);
+        }
         let (reader, mut state) = self.split(batch);
         reader.finish(&mut |record| state.record(&record))?;
         state.write_header_once();
@@ -613,7 +710,7 @@ fn write_scored_row(
 
 /// Writes a score in [0, 1] with six decimals: `round(score * 1e6)` millionths. Defined by
 /// integer arithmetic, so every target writes the same digits.
-fn write_score(out: &mut Vec<u8>, score: f64) {
+pub(crate) fn write_score(out: &mut Vec<u8>, score: f64) {
     let micros = (score.clamp(0.0, 1.0) * 1_000_000.0).round() as u32;
     out.push(b'0' + (micros / 1_000_000) as u8);
     out.push(b'.');

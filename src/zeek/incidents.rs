@@ -1,0 +1,395 @@
+//! Flagged connections grouped into incidents, which is how analysts think about them.
+//!
+//! The model was trained on normal traffic against Neptune SYN floods only: on a real network it
+//! flags bursts of failed TCP handshakes to a host, which SYN floods are, but so are port scans
+//! and a device retrying a server that does not answer. Grouping the flagged connections and
+//! naming the pattern of each group is where that difference is made visible.
+//!
+//! Rules (each a named constant below): flagged connections to the same destination host and
+//! port (ICMP: type) are one group while the gaps between them stay under [`GAP_SECONDS`]. A
+//! source whose flagged connections reach [`SCAN_MIN_TARGETS`] distinct host:port pairs, again
+//! with gaps under [`GAP_SECONDS`], is a scan: one incident, which takes in the groups made only
+//! of that source's connections. A remaining group is a SYN flood when it has at least
+//! [`FLOOD_MIN_CONNECTIONS`] connections at [`FLOOD_MIN_RATE`] or more per second; otherwise,
+//! with at most [`RETRY_MAX_SOURCES`] sources, retries to a server that does not answer; else a
+//! burst of failed connections.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+
+use super::traffic::{Connection, Host};
+
+/// Flagged connections further apart than this are separate incidents.
+pub const GAP_SECONDS: f64 = 60.0;
+/// A source touching this many distinct host:port pairs is scanning.
+pub const SCAN_MIN_TARGETS: usize = 10;
+/// A flood has at least this many connections...
+pub const FLOOD_MIN_CONNECTIONS: u64 = 100;
+/// ... at this many per second or more (over the incident's span, at least one second).
+pub const FLOOD_MIN_RATE: f64 = 10.0;
+/// Retries come from few sources.
+pub const RETRY_MAX_SOURCES: usize = 3;
+/// Seconds of the per-second timeline kept per incident (the rest is summed in the last one).
+pub const TIMELINE_SECONDS: usize = 600;
+/// Distinct sources (and scan targets) counted exactly up to this; past it "at least".
+const MAX_COUNTED: usize = 1 << 20;
+
+/// The pattern of an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pattern {
+    SynFlood,
+    Scan,
+    Retries,
+    Burst,
+}
+
+impl Pattern {
+    /// A plain description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Pattern::SynFlood => "SYN flood",
+            Pattern::Scan => "scan",
+            Pattern::Retries => "retries to a server that does not answer",
+            Pattern::Burst => "burst of failed connections",
+        }
+    }
+}
+
+/// One incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub pattern: Pattern,
+    /// First and last flagged connection's start, seconds since 1970.
+    pub start: f64,
+    pub end: f64,
+    pub connections: u64,
+    /// Distinct source hosts.
+    pub sources: u64,
+    /// The destination (`host:port`, with `/udp` or `/icmp` when not TCP), or for a scan the
+    /// number of targets ("12 ports on 1 host").
+    pub destination: String,
+    /// The source host when there is one (scans, retries).
+    pub source: Option<String>,
+    /// Flagged connections per second from `start` ([`TIMELINE_SECONDS`] at most).
+    pub per_second: Vec<u32>,
+    /// A plain sentence: what it is and why.
+    pub description: String,
+}
+
+/// A growing group of flagged connections.
+#[derive(Debug, Clone)]
+struct Group {
+    start: f64,
+    end: f64,
+    connections: u64,
+    sources: FxHashSet<Host>,
+    /// For a source group: the host:port pairs it touched.
+    targets: FxHashSet<(Host, u64)>,
+    ports: FxHashSet<u64>,
+    hosts: FxHashSet<Host>,
+    per_second: Vec<u32>,
+    /// The first connection's text parts, for the report.
+    destination: String,
+    source: String,
+}
+
+impl Group {
+    fn new(c: &Connection, names: &Names) -> Group {
+        Group {
+            start: c.ts,
+            end: c.ts,
+            connections: 0,
+            sources: FxHashSet::default(),
+            targets: FxHashSet::default(),
+            ports: FxHashSet::default(),
+            hosts: FxHashSet::default(),
+            per_second: Vec::new(),
+            destination: names.destination.clone(),
+            source: names.source.clone(),
+        }
+    }
+
+    fn add(&mut self, c: &Connection, target: bool) {
+        self.end = self.end.max(c.ts);
+        self.start = self.start.min(c.ts);
+        self.connections += 1;
+        if self.sources.len() < MAX_COUNTED {
+            self.sources.insert(c.orig_h);
+        }
+        if target && self.targets.len() < MAX_COUNTED {
+            self.targets.insert((c.resp_h, service_key(c)));
+            self.ports.insert(service_key(c));
+            self.hosts.insert(c.resp_h);
+        }
+        let second = ((c.ts - self.start).max(0.0) as usize).min(TIMELINE_SECONDS - 1);
+        if self.per_second.len() <= second {
+            self.per_second.resize(second + 1, 0);
+        }
+        self.per_second[second] += 1;
+    }
+}
+
+fn service_key(c: &Connection) -> u64 {
+    let port = match c.proto {
+        super::tables::Proto::Icmp => c.orig_p,
+        _ => c.resp_p,
+    };
+    ((c.proto as u64) << 32) | u64::from(port)
+}
+
+/// The text of a flagged connection's endpoints.
+pub struct Names {
+    pub destination: String,
+    pub source: String,
+}
+
+/// Groups flagged connections as they come (in start order) into incidents.
+#[derive(Debug, Default)]
+pub struct Incidents {
+    by_destination: FxHashMap<(Host, u64), Group>,
+    by_source: FxHashMap<Host, Group>,
+    closed_destinations: Vec<Group>,
+    scans: Vec<Group>,
+}
+
+impl Incidents {
+    /// Adds a flagged connection.
+    pub fn add(&mut self, c: &Connection, names: impl FnOnce() -> Names) {
+        let names = names();
+        let key = (c.resp_h, service_key(c));
+        match self.by_destination.get_mut(&key) {
+            Some(group) if c.ts - group.end <= GAP_SECONDS => group.add(c, false),
+            _ => {
+                let mut group = Group::new(c, &names);
+                group.add(c, false);
+                if let Some(old) = self.by_destination.insert(key, group) {
+                    self.closed_destinations.push(old);
+                }
+            }
+        }
+        match self.by_source.get_mut(&c.orig_h) {
+            Some(group) if c.ts - group.end <= GAP_SECONDS => group.add(c, true),
+            _ => {
+                let mut group = Group::new(c, &names);
+                group.add(c, true);
+                if let Some(old) = self.by_source.insert(c.orig_h, group) {
+                    self.close_source(old);
+                }
+            }
+        }
+    }
+
+    fn close_source(&mut self, group: Group) {
+        if group.targets.len() >= SCAN_MIN_TARGETS {
+            self.scans.push(group);
+        }
+    }
+
+    /// The incidents, largest first.
+    pub fn finish(mut self) -> Vec<Incident> {
+        let sources: Vec<Group> = self.by_source.drain().map(|(_, g)| g).collect();
+        for group in sources {
+            self.close_source(group);
+        }
+        let mut destinations = self.closed_destinations;
+        destinations.extend(self.by_destination.into_values());
+        // A scanner's own single-source groups are part of its scan.
+        let mut scan_spans: BTreeMap<Host, Vec<(f64, f64)>> = BTreeMap::new();
+        for scan in &self.scans {
+            let source = *scan.sources.iter().next().expect("a scan has its source");
+            scan_spans
+                .entry(source)
+                .or_default()
+                .push((scan.start, scan.end));
+        }
+        let mut incidents: Vec<Incident> = Vec::new();
+        for group in destinations {
+            if group.sources.len() == 1 {
+                let source = group.sources.iter().next().expect("one source");
+                let within = |&(s, e): &(f64, f64)| group.start >= s && group.end <= e;
+                if scan_spans
+                    .get(source)
+                    .is_some_and(|spans| spans.iter().any(within))
+                {
+                    continue;
+                }
+            }
+            incidents.push(destination_incident(group));
+        }
+        incidents.extend(self.scans.into_iter().map(scan_incident));
+        incidents.sort_by(|a, b| {
+            b.connections
+                .cmp(&a.connections)
+                .then(a.start.total_cmp(&b.start))
+                .then_with(|| a.destination.cmp(&b.destination))
+        });
+        incidents
+    }
+}
+
+fn span(group: &Group) -> f64 {
+    (group.end - group.start).max(1.0)
+}
+
+fn destination_incident(group: Group) -> Incident {
+    let sources = group.sources.len() as u64;
+    let rate = group.connections as f64 / span(&group);
+    let pattern = if group.connections >= FLOOD_MIN_CONNECTIONS && rate >= FLOOD_MIN_RATE {
+        Pattern::SynFlood
+    } else if group.sources.len() <= RETRY_MAX_SOURCES && group.connections > 1 {
+        Pattern::Retries
+    } else {
+        Pattern::Burst
+    };
+    let seconds = group.end - group.start;
+    let description = match pattern {
+        Pattern::SynFlood if sources > 1 => format!(
+            "SYN flood: {} connections from {} sources to {} in {:.1} s ({:.0} per second)",
+            group.connections, sources, group.destination, seconds, rate
+        ),
+        Pattern::SynFlood => format!(
+            "SYN flood from one source: {} connections from {} to {} in {:.1} s ({:.0} per \
+             second)",
+            group.connections, group.source, group.destination, seconds, rate
+        ),
+        Pattern::Retries => format!(
+            "retries: {} failed connections to {} over {:.0} s from {} source{}: a device \
+             retrying a server that does not answer, not a flood",
+            group.connections,
+            group.destination,
+            seconds,
+            sources,
+            if sources == 1 { "" } else { "s" }
+        ),
+        _ => format!(
+            "{} failed connection{} to {} from {} source{}",
+            group.connections,
+            if group.connections == 1 { "" } else { "s" },
+            group.destination,
+            sources,
+            if sources == 1 { "" } else { "s" }
+        ),
+    };
+    Incident {
+        pattern,
+        start: group.start,
+        end: group.end,
+        connections: group.connections,
+        sources,
+        source: (sources == 1).then(|| group.source.clone()),
+        destination: group.destination,
+        per_second: group.per_second,
+        description,
+    }
+}
+
+fn scan_incident(group: Group) -> Incident {
+    let (ports, hosts) = (group.ports.len(), group.hosts.len());
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let targets = format!("{} on {}", plural(ports, "port"), plural(hosts, "host"));
+    Incident {
+        pattern: Pattern::Scan,
+        start: group.start,
+        end: group.end,
+        connections: group.connections,
+        sources: 1,
+        description: format!(
+            "scan: {} from {} touched {} in {:.0} s: probing, not a flood",
+            plural(group.connections as usize, "connection"),
+            group.source,
+            targets,
+            group.end - group.start
+        ),
+        destination: targets,
+        source: Some(group.source),
+        per_second: group.per_second,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tables::Proto;
+    use super::super::traffic::host;
+    use super::*;
+
+    fn flagged(incidents: &mut Incidents, ts: f64, src: &str, dst: &str, port: u32) {
+        let c = Connection {
+            ts,
+            orig_h: host(src.as_bytes()),
+            orig_p: 40000,
+            resp_h: host(dst.as_bytes()),
+            resp_p: port,
+            proto: Proto::Tcp,
+            service: "private",
+            flag: "S0",
+            duration: 0.0,
+            orig_bytes: 0,
+            resp_bytes: 0,
+        };
+        incidents.add(&c, || Names {
+            destination: format!("{dst}:{port}"),
+            source: src.to_string(),
+        });
+    }
+
+    #[test]
+    fn a_flood_a_scan_and_retries_are_told_apart() {
+        let mut incidents = Incidents::default();
+        for i in 0..500 {
+            flagged(
+                &mut incidents,
+                100.0 + f64::from(i) * 0.002,
+                &format!("10.9.{}.{}", i / 250, i % 250),
+                "192.168.1.1",
+                502,
+            );
+        }
+        for port in 1..=40 {
+            flagged(
+                &mut incidents,
+                200.0 + f64::from(port) * 0.1,
+                "10.0.0.66",
+                "192.168.1.2",
+                port,
+            );
+        }
+        for i in 0..6 {
+            flagged(
+                &mut incidents,
+                1000.0 + f64::from(i) * 30.0,
+                "192.168.1.7",
+                "10.1.1.1",
+                8883,
+            );
+        }
+        let found = incidents.finish();
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert_eq!(found[0].pattern, Pattern::SynFlood);
+        assert_eq!((found[0].connections, found[0].sources), (500, 500));
+        assert_eq!(found[0].destination, "192.168.1.1:502");
+        assert_eq!(found[0].per_second, [500]);
+        assert_eq!(found[1].pattern, Pattern::Scan);
+        assert_eq!(found[1].destination, "40 ports on 1 host");
+        assert_eq!(found[2].pattern, Pattern::Retries);
+        assert_eq!(found[2].connections, 6);
+        assert_eq!(found[2].per_second.len(), 151);
+    }
+
+    #[test]
+    fn a_gap_longer_than_the_bound_starts_a_new_incident() {
+        let mut incidents = Incidents::default();
+        flagged(&mut incidents, 0.0, "10.0.0.1", "10.0.0.2", 80);
+        flagged(
+            &mut incidents,
+            GAP_SECONDS + 1.0,
+            "10.0.0.1",
+            "10.0.0.2",
+            80,
+        );
+        let found = incidents.finish();
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|i| i.pattern == Pattern::Burst));
+    }
+}

@@ -1,0 +1,690 @@
+//! Zeek conn.log in: the KDD features computed from each connection and the ones before it, the
+//! model's score, and the flagged connections grouped into incidents.
+//!
+//! [`ConnLog`] is what [`crate::score::Scorer`] runs when a file's first line is a Zeek header
+//! (`#separator`, `#fields`) or a JSON object with conn.log's keys. Output: the log's own field
+//! names, then optionally the 41 computed features, then `attack_score`, `predicted_attack`; each
+//! row's Zeek fields unchanged, in the file's order.
+//!
+//! Zeek writes a connection when it ends, so lines are not in start order, and the window
+//! features need start order. Rows wait in a reorder buffer of at most [`REORDER_ROWS`] rows and
+//! are featured in `ts` order (ties in file order); a file of at most that many rows is therefore
+//! featured in exact start order. In a longer file, a row that comes more than [`REORDER_ROWS`]
+//! rows after connections that started later than it is featured when the buffer is full, out of
+//! order, and counted ([`ZeekSummary::out_of_order`]). Memory: about 300 bytes per waiting row
+//! (80 MB for a full buffer), plus the windows' hashed tallies.
+
+pub mod incidents;
+pub mod log;
+pub mod tables;
+pub mod traffic;
+
+use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::{FeatureVector, ParsedRow, RowProblem};
+use crate::model::Model;
+use crate::reader::{FileError, MAX_RECORD_BYTES};
+use crate::schema::{CATEGORY_FEATURES, FEATURES, Kind as FeatureKind, Label};
+use crate::score::{Batch, Labelled, RowOutcome, Summary, Truth, write_field};
+
+use incidents::{Incident, Incidents, Names};
+use log::{Columns, JsonLine, TsvHeader};
+use traffic::{Connection, Host, Traffic};
+
+/// The most rows waiting to be featured in start order (see the module's documentation).
+pub const REORDER_ROWS: usize = 1 << 18;
+/// Incidents kept in the summary, largest first (all are counted).
+pub const KEPT_INCIDENTS: usize = 1000;
+
+pub use log::Kind;
+
+/// What a conn.log adds to a file's summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ZeekSummary {
+    /// `tsv` or `json`.
+    pub form: String,
+    /// Rows featured out of start order (the reorder buffer was full).
+    pub out_of_order: u64,
+    /// The largest incidents ([`KEPT_INCIDENTS`] at most), largest first.
+    pub incidents: Vec<Incident>,
+    pub incidents_total: u64,
+    /// JSON rows with keys that are not output columns (the columns come from conn.log's
+    /// fields and the first line's keys), and the first such key.
+    pub rows_with_unwritten_keys: u64,
+    pub first_unwritten_key: Option<String>,
+}
+
+/// A row between being read and being written.
+enum Slot {
+    Waiting {
+        connection: Connection,
+        out: Vec<u8>,
+        line: u64,
+        truth: Truth,
+        label: Option<Label>,
+    },
+    Done {
+        out: Vec<u8>,
+        line: u64,
+        score: Option<f64>,
+        flagged: bool,
+        truth: Truth,
+    },
+}
+
+/// The file's form, once its header (TSV) or first line (JSON) is read.
+enum Form {
+    Tsv(TsvHeader),
+    Json,
+}
+
+/// Scores a Zeek conn.log pushed in chunks.
+pub struct ConnLog<'m> {
+    model: &'m Model,
+    threshold: f64,
+    features: bool,
+    form: Form,
+    names: Option<Vec<String>>,
+    columns: Option<Columns>,
+    header_written: bool,
+    partial: Vec<u8>,
+    /// The line being skipped because it is too long (its number), if any.
+    skipping: Option<u64>,
+    line: u64,
+    slots: VecDeque<Slot>,
+    /// File row number (0-based) of `slots[0]`.
+    first_slot: u64,
+    waiting: BinaryHeap<Reverse<(TsOrder, u64)>>,
+    latest_featured: f64,
+    traffic: Traffic,
+    incidents: Incidents,
+    summary: Summary,
+    zeek: ZeekSummary,
+}
+
+/// `ts` in a total order (NaN never reaches here).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TsOrder(f64);
+impl Eq for TsOrder {}
+impl PartialOrd for TsOrder {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for TsOrder {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl<'m> ConnLog<'m> {
+    pub fn new(model: &'m Model, threshold: f64, kind: &Kind, features: bool) -> Self {
+        ConnLog {
+            model,
+            threshold,
+            features,
+            form: match kind {
+                Kind::Json => Form::Json,
+                _ => Form::Tsv(TsvHeader::default()),
+            },
+            names: None,
+            columns: None,
+            header_written: false,
+            partial: Vec::new(),
+            skipping: None,
+            line: 0,
+            slots: VecDeque::new(),
+            first_slot: 0,
+            waiting: BinaryHeap::new(),
+            latest_featured: f64::NEG_INFINITY,
+            traffic: Traffic::default(),
+            incidents: Incidents::default(),
+            summary: Summary {
+                threshold,
+                has_header: true,
+                delimiter: if matches!(kind, Kind::Json) {
+                    "json"
+                } else {
+                    "tab"
+                }
+                .to_string(),
+                ..Summary::default()
+            },
+            zeek: ZeekSummary {
+                form: if matches!(kind, Kind::Json) {
+                    "json"
+                } else {
+                    "tsv"
+                }
+                .to_string(),
+                ..ZeekSummary::default()
+            },
+        }
+    }
+
+    /// The output header's names (the log's fields), once known.
+    pub fn names(&self) -> Option<&[String]> {
+        self.names.as_deref()
+    }
+
+    /// Reads the lines completed by `chunk`; writes the rows that are ready to `batch`.
+    pub fn push(&mut self, chunk: &[u8], batch: &mut Batch) -> Result<(), FileError> {
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let Some(at) = memchr::memchr(b'\n', rest) else {
+                self.keep_partial(rest);
+                break;
+            };
+            let piece = &rest[..at];
+            rest = &rest[at + 1..];
+            self.line += 1;
+            if let Some(line) = self.skipping.take() {
+                self.partial.clear();
+                self.reject_line(line, &RowProblem::TooLong(MAX_RECORD_BYTES >> 20));
+                continue;
+            }
+            if self.partial.is_empty() {
+                self.line_read(piece)?;
+            } else {
+                let mut line = std::mem::take(&mut self.partial);
+                line.extend_from_slice(piece);
+                self.line_read(&line)?;
+                line.clear();
+                self.partial = line;
+            }
+        }
+        self.drain(REORDER_ROWS, batch);
+        Ok(())
+    }
+
+    fn keep_partial(&mut self, bytes: &[u8]) {
+        if self.skipping.is_some() {
+            return;
+        }
+        if self.partial.len() + bytes.len() > MAX_RECORD_BYTES {
+            self.partial.clear();
+            self.skipping = Some(self.line + 1);
+        } else {
+            self.partial.extend_from_slice(bytes);
+        }
+    }
+
+    /// Ends the file: features every waiting row, writes everything, returns the summary.
+    pub fn finish(&mut self, batch: &mut Batch) -> Result<Summary, FileError> {
+        if let Some(line) = self.skipping.take() {
+            self.line += 1;
+            self.reject_line(line, &RowProblem::TooLong(MAX_RECORD_BYTES >> 20));
+        } else if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line += 1;
+            self.line_read(&line)?;
+        }
+        if self.names.is_none() {
+            return Err(FileError::Layout(
+                "this Zeek log has no #fields line: its columns cannot be read by name".into(),
+            ));
+        }
+        self.drain(0, batch);
+        let incidents = std::mem::take(&mut self.incidents).finish();
+        self.zeek.incidents_total = incidents.len() as u64;
+        self.zeek.incidents = incidents.into_iter().take(KEPT_INCIDENTS).collect();
+        if self.zeek.out_of_order > 0 {
+            self.summary.notes.push(format!(
+                "{} rows came more than {} rows after connections that started later: their \
+                 window features were computed out of start order",
+                self.zeek.out_of_order, REORDER_ROWS
+            ));
+        }
+        if let Some(key) = &self.zeek.first_unwritten_key {
+            self.summary.notes.push(format!(
+                "{} rows have keys that are not output columns (first: `{key}`); those values \
+                 are not in the output",
+                self.zeek.rows_with_unwritten_keys
+            ));
+        }
+        self.summary.notes.push(
+            "Zeek conn.log: the 41 features were computed from the connections; the 13 content \
+             features, wrong_fragment and urgent need packet payloads and are 0"
+                .to_string(),
+        );
+        if let Some(labelled) = &mut self.summary.labelled {
+            labelled.refresh_figures();
+        }
+        if self.summary.rows > 0 && self.summary.scored == 0 {
+            let first = self.summary.rejections.first();
+            return Err(FileError::NothingScored {
+                rows: self.summary.rows,
+                line: first.map_or(0, |r| r.line),
+                reason: first.map_or_else(String::new, |r| r.reason.clone()),
+            });
+        }
+        let mut summary = self.summary.clone();
+        summary.zeek = Some(self.zeek.clone());
+        Ok(summary)
+    }
+
+    fn line_read(&mut self, line: &[u8]) -> Result<(), FileError> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = if self.line == 1 {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+        } else {
+            line
+        };
+        if line.trim_ascii().is_empty() {
+            return Ok(());
+        }
+        match &mut self.form {
+            Form::Tsv(header) if line.starts_with(b"#") => {
+                header.read(line).map_err(FileError::Layout)?;
+                // A second header block (logs joined) keeps the first one's columns.
+                let fields = header.fields.clone();
+                if let (Some(fields), None) = (fields, &self.names) {
+                    self.set_names(fields);
+                }
+                Ok(())
+            }
+            Form::Tsv(_) => {
+                if self.names.is_none() {
+                    return Err(FileError::Layout(
+                        "this Zeek log has no #fields line before its first row: its columns \
+                         cannot be read by name"
+                            .into(),
+                    ));
+                }
+                self.tsv_row(line);
+                Ok(())
+            }
+            Form::Json => self.json_row(line),
+        }
+    }
+
+    fn set_names(&mut self, names: Vec<String>) {
+        self.columns = Columns::of(&names);
+        if self.columns.as_ref().is_some_and(|c| c.label.is_some()) {
+            self.summary.labelled = Some(Labelled::default());
+        }
+        self.summary.columns = names.len();
+        self.names = Some(names);
+    }
+
+    fn write_header(&mut self, batch: &mut Batch) {
+        if self.header_written {
+            return;
+        }
+        let Some(names) = &self.names else { return };
+        self.header_written = true;
+        let mut first = true;
+        let mut put = |out: &mut Vec<u8>, name: &str| {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            write_field(out, name.as_bytes());
+        };
+        for name in names {
+            put(&mut batch.csv, name);
+        }
+        if self.features {
+            for feature in FEATURES {
+                put(&mut batch.csv, feature.name);
+            }
+        }
+        for name in crate::score::SCORE_COLUMNS {
+            put(&mut batch.csv, name);
+        }
+        batch.csv.push(b'\n');
+    }
+
+    fn tsv_row(&mut self, line: &[u8]) {
+        let Form::Tsv(header) = &self.form else {
+            unreachable!("a TSV row")
+        };
+        let mut fields = Vec::new();
+        header.fields_of(line, &mut fields);
+        let width = self.names.as_ref().map_or(0, Vec::len);
+        let mut out = Vec::with_capacity(line.len() + 32);
+        for i in 0..fields.len().max(width) {
+            if i > 0 {
+                out.push(b',');
+            }
+            if let Some(field) = fields.get(i) {
+                write_field(&mut out, field);
+            }
+        }
+        let row = if memchr::memchr(0, line).is_some() {
+            Err(RowProblem::NulByte.to_string())
+        } else if fields.len() != width {
+            Err(RowProblem::FieldCount {
+                expected: width,
+                found: fields.len(),
+            }
+            .to_string())
+        } else {
+            self.read_connection(&|i| fields.get(i).copied())
+        };
+        self.add_row(row, out);
+    }
+
+    fn json_row(&mut self, line: &[u8]) -> Result<(), FileError> {
+        let parsed = JsonLine::parse(line.trim_ascii());
+        if self.names.is_none() {
+            let Ok(first) = &parsed else {
+                return Err(FileError::Layout(
+                    "the first line of this Zeek JSON log is not a JSON object".into(),
+                ));
+            };
+            let mut names: Vec<String> = log::CONN_FIELDS.iter().map(|s| s.to_string()).collect();
+            for (key, _) in &first.fields {
+                if !names.contains(key) {
+                    names.push(key.clone());
+                }
+            }
+            self.set_names(names);
+        }
+        let names = self.names.as_ref().expect("set above");
+        let mut out = Vec::with_capacity(line.len());
+        let row = match &parsed {
+            Ok(object) => {
+                let texts: Vec<Option<Cow<'_, str>>> = names
+                    .iter()
+                    .map(|name| object.get(name).map(log::json_text))
+                    .collect();
+                for (i, text) in texts.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_field(&mut out, text.as_deref().unwrap_or("-").as_bytes());
+                }
+                if let Some((key, _)) = object.fields.iter().find(|(k, _)| !names.contains(k)) {
+                    self.zeek.rows_with_unwritten_keys += 1;
+                    self.zeek
+                        .first_unwritten_key
+                        .get_or_insert_with(|| key.clone());
+                }
+                self.read_connection(&|i| {
+                    texts.get(i).and_then(|t| t.as_deref()).map(str::as_bytes)
+                })
+            }
+            Err(reason) => {
+                // The line is written as one field, the rest of the row empty.
+                write_field(&mut out, line);
+                for _ in 1..names.len() {
+                    out.push(b',');
+                }
+                Err(reason.clone())
+            }
+        };
+        self.add_row(row, out);
+        Ok(())
+    }
+
+    /// The connection of a row and what its label says.
+    fn read_connection<'a>(
+        &self,
+        field: &dyn Fn(usize) -> Option<&'a [u8]>,
+    ) -> Result<(Connection, Truth, Option<Label>), String> {
+        let columns = self
+            .columns
+            .as_ref()
+            .ok_or("the log lacks ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p or proto")?;
+        let connection = columns.connection(field)?;
+        let (truth, label) = match columns.label.and_then(field) {
+            Some(text) => {
+                let detailed = columns
+                    .detailed_label
+                    .and_then(field)
+                    .map(|d| String::from_utf8_lossy(d).trim().to_string())
+                    .filter(|d| !d.is_empty() && d != "-" && d != "(empty)");
+                zeek_label(&String::from_utf8_lossy(text), detailed)
+            }
+            None => (Truth::Unlabelled, None),
+        };
+        Ok((connection, truth, label))
+    }
+
+    fn add_row(&mut self, row: Result<(Connection, Truth, Option<Label>), String>, out: Vec<u8>) {
+        let line = self.line;
+        let index = self.first_slot + self.slots.len() as u64;
+        self.summary.rows += 1;
+        match row {
+            Ok((connection, truth, label)) => {
+                self.waiting.push(Reverse((TsOrder(connection.ts), index)));
+                self.slots.push_back(Slot::Waiting {
+                    connection,
+                    out,
+                    line,
+                    truth,
+                    label,
+                });
+            }
+            Err(reason) => {
+                self.summary.rejected += 1;
+                if self.summary.rejections.len() < crate::score::KEPT_REJECTIONS {
+                    self.summary
+                        .rejections
+                        .push(crate::score::Rejection { line, reason });
+                }
+                self.slots.push_back(self.rejected_slot(out, line));
+            }
+        }
+    }
+
+    fn rejected_slot(&self, mut out: Vec<u8>, line: u64) -> Slot {
+        if self.features {
+            out.extend(std::iter::repeat_n(b',', FEATURES.len()));
+        }
+        out.extend_from_slice(b",,\n");
+        Slot::Done {
+            out,
+            line,
+            score: None,
+            flagged: false,
+            truth: Truth::Unlabelled,
+        }
+    }
+
+    fn reject_line(&mut self, line: u64, problem: &RowProblem) {
+        self.summary.rows += 1;
+        self.summary.rejected += 1;
+        if self.summary.rejections.len() < crate::score::KEPT_REJECTIONS {
+            self.summary.rejections.push(crate::score::Rejection {
+                line,
+                reason: problem.to_string(),
+            });
+        }
+        let width = self.names.as_ref().map_or(1, Vec::len);
+        let out = vec![b','; width.saturating_sub(1)];
+        let slot = self.rejected_slot(out, line);
+        self.slots.push_back(slot);
+    }
+
+    /// Features waiting rows in start order, and writes the rows at the front that are done,
+    /// until at most `keep` rows are held (waiting, or done behind a waiting one).
+    fn drain(&mut self, keep: usize, batch: &mut Batch) {
+        self.write_header(batch);
+        loop {
+            self.flush(batch);
+            if self.slots.len() <= keep {
+                break;
+            }
+            let Some(Reverse((_, index))) = self.waiting.pop() else {
+                break;
+            };
+            self.feature_row(index);
+        }
+    }
+
+    fn feature_row(&mut self, index: u64) {
+        let at = (index - self.first_slot) as usize;
+        let slot = std::mem::replace(
+            &mut self.slots[at],
+            Slot::Done {
+                out: Vec::new(),
+                line: 0,
+                score: None,
+                flagged: false,
+                truth: Truth::Unlabelled,
+            },
+        );
+        let Slot::Waiting {
+            connection,
+            mut out,
+            line,
+            truth,
+            label,
+        } = slot
+        else {
+            unreachable!("a waiting row is featured once")
+        };
+        if connection.ts < self.latest_featured {
+            self.zeek.out_of_order += 1;
+        }
+        self.latest_featured = self.latest_featured.max(connection.ts);
+        let values = self.traffic.next(&connection);
+        let categories = [
+            connection.proto.kdd_name().as_bytes(),
+            connection.service.as_bytes(),
+            connection.flag.as_bytes(),
+        ];
+        let parsed = ParsedRow { values, categories };
+        let (x, unknown) = self.model.encoding.encode(&parsed);
+        if unknown.any() {
+            self.summary.rows_with_unknown_categories += 1;
+            for (which, &feature) in CATEGORY_FEATURES.iter().enumerate() {
+                if unknown.0[which] {
+                    self.summary
+                        .note_unknown(FEATURES[feature].name, categories[which]);
+                }
+            }
+        }
+        let score = self.model.score(&x);
+        let flagged = score >= self.threshold;
+        self.summary
+            .count_score(score, flagged, truth, label.as_ref());
+        if self.features {
+            write_features(&mut out, &values, &categories);
+        }
+        out.push(b',');
+        crate::score::write_score(&mut out, score);
+        out.extend_from_slice(if flagged { b",1\n" } else { b",0\n" });
+        if flagged {
+            self.incidents.add(&connection, || names(&connection));
+        }
+        self.slots[at] = Slot::Done {
+            out,
+            line,
+            score: Some(score),
+            flagged,
+            truth,
+        };
+    }
+
+    /// Writes the rows at the front that are done.
+    fn flush(&mut self, batch: &mut Batch) {
+        while let Some(Slot::Done { .. }) = self.slots.front() {
+            let Some(Slot::Done {
+                out,
+                line,
+                score,
+                flagged,
+                truth,
+            }) = self.slots.pop_front()
+            else {
+                unreachable!("the front is done")
+            };
+            self.first_slot += 1;
+            let csv_start = batch.csv.len();
+            batch.csv.extend_from_slice(&out);
+            batch.rows.push(RowOutcome {
+                line,
+                score,
+                flagged,
+                truth,
+                csv_start,
+                csv_end: batch.csv.len(),
+            });
+        }
+    }
+}
+
+/// A Stratosphere label: `Benign` is normal traffic; `Malicious` an attack of the kind its
+/// detailed label names (counted apart, as other attack types are); `Background` no label; else
+/// the usual labels.
+fn zeek_label(label: &str, detailed: Option<String>) -> (Truth, Option<Label>) {
+    let label = label.trim();
+    if label.eq_ignore_ascii_case("benign") {
+        return (Truth::Normal, Some(Label::Normal));
+    }
+    // Stratosphere's `Background`: traffic nobody labelled.
+    if label.eq_ignore_ascii_case("background") {
+        return (Truth::Unlabelled, None);
+    }
+    if label.eq_ignore_ascii_case("malicious") {
+        let name = detailed.unwrap_or_else(|| "Malicious".to_string());
+        return (Truth::OtherAttack, Some(Label::OtherAttack(name)));
+    }
+    match Label::parse(label) {
+        None => (Truth::Unlabelled, None),
+        Some(label) => (
+            match &label {
+                Label::Normal => Truth::Normal,
+                Label::Neptune => Truth::Neptune,
+                Label::OtherAttack(_) => Truth::OtherAttack,
+                Label::AttackGroup(_) => Truth::AttackGroup,
+            },
+            Some(label),
+        ),
+    }
+}
+
+/// The 41 features as CSV fields (each after a comma): counts as integers, rates with two
+/// decimals (exactly the values scored), categories by name.
+fn write_features(out: &mut Vec<u8>, values: &FeatureVector, categories: &[&[u8]; 3]) {
+    use std::io::Write;
+    for (i, feature) in FEATURES.iter().enumerate() {
+        out.push(b',');
+        match feature.kind {
+            FeatureKind::Category => {
+                let which = CATEGORY_FEATURES
+                    .iter()
+                    .position(|&f| f == i)
+                    .expect("a category feature");
+                out.extend_from_slice(categories[which]);
+            }
+            FeatureKind::Count => {
+                let _ = write!(out, "{}", values[i] as u64);
+            }
+            FeatureKind::Rate => {
+                let _ = write!(out, "{:.2}", values[i]);
+            }
+        }
+    }
+}
+
+/// A host as text: an IPv4 address for the mapped form, IPv6 otherwise.
+pub fn host_text(host: Host) -> String {
+    if host >> 127 == 1 {
+        return "(not an address)".to_string();
+    }
+    let v6 = std::net::Ipv6Addr::from(host);
+    match v6.to_ipv4_mapped() {
+        Some(v4) => v4.to_string(),
+        None => v6.to_string(),
+    }
+}
+
+fn names(c: &Connection) -> Names {
+    let port = match c.proto {
+        tables::Proto::Tcp => format!("{}", c.resp_p),
+        tables::Proto::Icmp => format!("icmp type {}", c.orig_p),
+        proto => format!("{}/{}", c.resp_p, proto.kdd_name()),
+    };
+    Names {
+        destination: format!("{}:{port}", host_text(c.resp_h)),
+        source: host_text(c.orig_h),
+    }
+}
