@@ -305,7 +305,7 @@ impl TsvHeader {
 }
 
 /// Splits `line` at every occurrence of `separator`.
-fn split<'l, 's>(line: &'l [u8], separator: &'s [u8]) -> impl Iterator<Item = &'l [u8]> {
+fn split<'l>(line: &'l [u8], separator: &[u8]) -> impl Iterator<Item = &'l [u8]> {
     let mut rest = Some(line);
     std::iter::from_fn(move || {
         let text = rest?;
@@ -392,7 +392,7 @@ impl Columns {
                 Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
                 _ => Err(format!(
                     "`{name}` is `{}`, not a number of zero or more",
-                    String::from_utf8_lossy(&t)
+                    String::from_utf8_lossy(t)
                 )),
             }
         };
@@ -402,13 +402,13 @@ impl Columns {
                 .ok()
                 .and_then(|p| p.parse::<u32>().ok())
                 .filter(|&p| p <= 65_535)
-                .ok_or_else(|| format!("`{name}` is `{}`, not a port", String::from_utf8_lossy(&t)))
+                .ok_or_else(|| format!("`{name}` is `{}`, not a port", String::from_utf8_lossy(t)))
         };
         let ts_text = required(self.ts, "ts")?;
-        let ts = parse_time(&ts_text).ok_or_else(|| {
+        let ts = parse_time(ts_text).ok_or_else(|| {
             format!(
                 "`ts` is `{}`, neither seconds since 1970 nor an ISO-8601 time",
-                String::from_utf8_lossy(&ts_text)
+                String::from_utf8_lossy(ts_text)
             )
         })?;
         let proto = Proto::parse(required(self.proto, "proto")?.trim_ascii());

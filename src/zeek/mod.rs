@@ -412,9 +412,7 @@ impl<'m> ConnLog<'m> {
             Err(reason) => {
                 // The line is written as one field, the rest of the row empty.
                 write_field(&mut out, line);
-                for _ in 1..names.len() {
-                    out.push(b',');
-                }
+                out.extend(std::iter::repeat_n(b',', names.len().saturating_sub(1)));
                 Err(reason.clone())
             }
         };
@@ -687,4 +685,56 @@ fn names(c: &Connection) -> Names {
         destination: format!("{}:{port}", host_text(c.resp_h)),
         source: host_text(c.orig_h),
     }
+}
+
+/// A time in seconds since 1970 as ISO-8601 UTC with milliseconds.
+pub fn iso_time(seconds: f64) -> String {
+    let millis = (seconds * 1000.0).round() as i64;
+    let (days, ms) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
+}
+
+/// The incidents as CSV: one row each, largest first.
+pub fn incidents_csv(incidents: &[Incident]) -> Vec<u8> {
+    let mut out =
+        b"start,end,start_ts,end_ts,pattern,connections,sources,destination,source,description\n"
+            .to_vec();
+    for i in incidents {
+        let fields = [
+            iso_time(i.start),
+            iso_time(i.end),
+            format!("{:.6}", i.start),
+            format!("{:.6}", i.end),
+            i.pattern.describe().to_string(),
+            i.connections.to_string(),
+            i.sources.to_string(),
+            i.destination.clone(),
+            i.source.clone().unwrap_or_default(),
+            i.description.clone(),
+        ];
+        for (k, field) in fields.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            write_field(&mut out, field.as_bytes());
+        }
+        out.push(b'\n');
+    }
+    out
 }

@@ -19,7 +19,7 @@ pub(super) fn eval(
 ) -> Result<ExitCode, Unusable> {
     let model = load_model(args)?;
     let mut scored: Vec<(f64, bool)> = Vec::new();
-    let summary = run_scorer(input, &model, args.threshold, 0, &mut |batch| {
+    let summary = run_scorer(input, &model, args.threshold, 0, false, &mut |batch| {
         for row in &batch.rows {
             if let Some(score) = row.score {
                 match row.truth {

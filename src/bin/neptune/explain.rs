@@ -14,7 +14,7 @@ pub(super) fn explain(
     let mut header: Option<Vec<u8>> = None;
     let mut found: Vec<(u64, Vec<u8>)> = Vec::new();
     // One thread, so that every row's line number counts from the start of the file.
-    run_scorer(input, &model, args.threshold, 1, &mut |batch| {
+    run_scorer(input, &model, args.threshold, 1, true, &mut |batch| {
         let first = batch.rows.first().map_or(batch.csv.len(), |r| r.csv_start);
         if header.is_none() && first > 0 {
             header = Some(batch.csv[..first].to_vec());

@@ -32,7 +32,8 @@ struct Cli {
 enum Command {
     /// Score every row: the input fields, then `attack_score` and `predicted_attack`.
     Score {
-        /// The connections file (CSV, TSV, semicolon-separated, ARFF); `-` reads standard input.
+        /// The connections file (CSV, TSV, semicolon-separated, ARFF, or a Zeek conn.log in
+        /// its TSV or JSON form); `-` reads standard input.
         input: String,
         /// Where to write the scored CSV (standard output if omitted).
         #[arg(short, long)]
@@ -42,6 +43,13 @@ enum Command {
         /// Exit with 1 when any row was rejected.
         #[arg(long)]
         strict: bool,
+        /// Zeek conn.log: add the 41 computed KDD features (standard snake_case names) before
+        /// the score columns. Other inputs already hold their features.
+        #[arg(long)]
+        features: bool,
+        /// Zeek conn.log: write the incidents (flagged connections grouped) to this CSV file.
+        #[arg(long, value_name = "FILE.csv")]
+        incidents: Option<PathBuf>,
         /// Print nothing on standard error but problems.
         #[arg(short, long)]
         quiet: bool,
@@ -131,7 +139,19 @@ fn main() -> ExitCode {
             scoring,
             strict,
             quiet,
-        } => score::score(&input, output.as_deref(), &scoring, strict, quiet),
+            features,
+            incidents,
+        } => score::score(
+            &input,
+            output.as_deref(),
+            &scoring,
+            score::Options {
+                strict,
+                quiet,
+                features,
+                incidents,
+            },
+        ),
         Command::Eval {
             input,
             scoring,

@@ -46,6 +46,7 @@ pub(super) fn run_scorer(
     model: &Model,
     threshold: Option<f64>,
     threads: usize,
+    zeek_features: bool,
     on_batch: &mut dyn FnMut(&Batch) -> io::Result<()>,
 ) -> Result<Summary, Unusable> {
     let read_error =
@@ -61,7 +62,7 @@ pub(super) fn run_scorer(
         Ok(std::num::NonZeroUsize::MIN.saturating_add(threads - 1))
     };
     let threads = threads.map_or(1, |n| n.get()).min(8);
-    let mut primary = Scorer::new(model, threshold);
+    let mut primary = Scorer::new(model, threshold).with_zeek_features(zeek_features);
     let mut batch = Batch::default();
     let mut pending = Vec::with_capacity(PART_BYTES);
 

@@ -1,7 +1,7 @@
 //! `neptune score`: the scored CSV to a file or standard output, the summary on standard error.
 
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -13,13 +13,28 @@ use super::{ScoringArgs, Unusable, load_model, output};
 /// Output held back while no row has been scored yet (see `score`).
 const HELD_BYTES: usize = 16 << 20;
 
+/// How `neptune score` reports.
+pub(super) struct Options {
+    pub strict: bool,
+    pub quiet: bool,
+    /// A conn.log's output carries the computed features.
+    pub features: bool,
+    /// Where a conn.log's incidents go.
+    pub incidents: Option<PathBuf>,
+}
+
 pub(super) fn score(
     input: &str,
     output: Option<&Path>,
     args: &ScoringArgs,
-    strict: bool,
-    quiet: bool,
+    options: Options,
 ) -> Result<ExitCode, Unusable> {
+    let Options {
+        strict,
+        quiet,
+        features,
+        incidents,
+    } = options;
     let model = load_model(args)?;
     if output.is_some() {
         output::remove_partial_output_on_signals();
@@ -29,7 +44,7 @@ pub(super) fn score(
     // Until a row is scored, the output is held back (up to a bound), so that a file where no
     // row at all can be scored writes nothing, even to standard output.
     let mut held: Option<Vec<u8>> = Some(Vec::new());
-    let result = run_scorer(input, &model, args.threshold, 0, &mut |batch| {
+    let result = run_scorer(input, &model, args.threshold, 0, features, &mut |batch| {
         if let Some(buffer) = &mut held {
             buffer.extend_from_slice(&batch.csv);
             if batch.rows.iter().any(|r| r.score.is_some()) || buffer.len() > HELD_BYTES {
@@ -52,6 +67,9 @@ pub(super) fn score(
     let summary = result?;
     flushed.context("cannot write the output")?;
     out.commit()?;
+    if let Some(path) = &incidents {
+        write_incidents(path, &summary)?;
+    }
     print_summary(&summary, quiet);
     Ok(if strict && summary.rejected > 0 {
         ExitCode::from(1)
@@ -85,6 +103,24 @@ fn print_summary(summary: &Summary, quiet: bool) {
             summary.rejected - SHOWN as u64
         );
     }
+    if let Some(zeek) = summary.zeek.as_ref().filter(|z| z.incidents_total > 0) {
+        eprintln!(
+            "neptune: {} incidents (flagged connections grouped); the largest:",
+            zeek.incidents_total
+        );
+        for incident in zeek.incidents.iter().take(5) {
+            eprintln!(
+                "  {} .. {}  {}",
+                neptune::zeek::iso_time(incident.start),
+                neptune::zeek::iso_time(incident.end),
+                incident.description
+            );
+        }
+        eprintln!(
+            "  (the model learned SYN floods: on Zeek data it flags bursts of failed TCP \
+             handshakes, which scans and retries are too; the pattern says which)"
+        );
+    }
     if summary.rows_with_unknown_categories > 0 {
         eprintln!(
             "neptune: {} rows have a category the model never saw (scored as unknown):",
@@ -95,4 +131,22 @@ fn print_summary(summary: &Summary, quiet: bool) {
             eprintln!("  {column}: {}", names.join(", "));
         }
     }
+}
+
+/// Writes a conn.log's incidents as CSV (the largest kept in the summary, largest first).
+fn write_incidents(path: &Path, summary: &Summary) -> Result<(), Unusable> {
+    let Some(zeek) = &summary.zeek else {
+        return Err(Unusable(anyhow::anyhow!(
+            "--incidents needs a Zeek conn.log: this input is a CSV of connection features"
+        )));
+    };
+    let mut out = output::Output::open(Some(path))?;
+    let mut writer = BufWriter::new(out.writer());
+    writer
+        .write_all(&neptune::zeek::incidents_csv(&zeek.incidents))
+        .and_then(|()| writer.flush())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    drop(writer);
+    out.commit()?;
+    Ok(())
 }
