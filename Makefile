@@ -62,7 +62,7 @@ test-native:
 ## The fast native tests again in a debug build: debug assertions and overflow checks on.
 test-debug:
 	@echo "==> native tests in a debug build (debug assertions, overflow checks)"
-	cargo test --lib --test bad_input --test published --test layouts --test threshold --test chunks
+	cargo test --lib --test bad_input --test published --test layouts --test threshold --test chunks --test zeek
 
 ## The bindings, in headless Chromium through chromedriver.
 test-wasm: setup-test
