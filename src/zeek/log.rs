@@ -3,9 +3,7 @@
 
 use std::borrow::Cow;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
-
+use super::json;
 use super::tables::{self, Proto};
 use super::traffic::{self, Connection};
 
@@ -114,29 +112,7 @@ pub fn not_conn_log(log: &str) -> String {
 /// A JSON line's fields in order, nested objects flattened with dots (`{"id": {"orig_h": ..}}`
 /// gives `id.orig_h`), each value as its raw JSON text.
 pub struct JsonLine<'a> {
-    pub fields: Vec<(String, &'a RawValue)>,
-}
-
-struct Entries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Collect;
-        impl<'de> Visitor<'de> for Collect {
-            type Value = Entries<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut entries = Vec::new();
-                while let Some(entry) = map.next_entry::<Cow<'de, str>, &'de RawValue>()? {
-                    entries.push(entry);
-                }
-                Ok(Entries(entries))
-            }
-        }
-        deserializer.deserialize_map(Collect)
-    }
+    pub fields: Vec<(String, &'a str)>,
 }
 
 impl<'a> JsonLine<'a> {
@@ -148,7 +124,7 @@ impl<'a> JsonLine<'a> {
         Ok(JsonLine { fields })
     }
 
-    pub fn get(&self, key: &str) -> Option<&'a RawValue> {
+    pub fn get(&self, key: &str) -> Option<&'a str> {
         self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
     }
 }
@@ -156,15 +132,13 @@ impl<'a> JsonLine<'a> {
 fn flatten<'a>(
     text: &'a str,
     prefix: &str,
-    out: &mut Vec<(String, &'a RawValue)>,
+    out: &mut Vec<(String, &'a str)>,
     depth: usize,
 ) -> Result<(), String> {
-    let Entries(entries) = serde_json::from_str::<Entries<'a>>(text)
-        .map_err(|e| format!("the line is not one JSON object ({e})"))?;
-    for (key, value) in entries {
+    for (key, value) in json::object(text)? {
         let name = format!("{prefix}{key}");
-        if value.get().starts_with('{') && depth < 2 {
-            flatten(value.get(), &format!("{name}."), out, depth + 1)?;
+        if value.starts_with('{') && depth < 2 {
+            flatten(value, &format!("{name}."), out, depth + 1)?;
         } else {
             out.push((name, value));
         }
@@ -174,10 +148,9 @@ fn flatten<'a>(
 
 /// A JSON value as a field's text: a string's content, a number or `true`/`false` as written,
 /// `null` as Zeek's unset `-`, an array or object as its JSON text.
-pub fn json_text(value: &RawValue) -> Cow<'_, str> {
-    let raw = value.get();
+pub fn json_text(raw: &str) -> Cow<'_, str> {
     if raw.starts_with('"') {
-        serde_json::from_str::<Cow<'_, str>>(raw).unwrap_or(Cow::Borrowed(raw))
+        json::string(raw)
     } else if raw == "null" {
         Cow::Borrowed("-")
     } else {

@@ -15,6 +15,7 @@
 //! (80 MB for a full buffer), plus the windows' hashed tallies.
 
 pub mod incidents;
+pub mod json;
 pub mod log;
 pub mod tables;
 pub mod traffic;
