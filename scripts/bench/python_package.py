@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 
 import neptune_detector as nd
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("NEPTUNE_DATA", REPO.parent / "shared" / "data"))
 CLI = REPO / "target" / "release" / "neptune"
 EXAMPLE = REPO / "examples" / "spark" / "score_connections.py"
