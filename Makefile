@@ -9,7 +9,7 @@ WASM_OPT := node_modules/.bin/wasm-opt
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
                  --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: all setup setup-test native wasm dist demo test test-native test-debug test-wasm test-e2e lint bench fuzz clean
+.PHONY: all setup setup-test setup-python test-python native wasm dist demo test test-native test-debug test-wasm test-e2e lint bench fuzz clean
 
 all: dist
 
@@ -18,6 +18,9 @@ setup:
 
 setup-test:
 	@scripts/setup.sh test
+
+setup-python:
+	@scripts/setup.sh python
 
 native:
 	cargo build --release
@@ -73,6 +76,16 @@ test-wasm: setup-test
 test-e2e: dist
 	@echo "==> browser end-to-end tests (playwright-core + Debian chromium)"
 	node --test --test-concurrency=1 tests/e2e/
+
+## The Python package (python/): its wheel built by maturin and installed into python/.venv, then
+## pytest: the package against the CLI, and the Spark example in local[2].
+test-python: setup-python native
+	@echo "==> building the Python wheel (maturin) and installing it into python/.venv"
+	rm -rf python/target/wheels
+	cd python && .venv/bin/maturin build --release --interpreter .venv/bin/python --out target/wheels
+	python/.venv/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps python/target/wheels/neptune_detector-*.whl
+	@echo "==> Python package tests and the Spark example in local[2] (pytest)"
+	cd python/tests && ../.venv/bin/python -m pytest -q -p no:cacheprovider
 
 bench: dist native
 	scripts/bench/run.sh

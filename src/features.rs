@@ -123,6 +123,17 @@ fn parse_number(field: &[u8], column: &'static str, kind: Kind) -> Result<f64, R
             value: shown(),
         })?,
     };
+    check_value(value, column, kind, shown)
+}
+
+/// Whether a number already parsed (an Arrow value, say) is a valid value of a numeric feature:
+/// finite, not negative, a rate at most 1. `shown` spells the value for the message.
+pub(crate) fn check_value(
+    value: f64,
+    column: &'static str,
+    kind: Kind,
+    shown: impl Fn() -> String,
+) -> Result<f64, RowProblem> {
     if !value.is_finite() {
         return Err(RowProblem::NotFinite {
             column,

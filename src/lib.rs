@@ -7,6 +7,7 @@
 //! -> scored rows ([`score`]). Training ([`train`], native only) reads through the same reader
 //! and encoding, so training and scoring cannot encode a row differently.
 
+pub mod columns;
 pub mod explain;
 pub mod features;
 pub mod gunzip;
