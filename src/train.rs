@@ -277,6 +277,7 @@ pub struct Prepared {
 
 /// Row counts of a training run, for the card and the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Counts {
     /// Rows labelled normal or Neptune and read.
     pub rows_used: u64,
@@ -434,6 +435,46 @@ impl Trained {
             predict_micros_per_row: 0.0,
             has_scores: true,
         }
+    }
+}
+
+/// How a model did on hold-out rows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub threshold: f64,
+    pub figures: Figures,
+    pub confusion: Confusion,
+    /// NaN when the rows hold one class only.
+    pub roc_auc: f64,
+}
+
+impl Trained {
+    /// The new model on its hold-out.
+    pub fn evaluation(&self) -> Evaluation {
+        Evaluation {
+            threshold: self.model.threshold,
+            figures: self.holdout,
+            confusion: self.holdout_confusion,
+            roc_auc: self.holdout_auc,
+        }
+    }
+}
+
+/// Another `model` (the built-in one, say) on the hold-out rows of the split made with `seed`,
+/// each row encoded with that model's own encoding: the comparison the page shows.
+pub fn evaluate_holdout(model: &Model, data: &Dataset, seed: u64) -> Evaluation {
+    let (_, holdout) = stratified_split(&data.examples, seed);
+    let truth: Vec<bool> = holdout.iter().map(|&i| data.examples[i].attack).collect();
+    let scores: Vec<f64> = encode_rows(data, &holdout, &model.encoding)
+        .iter()
+        .map(|x| model.score(x))
+        .collect();
+    let (confusion, roc_auc) = judge(&scores, &truth, model.threshold);
+    Evaluation {
+        threshold: model.threshold,
+        figures: confusion.figures(),
+        confusion,
+        roc_auc,
     }
 }
 

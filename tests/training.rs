@@ -4,6 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))] // native only: `make test-wasm` runs tests/web.rs
 
 mod common;
+mod synthetic;
 
 use std::process::Command;
 
@@ -170,5 +171,19 @@ fn training_reads_rows_through_the_scoring_reader() {
     assert_eq!(
         data.rejected[0].reason,
         "`src_bytes` is `-1`, but it cannot be negative"
+    );
+}
+
+#[test]
+fn cross_target_the_synthetic_fixture_trains_to_the_model_the_wasm_test_expects() {
+    let bytes = synthetic::labelled_file(synthetic::ROWS, synthetic::FIXTURE_SEED);
+    let trained = train::train_bytes(&bytes, synthetic::TRAIN_SEED, |_| true).expect("training");
+    assert!(trained.holdout.accuracy >= 0.95, "{:?}", trained.holdout);
+    let model = trained.model.to_bytes();
+    // tests/web.rs asserts the same constant on wasm32.
+    assert_eq!(
+        train::sha256_hex(&model),
+        synthetic::MODEL_SHA256,
+        "the model bytes changed: if on purpose, update synthetic::MODEL_SHA256 (and run make test-wasm)"
     );
 }
