@@ -512,3 +512,74 @@ pub fn tree_score(tree: &Tree, x: &FeatureVector) -> f64 {
 pub fn fit(rows: Vec<FeatureVector>, attack: Vec<bool>, settings: ForestSettings) -> Forest {
     ForestBuilder::new(rows, attack, settings).finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: u32) -> (Vec<FeatureVector>, Vec<bool>) {
+        let mut rng = SplitMix(3);
+        (0..n)
+            .map(|i| {
+                let mut x = [0.0; FEATURE_COUNT];
+                for v in x.iter_mut() {
+                    *v = rng.below(100) as f64;
+                }
+                x[22] = f64::from(i % 500);
+                (x, x[22] >= 250.0)
+            })
+            .unzip()
+    }
+
+    #[test]
+    fn a_separable_feature_is_learned_and_leaves_are_shares() {
+        let (x, y) = rows(2000);
+        let forest = fit(x.clone(), y.clone(), ForestSettings::chosen(1));
+        assert_eq!(forest.trees.len(), 40);
+        for tree in &forest.trees {
+            for node in &tree.nodes {
+                if let Node::Leaf(v) = node {
+                    assert!((0.0..=1.0).contains(v));
+                }
+            }
+        }
+        let model = crate::model::Model::new(
+            crate::features::Encoding::fit(std::iter::empty(), 1.0),
+            forest.trees,
+            0.5,
+        );
+        let errors = x
+            .iter()
+            .zip(&y)
+            .filter(|(x, y)| (model.score(x) >= 0.5) != **y)
+            .count();
+        assert_eq!(errors, 0);
+        assert!(
+            forest
+                .oob_scores
+                .iter()
+                .all(|s| s.is_nan() || (0.0..=1.0).contains(s))
+        );
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_trees_and_another_seed_others() {
+        let (x, y) = rows(500);
+        let a = fit(x.clone(), y.clone(), ForestSettings::chosen(9));
+        let b = fit(x.clone(), y.clone(), ForestSettings::chosen(9));
+        let c = fit(x, y, ForestSettings::chosen(10));
+        assert_eq!(a, b);
+        assert_ne!(a.trees, c.trees);
+    }
+
+    #[test]
+    fn draws_stay_below_their_bound() {
+        let mut rng = SplitMix(0);
+        for n in [1u64, 2, 3, 41, 69_476, u64::MAX] {
+            for _ in 0..1000 {
+                assert!(rng.below(n) < n);
+            }
+        }
+        assert_eq!(integer_sqrt(41), 6);
+    }
+}
