@@ -4,12 +4,16 @@
 //! page. Both run [`score::Scorer`], so both write the same bytes for the same file.
 //!
 //! Data flows one way: bytes -> [`reader`] -> records -> [`layout`] + [`features`] -> [`model`]
-//! -> scored rows ([`score`]). Training ([`train`], native only) reads through the same reader
-//! and encoding, so training and scoring cannot encode a row differently.
+//! -> scored rows ([`score`]). Training ([`train`], with the project's own [`forest`]) reads through
+//! the same reader and encoding, so training and scoring cannot encode a row differently; it runs
+//! natively and in wasm and gives the same model bytes on both.
 
+#[cfg(feature = "cli")]
+pub mod baselines;
 pub mod columns;
 pub mod explain;
 pub mod features;
+pub mod forest;
 pub mod gunzip;
 pub mod layout;
 pub mod metrics;
@@ -17,10 +21,8 @@ pub mod model;
 pub mod reader;
 pub mod schema;
 pub mod score;
-pub mod zeek;
-
-#[cfg(feature = "cli")]
 pub mod train;
+pub mod zeek;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

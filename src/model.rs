@@ -1,4 +1,5 @@
-//! The model: a forest of regression trees trained by smartcore, stored compactly with postcard.
+//! The model: a forest of regression trees (grown by [`crate::forest`]), stored compactly with
+//! postcard.
 //!
 //! The score of a connection is the mean of the trees' leaf values: each leaf holds the share of
 //! Neptune rows among the training rows that reached it, so the score is a probability in [0, 1].
@@ -116,7 +117,7 @@ impl FlatForest {
         flat
     }
 
-    /// Sum of the trees' leaf values, added in tree order (as smartcore adds them).
+    /// Sum of the trees' leaf values, added in tree order.
     #[inline]
     fn sum(&self, x: &FeatureVector) -> f64 {
         let mut sum = 0.0;

@@ -1,40 +1,32 @@
-//! Training (native only): reads a labelled file through the same reader and encoding as
-//! scoring, compares model families on a stratified hold-out, and turns the chosen smartcore
-//! forest into the compact [`Model`].
+//! Training, on every target: reads a labelled file through the same reader and encoding as
+//! scoring, holds out a stratified share of each class, grows the project's own regression
+//! forest ([`crate::forest`]) on the rest, picks the threshold from out-of-bag scores and judges
+//! the model on the hold-out.
 //!
-//! smartcore keeps its trees private; the only way in is serde. [`convert_forest`] serializes the
-//! fitted `RandomForestRegressor` with postcard and reads it back into mirror structs with the
-//! same field order (postcard is not self-describing), then rewrites each tree in preorder,
-//! folding splits whose two sides are the same leaf. A test checks that the result scores every
-//! row exactly as smartcore's own `predict` does.
+//! Everything here is deterministic and free of clocks and threads, so `neptune train` and the
+//! page (through `web.rs`) make the same model bytes from the same file and seed. [`Training`]
+//! grows the forest one tree per [`Training::step`], for a progress bar and a cancel button;
+//! [`train_bytes`] runs it all with a callback. The CLI adds the smartcore baselines and timings
+//! (`crate::baselines`, native only).
 
-use std::time::Instant;
-
-use serde::{Deserialize, Serialize};
-use smartcore::ensemble::random_forest_classifier::{
-    RandomForestClassifier, RandomForestClassifierParameters,
-};
-use smartcore::ensemble::random_forest_regressor::{
-    RandomForestRegressor, RandomForestRegressorParameters,
-};
-use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
-use smartcore::tree::decision_tree_classifier::{
-    DecisionTreeClassifier, DecisionTreeClassifierParameters,
-};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::features::{self, Encoding, FeatureVector};
+use crate::forest::{ForestBuilder, ForestSettings, SplitMix};
 use crate::layout::Layout;
 use crate::metrics::{Confusion, Figures, roc_auc};
-use crate::model::{FORMAT_VERSION, Model, Node, Tree};
+use crate::model::{FORMAT_VERSION, Model};
 use crate::reader::{FileError, RawRecord, RecordReader};
-use crate::schema::{FEATURE_COUNT, Label};
+use crate::schema::Label;
 use crate::score::Rejection;
 
 /// How strongly rare category names are pulled toward the overall attack share.
 pub const CATEGORY_SMOOTHING: f64 = 10.0;
 /// Share of each class held out for validation.
 pub const HOLDOUT_SHARE: f64 = 0.2;
+/// Rows each class needs, so that both sides of the split hold both classes.
+pub const MIN_CLASS_ROWS: u64 = 5;
 
 /// One labelled training row, parsed but not yet encoded.
 #[derive(Debug, Clone)]
@@ -60,14 +52,21 @@ pub enum TrainError {
     File(#[from] FileError),
     #[error("the training file has no label column (attack, label, class, ...)")]
     NoLabel,
-    #[error("the training file needs both normal and Neptune rows")]
-    OneClass,
-    #[error("smartcore failed: {0}")]
-    Smartcore(String),
-}
-
-fn smartcore_error(e: smartcore::error::Failed) -> TrainError {
-    TrainError::Smartcore(e.to_string())
+    #[error(
+        "the training file needs at least {MIN_CLASS_ROWS} normal and {MIN_CLASS_ROWS} Neptune rows; \
+         it has {normal} normal and {neptune} Neptune rows ({skipped} rows of other attack types \
+         or without a label, {rejected} rows that could not be read)"
+    )]
+    TooFewRows {
+        normal: u64,
+        neptune: u64,
+        skipped: u64,
+        rejected: u64,
+    },
+    #[error("training was cancelled")]
+    Cancelled,
+    #[error("{0}")]
+    Baseline(String),
 }
 
 impl Dataset {
@@ -124,26 +123,6 @@ impl Dataset {
     }
 }
 
-/// SplitMix64: a tiny deterministic generator, so the split is the same on every machine.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            items.swap(i, j);
-        }
-    }
-}
-
 /// Indices of a stratified split: (training, hold-out), each in ascending order.
 pub fn stratified_split(examples: &[Example], seed: u64) -> (Vec<usize>, Vec<usize>) {
     let mut rng = SplitMix(seed);
@@ -195,43 +174,6 @@ pub fn encode_rows(data: &Dataset, rows: &[usize], encoding: &Encoding) -> Vec<F
         .collect()
 }
 
-fn matrix(rows: &[FeatureVector]) -> Result<DenseMatrix<f64>, TrainError> {
-    let values: Vec<Vec<f64>> = rows.iter().map(|r| r.to_vec()).collect();
-    DenseMatrix::from_2d_vec(&values).map_err(smartcore_error)
-}
-
-/// Settings of the chosen forest.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct ForestSettings {
-    pub trees: usize,
-    pub min_samples_leaf: usize,
-    pub max_depth: Option<u16>,
-    pub seed: u64,
-}
-
-impl ForestSettings {
-    pub fn chosen(seed: u64) -> Self {
-        ForestSettings {
-            trees: 40,
-            min_samples_leaf: 3,
-            max_depth: Some(14),
-            seed,
-        }
-    }
-
-    fn parameters(&self, keep_samples: bool) -> RandomForestRegressorParameters {
-        let mut p = RandomForestRegressorParameters::default()
-            .with_n_trees(self.trees)
-            .with_min_samples_leaf(self.min_samples_leaf)
-            .with_seed(self.seed)
-            .with_keep_samples(keep_samples);
-        if let Some(depth) = self.max_depth {
-            p = p.with_max_depth(depth);
-        }
-        p
-    }
-}
-
 /// One line of the model comparison.
 #[derive(Debug, Clone, Serialize)]
 pub struct Candidate {
@@ -239,176 +181,49 @@ pub struct Candidate {
     pub accuracy: f64,
     pub errors: u64,
     pub roc_auc: f64,
-    /// Serialized size: smartcore's own postcard bytes, or the compact form for the chosen one.
+    /// Serialized size: smartcore's own postcard bytes for a baseline, the model file for the
+    /// chosen forest.
     pub bytes: usize,
+    /// Timings, filled in by the CLI (0 from the library, which reads no clock).
     pub fit_seconds: f64,
     /// Hold-out prediction time per row.
     pub predict_micros_per_row: f64,
     pub has_scores: bool,
 }
 
-fn judge(
-    name: &str,
-    scores: &[f64],
-    truth: &[bool],
-    threshold: f64,
-    bytes: usize,
-    (fit_seconds, predict_seconds): (f64, f64),
-    has_scores: bool,
-) -> Candidate {
+impl Candidate {
+    /// Judges hold-out `scores` against the `truth` at `threshold`.
+    pub fn judge(
+        name: &str,
+        scores: &[f64],
+        truth: &[bool],
+        threshold: f64,
+        bytes: usize,
+        has_scores: bool,
+    ) -> Candidate {
+        let (confusion, auc) = judge(scores, truth, threshold);
+        let figures = confusion.figures();
+        Candidate {
+            name: name.to_string(),
+            accuracy: figures.accuracy,
+            errors: figures.errors,
+            roc_auc: auc,
+            bytes,
+            fit_seconds: 0.0,
+            predict_micros_per_row: 0.0,
+            has_scores,
+        }
+    }
+}
+
+/// The confusion matrix at `threshold` and the ROC-AUC (NaN with one class).
+fn judge(scores: &[f64], truth: &[bool], threshold: f64) -> (Confusion, f64) {
     let mut confusion = Confusion::default();
     for (&s, &t) in scores.iter().zip(truth) {
         confusion.add(t, s >= threshold);
     }
-    let figures = confusion.figures();
     let pairs: Vec<(f64, bool)> = scores.iter().copied().zip(truth.iter().copied()).collect();
-    Candidate {
-        name: name.to_string(),
-        accuracy: figures.accuracy,
-        errors: figures.errors,
-        roc_auc: roc_auc(&pairs).unwrap_or(f64::NAN),
-        bytes,
-        fit_seconds,
-        predict_micros_per_row: predict_seconds * 1e6 / scores.len().max(1) as f64,
-        has_scores,
-    }
-}
-
-fn postcard_len<T: Serialize>(value: &T) -> usize {
-    postcard::to_allocvec(value).map_or(0, |b| b.len())
-}
-
-/// Compresses wide-ranged counts for the linear model, which the trees do not need.
-fn log_scaled(rows: &[FeatureVector]) -> Vec<FeatureVector> {
-    rows.iter().map(|r| r.map(f64::ln_1p)).collect()
-}
-
-/// Fits and judges the baselines the chosen forest is compared against.
-pub fn compare_baselines(
-    train_x: &[FeatureVector],
-    train_y: &[bool],
-    holdout_x: &[FeatureVector],
-    holdout_y: &[bool],
-    seed: u64,
-    progress: &mut dyn FnMut(&str),
-) -> Result<Vec<Candidate>, TrainError> {
-    let labels: Vec<i32> = train_y.iter().map(|&a| i32::from(a)).collect();
-    let x = matrix(train_x)?;
-    let hx = matrix(holdout_x)?;
-    let mut out = Vec::new();
-
-    progress("logistic regression");
-    let (lx, lhx) = (matrix(&log_scaled(train_x))?, log_scaled(holdout_x));
-    let started = Instant::now();
-    let lr = LogisticRegression::fit(&lx, &labels, LogisticRegressionParameters::default())
-        .map_err(smartcore_error)?;
-    let fit = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let coefficients: Vec<f64> = (0..FEATURE_COUNT)
-        .map(|j| *smartcore::linalg::basic::arrays::Array::get(lr.coefficients(), (0, j)))
-        .collect();
-    let intercept = *smartcore::linalg::basic::arrays::Array::get(lr.intercept(), (0, 0));
-    let scores: Vec<f64> = lhx
-        .iter()
-        .map(|row| {
-            let z: f64 = intercept
-                + row
-                    .iter()
-                    .zip(&coefficients)
-                    .map(|(a, b)| a * b)
-                    .sum::<f64>();
-            1.0 / (1.0 + (-z).exp())
-        })
-        .collect();
-    let predict = started.elapsed().as_secs_f64();
-    out.push(judge(
-        "logistic regression (log1p features)",
-        &scores,
-        holdout_y,
-        0.5,
-        postcard_len(&lr),
-        (fit, predict),
-        true,
-    ));
-
-    progress("decision tree");
-    let started = Instant::now();
-    let tree = DecisionTreeClassifier::fit(
-        &x,
-        &labels,
-        DecisionTreeClassifierParameters::default().with_min_samples_leaf(1),
-    )
-    .map_err(smartcore_error)?;
-    let fit = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let predicted: Vec<i32> = tree.predict(&hx).map_err(smartcore_error)?;
-    let predict = started.elapsed().as_secs_f64();
-    let scores: Vec<f64> = predicted.iter().map(|&p| f64::from(p)).collect();
-    out.push(judge(
-        "decision tree classifier (gini)",
-        &scores,
-        holdout_y,
-        0.5,
-        postcard_len(&tree),
-        (fit, predict),
-        false,
-    ));
-
-    progress("random forest classifier");
-    let started = Instant::now();
-    let forest = RandomForestClassifier::fit(
-        &x,
-        &labels,
-        RandomForestClassifierParameters::default()
-            .with_n_trees(40)
-            .with_seed(seed),
-    )
-    .map_err(smartcore_error)?;
-    let fit = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let predicted: Vec<i32> = forest.predict(&hx).map_err(smartcore_error)?;
-    let predict = started.elapsed().as_secs_f64();
-    let scores: Vec<f64> = predicted.iter().map(|&p| f64::from(p)).collect();
-    out.push(judge(
-        "random forest classifier, 40 trees (majority vote)",
-        &scores,
-        holdout_y,
-        0.5,
-        postcard_len(&forest),
-        (fit, predict),
-        false,
-    ));
-    Ok(out)
-}
-
-/// The fitted forest in smartcore's form, and the compact model made from it.
-pub struct FittedForest {
-    pub smartcore: RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>,
-    pub trees: Vec<Tree>,
-    pub oob_scores: Vec<f64>,
-    pub fit_seconds: f64,
-}
-
-/// Fits smartcore's regression forest on the 0/1 label and converts it.
-pub fn fit_forest(
-    train_x: &[FeatureVector],
-    train_y: &[bool],
-    settings: &ForestSettings,
-) -> Result<FittedForest, TrainError> {
-    let x = matrix(train_x)?;
-    let y: Vec<f64> = train_y.iter().map(|&a| f64::from(u8::from(a))).collect();
-    let started = Instant::now();
-    let forest =
-        RandomForestRegressor::fit(&x, &y, settings.parameters(true)).map_err(smartcore_error)?;
-    let fit_seconds = started.elapsed().as_secs_f64();
-    let oob_scores = forest.predict_oob(&x).map_err(smartcore_error)?;
-    let trees = convert_forest(&forest)?;
-    Ok(FittedForest {
-        smartcore: forest,
-        trees,
-        oob_scores,
-        fit_seconds,
-    })
+    (confusion, roc_auc(&pairs).unwrap_or(f64::NAN))
 }
 
 /// The threshold that makes the fewest out-of-bag errors: the middle of the widest gap among
@@ -420,7 +235,8 @@ pub fn choose_threshold(scores: &[f64], truth: &[bool]) -> f64 {
         .zip(truth.iter().copied())
         .filter(|(s, _)| s.is_finite())
         .collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // A total order, ties broken by the label: the result cannot depend on the sort's algorithm.
+    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     // Threshold between pairs[i-1] and pairs[i]: rows from i on are flagged.
     let positives = pairs.iter().filter(|(_, t)| *t).count();
     let mut errors = pairs.len() - positives; // everything flagged: all normal rows are errors
@@ -447,235 +263,276 @@ pub fn choose_threshold(scores: &[f64], truth: &[bool]) -> f64 {
     best.2
 }
 
-mod mirror {
-    //! smartcore 0.7.0's serialized field order for `RandomForestRegressor<f64, ..>`
-    //! (ensemble/random_forest_regressor.rs, ensemble/base_forest.rs, tree/base_tree.rs).
-    //! smartcore is pinned with `=0.7.0` for this reason.
-    use std::marker::PhantomData;
-
-    use serde::Deserialize;
-
-    #[derive(Deserialize)]
-    pub struct Regressor {
-        pub forest_regressor: Option<Forest>,
-    }
-
-    #[derive(Deserialize)]
-    pub struct Forest {
-        pub trees: Option<Vec<Tree>>,
-        pub _num_features: Option<usize>,
-        pub _samples: Option<Vec<Vec<bool>>>,
-    }
-
-    #[derive(Deserialize)]
-    pub struct Tree {
-        pub nodes: Vec<Node>,
-        pub _parameters: Option<TreeParameters>,
-        pub _depth: u16,
-        pub _root_mass: f64,
-        pub _phantom: [PhantomData<()>; 4],
-    }
-
-    #[derive(Deserialize)]
-    pub struct TreeParameters {
-        pub _max_depth: Option<u16>,
-        pub _min_samples_leaf: usize,
-        pub _min_samples_split: usize,
-        pub _seed: Option<u64>,
-        pub _splitter: Splitter,
-    }
-
-    #[derive(Deserialize)]
-    pub enum Splitter {
-        Random,
-        Best,
-    }
-
-    #[derive(Deserialize)]
-    pub struct Node {
-        pub output: f64,
-        pub split_feature: usize,
-        pub split_value: Option<f64>,
-        pub _split_score: Option<f64>,
-        pub true_child: Option<usize>,
-        pub false_child: Option<usize>,
-    }
+/// A labelled file split and encoded, ready for the forest (and, in the CLI, the baselines).
+#[derive(Debug)]
+pub struct Prepared {
+    pub encoding: Encoding,
+    pub train_x: Vec<FeatureVector>,
+    pub train_y: Vec<bool>,
+    pub holdout_x: Vec<FeatureVector>,
+    pub holdout_y: Vec<bool>,
+    pub seed: u64,
+    pub counts: Counts,
 }
 
-/// A tree as nested values, for folding before it is laid out in preorder.
-enum Nested {
-    Leaf(f64),
-    Split {
-        feature: u8,
-        threshold: f64,
-        mean: f32,
-        left: Box<Nested>,
-        right: Box<Nested>,
-    },
+/// Row counts of a training run, for the card and the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    /// Rows labelled normal or Neptune and read.
+    pub rows_used: u64,
+    pub rows_rejected: u64,
+    /// Rows of other attack types or without a label.
+    pub rows_skipped: u64,
+    pub training_rows: u64,
+    pub holdout_rows: u64,
 }
 
-fn nest(nodes: &[mirror::Node], id: usize, depth: usize) -> Result<Nested, TrainError> {
-    let bad = || TrainError::Smartcore(format!("unexpected tree shape at node {id}"));
-    let node = nodes.get(id).ok_or_else(bad)?;
-    let (Some(left), Some(right)) = (node.true_child, node.false_child) else {
-        return Ok(Nested::Leaf(node.output));
-    };
-    if depth > 512 {
-        return Err(bad());
+/// Splits `data` with `seed` (stratified, [`HOLDOUT_SHARE`] of each class held out), fits the
+/// encoding on the training side and encodes both sides. Refuses a file with fewer than
+/// [`MIN_CLASS_ROWS`] rows of either class.
+pub fn prepare(data: &Dataset, seed: u64) -> Result<Prepared, TrainError> {
+    let neptune = data.examples.iter().filter(|e| e.attack).count() as u64;
+    let normal = data.examples.len() as u64 - neptune;
+    if normal < MIN_CLASS_ROWS || neptune < MIN_CLASS_ROWS {
+        return Err(TrainError::TooFewRows {
+            normal,
+            neptune,
+            skipped: data.skipped,
+            rejected: data.rejected.len() as u64,
+        });
     }
-    let threshold = node.split_value.ok_or_else(bad)?;
-    let left = nest(nodes, left, depth + 1)?;
-    let right = nest(nodes, right, depth + 1)?;
-    if let (Nested::Leaf(a), Nested::Leaf(b)) = (&left, &right) {
-        if a == b {
-            return Ok(Nested::Leaf(*a));
-        }
-    }
-    Ok(Nested::Split {
-        feature: u8::try_from(node.split_feature).map_err(|_| bad())?,
-        threshold,
-        mean: node.output as f32,
-        left: Box::new(left),
-        right: Box::new(right),
+    let (training, holdout) = stratified_split(&data.examples, seed);
+    let encoding = fit_encoding(data, &training);
+    let labels =
+        |rows: &[usize]| -> Vec<bool> { rows.iter().map(|&i| data.examples[i].attack).collect() };
+    Ok(Prepared {
+        train_x: encode_rows(data, &training, &encoding),
+        train_y: labels(&training),
+        holdout_x: encode_rows(data, &holdout, &encoding),
+        holdout_y: labels(&holdout),
+        encoding,
+        seed,
+        counts: Counts {
+            rows_used: data.examples.len() as u64,
+            rows_rejected: data.rejected.len() as u64,
+            rows_skipped: data.skipped,
+            training_rows: training.len() as u64,
+            holdout_rows: holdout.len() as u64,
+        },
     })
 }
 
-fn lay_out(tree: Nested, out: &mut Vec<Node>) {
-    match tree {
-        Nested::Leaf(value) => out.push(Node::Leaf(value)),
-        Nested::Split {
-            feature,
-            threshold,
-            mean,
-            left,
-            right,
-        } => {
-            let at = out.len();
-            out.push(Node::Leaf(0.0));
-            lay_out(*left, out);
-            let right_at = out.len() as u32;
-            lay_out(*right, out);
-            out[at] = Node::Split {
-                feature,
-                threshold,
-                right: right_at,
-                mean,
-            };
+/// Where a training run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrainProgress {
+    pub trees_built: u32,
+    pub trees: u32,
+    pub training_rows: u64,
+    pub holdout_rows: u64,
+}
+
+/// A training run grown one tree at a time: [`Training::step`] until it returns false, then
+/// [`Training::finish`]. Dropping it cancels.
+#[derive(Debug)]
+pub struct Training {
+    builder: ForestBuilder,
+    encoding: Encoding,
+    train_y: Vec<bool>,
+    holdout_x: Vec<FeatureVector>,
+    holdout_y: Vec<bool>,
+    counts: Counts,
+}
+
+impl Training {
+    /// Reads nothing: `data` is already read. Splits, encodes and sorts the training rows.
+    pub fn new(data: &Dataset, seed: u64) -> Result<Training, TrainError> {
+        Ok(Training::from_prepared(prepare(data, seed)?))
+    }
+
+    /// A run on rows already split and encoded (with the chosen forest settings and the split's
+    /// seed).
+    pub fn from_prepared(prepared: Prepared) -> Training {
+        let settings = ForestSettings::chosen(prepared.seed);
+        Training {
+            builder: ForestBuilder::new(prepared.train_x, prepared.train_y.clone(), settings),
+            encoding: prepared.encoding,
+            train_y: prepared.train_y,
+            holdout_x: prepared.holdout_x,
+            holdout_y: prepared.holdout_y,
+            counts: prepared.counts,
+        }
+    }
+
+    pub fn progress(&self) -> TrainProgress {
+        TrainProgress {
+            trees_built: self.builder.trees_built(),
+            trees: self.builder.settings().trees,
+            training_rows: self.counts.training_rows,
+            holdout_rows: self.counts.holdout_rows,
+        }
+    }
+
+    /// Grows the next tree; false when every tree is grown (then call [`Training::finish`]).
+    pub fn step(&mut self) -> bool {
+        self.builder.grow_next()
+    }
+
+    /// Grows what is left, picks the threshold from the out-of-bag scores and judges the model
+    /// on the hold-out.
+    pub fn finish(self) -> Trained {
+        let settings = *self.builder.settings();
+        let forest = self.builder.finish();
+        let threshold = choose_threshold(&forest.oob_scores, &self.train_y);
+        let model = Model::new(self.encoding, forest.trees, threshold);
+        let scores: Vec<f64> = self.holdout_x.iter().map(|x| model.score(x)).collect();
+        let (confusion, auc) = judge(&scores, &self.holdout_y, threshold);
+        Trained {
+            model,
+            holdout: confusion.figures(),
+            holdout_auc: auc,
+            holdout_confusion: confusion,
+            holdout_scores: scores,
+            counts: self.counts,
+            settings,
         }
     }
 }
 
-/// Reads smartcore's trees through serde and lays each out compactly.
-pub fn convert_forest(
-    forest: &RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>,
-) -> Result<Vec<Tree>, TrainError> {
-    let bytes = postcard::to_allocvec(forest)
-        .map_err(|e| TrainError::Smartcore(format!("serializing the forest: {e}")))?;
-    let mirror: mirror::Regressor = postcard::from_bytes(&bytes)
-        .map_err(|e| TrainError::Smartcore(format!("reading the forest back: {e}")))?;
-    let trees = mirror
-        .forest_regressor
-        .and_then(|f| f.trees)
-        .ok_or_else(|| TrainError::Smartcore("the forest has no trees".into()))?;
-    trees
-        .iter()
-        .map(|tree| {
-            let mut nodes = Vec::new();
-            lay_out(nest(&tree.nodes, 0, 0)?, &mut nodes);
-            Ok(Tree { nodes })
-        })
-        .collect()
-}
-
-/// Everything `neptune train` reports and writes.
+/// A trained model and how it did on the hold-out.
+#[derive(Debug, Clone)]
 pub struct Trained {
     pub model: Model,
-    pub candidates: Vec<Candidate>,
     pub holdout: Figures,
     pub holdout_auc: f64,
     pub holdout_confusion: Confusion,
-    pub training_rows: usize,
-    pub holdout_rows: usize,
+    /// The model's score of each hold-out row, in file order.
+    pub holdout_scores: Vec<f64>,
+    pub counts: Counts,
     pub settings: ForestSettings,
-    /// smartcore's own postcard serialization of the chosen forest (its bootstrap samples
-    /// included, as `keep_samples` needs them for the out-of-bag threshold).
-    pub smartcore_bytes: usize,
 }
 
-/// Trains the compact model on `data` (the hold-out split is made with `seed`), comparing it
-/// with the baselines when `compare` is set.
-pub fn train(
-    data: &Dataset,
+impl Trained {
+    /// The model's line in the comparison table (timings left at 0).
+    pub fn candidate(&self) -> Candidate {
+        let figures = &self.holdout;
+        Candidate {
+            name: format!(
+                "regression forest, {} trees, min leaf {}, depth ≤ {}, {} features per split (chosen)",
+                self.settings.trees,
+                self.settings.min_samples_leaf,
+                self.settings
+                    .max_depth
+                    .map_or("∞".into(), |d| d.to_string()),
+                self.settings.features_per_split,
+            ),
+            accuracy: figures.accuracy,
+            errors: figures.errors,
+            roc_auc: self.holdout_auc,
+            bytes: self.model.to_bytes().len(),
+            fit_seconds: 0.0,
+            predict_micros_per_row: 0.0,
+            has_scores: true,
+        }
+    }
+}
+
+/// How a model did on hold-out rows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub threshold: f64,
+    pub figures: Figures,
+    pub confusion: Confusion,
+    /// NaN when the rows hold one class only.
+    pub roc_auc: f64,
+}
+
+impl Trained {
+    /// The new model on its hold-out.
+    pub fn evaluation(&self) -> Evaluation {
+        Evaluation {
+            threshold: self.model.threshold,
+            figures: self.holdout,
+            confusion: self.holdout_confusion,
+            roc_auc: self.holdout_auc,
+        }
+    }
+}
+
+/// Another `model` (the built-in one, say) on the hold-out rows of the split made with `seed`,
+/// each row encoded with that model's own encoding: the comparison the page shows.
+pub fn evaluate_holdout(model: &Model, data: &Dataset, seed: u64) -> Evaluation {
+    let (_, holdout) = stratified_split(&data.examples, seed);
+    let truth: Vec<bool> = holdout.iter().map(|&i| data.examples[i].attack).collect();
+    let scores: Vec<f64> = encode_rows(data, &holdout, &model.encoding)
+        .iter()
+        .map(|x| model.score(x))
+        .collect();
+    let (confusion, roc_auc) = judge(&scores, &truth, model.threshold);
+    Evaluation {
+        threshold: model.threshold,
+        figures: confusion.figures(),
+        confusion,
+        roc_auc,
+    }
+}
+
+/// Reads a labelled file and trains on it: what `neptune train --no-compare` and the page do.
+/// `progress` is called once before the first tree and after each tree; returning false
+/// cancels ([`TrainError::Cancelled`]).
+pub fn train_bytes(
+    bytes: &[u8],
     seed: u64,
-    compare: bool,
-    progress: &mut dyn FnMut(&str),
+    mut progress: impl FnMut(TrainProgress) -> bool,
 ) -> Result<Trained, TrainError> {
-    let (training, holdout) = stratified_split(&data.examples, seed);
-    let train_y: Vec<bool> = training.iter().map(|&i| data.examples[i].attack).collect();
-    let holdout_y: Vec<bool> = holdout.iter().map(|&i| data.examples[i].attack).collect();
-    if !train_y.contains(&true) || !train_y.contains(&false) {
-        return Err(TrainError::OneClass);
+    let data = Dataset::read(bytes)?;
+    let mut training = Training::new(&data, seed)?;
+    loop {
+        if !progress(training.progress()) {
+            return Err(TrainError::Cancelled);
+        }
+        if !training.step() {
+            break;
+        }
     }
-    let encoding = fit_encoding(data, &training);
-    let train_x = encode_rows(data, &training, &encoding);
-    let holdout_x = encode_rows(data, &holdout, &encoding);
+    Ok(training.finish())
+}
 
-    let mut candidates = if compare {
-        compare_baselines(&train_x, &train_y, &holdout_x, &holdout_y, seed, progress)?
-    } else {
-        Vec::new()
-    };
+/// The sha256 of ../shared/data/Train_Data.csv, the shipped model's training file: a card names
+/// NSL-KDD as its data source only for that file.
+pub const NSL_KDD_TRAIN_DATA_SHA256: &str =
+    "da53513712c8b25dd077ddc015d1cee98f35d1d9f3666acab4a9d95462482fad";
 
-    let settings = ForestSettings::chosen(seed);
-    progress("random forest regressor (chosen)");
-    let fitted = fit_forest(&train_x, &train_y, &settings)?;
-    let threshold = choose_threshold(&fitted.oob_scores, &train_y);
-    let smartcore_bytes = postcard_len(&fitted.smartcore);
-    let model = Model::new(encoding, fitted.trees, threshold);
-    let started = Instant::now();
-    let scores: Vec<f64> = holdout_x.iter().map(|x| model.score(x)).collect();
-    let predict = started.elapsed().as_secs_f64();
-    let chosen = judge(
-        &format!(
-            "random forest regressor, {} trees, min leaf {}, compact (chosen)",
-            settings.trees, settings.min_samples_leaf
-        ),
-        &scores,
-        &holdout_y,
-        threshold,
-        model.to_bytes().len(),
-        (fitted.fit_seconds, predict),
-        true,
-    );
-    candidates.push(chosen.clone());
+/// The training file as the card names it.
+#[derive(Debug, Clone, Default)]
+pub struct DataSource {
+    /// The file's name, without folders (none for standard input or a nameless drop).
+    pub file: Option<String>,
+    /// The sha256 of its bytes, in lower-case hex.
+    pub sha256: String,
+}
 
-    let mut confusion = Confusion::default();
-    for (&s, &t) in scores.iter().zip(&holdout_y) {
-        confusion.add(t, s >= threshold);
+impl DataSource {
+    pub fn new(file: Option<String>, bytes: &[u8]) -> DataSource {
+        DataSource {
+            file,
+            sha256: sha256_hex(bytes),
+        }
     }
-    Ok(Trained {
-        model,
-        candidates,
-        holdout: confusion.figures(),
-        holdout_auc: chosen.roc_auc,
-        holdout_confusion: confusion,
-        training_rows: training.len(),
-        holdout_rows: holdout.len(),
-        settings,
-        smartcore_bytes,
-    })
+}
+
+/// The sha256 of `bytes` in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// The model card (models/neptune.card.json): what the model is, what it was trained on and how
-/// it did on the hold-out. Deterministic: no timings, no absolute paths.
-pub fn card(
-    trained: &Trained,
-    data: &Dataset,
-    data_sha256: &str,
-    data_path: &std::path::Path,
-    model_bytes: &[u8],
-) -> String {
-    use sha2::{Digest, Sha256};
+/// it did on the hold-out, with the comparison lines given (the chosen model's line is added
+/// last). Deterministic: no timings, no absolute paths, so the CLI and the page write the same
+/// card for the same file, name and seed.
+pub fn card(trained: &Trained, source: &DataSource, baselines: &[Candidate]) -> String {
+    let model_bytes = trained.model.to_bytes();
     let names = |which: usize| -> Vec<&str> {
         trained.model.encoding.tables[which]
             .iter()
@@ -683,9 +540,11 @@ pub fn card(
             .collect()
     };
     let f = &trained.holdout;
-    let candidates: Vec<serde_json::Value> = trained
-        .candidates
+    let counts = &trained.counts;
+    let candidates: Vec<serde_json::Value> = baselines
         .iter()
+        .cloned()
+        .chain([trained.candidate()])
         .map(|c| {
             serde_json::json!({
                 "name": c.name,
@@ -698,26 +557,26 @@ pub fn card(
         .collect();
     let card = serde_json::json!({
         "name": "Neptune (SYN flood) detector",
-        "kind": "random forest of regression trees (smartcore 0.7.0 RandomForestRegressor on the 0/1 label), converted to a compact preorder form",
+        "kind": "random forest of regression trees on the 0/1 label (the project's own deterministic trainer, src/forest.rs), in a compact preorder form",
         "score": "mean of the trees' leaf values: the share of Neptune rows among similar training rows, in [0, 1]",
         "threshold": trained.model.threshold,
         "threshold_rule": "fewest out-of-bag errors on the training split, middle of the widest such gap",
         "model": {
             "bytes": model_bytes.len(),
-            "sha256": format!("{:x}", Sha256::digest(model_bytes)),
+            "sha256": sha256_hex(&model_bytes),
             "trees": trained.model.trees.len(),
             "nodes": trained.model.node_count(),
             "format": FORMAT_VERSION,
             "settings": trained.settings,
         },
         "training": {
-            "file": data_path.file_name().map(|n| n.to_string_lossy().into_owned()),
-            "sha256": data_sha256,
-            "rows_used": data.examples.len(),
-            "rows_rejected": data.rejected.len(),
-            "rows_skipped": data.skipped,
-            "training_rows": trained.training_rows,
-            "holdout_rows": trained.holdout_rows,
+            "file": source.file,
+            "sha256": source.sha256,
+            "rows_used": counts.rows_used,
+            "rows_rejected": counts.rows_rejected,
+            "rows_skipped": counts.rows_skipped,
+            "training_rows": counts.training_rows,
+            "holdout_rows": counts.holdout_rows,
             "holdout": format!("stratified {}% per class, seed {}", HOLDOUT_SHARE * 100.0, trained.settings.seed),
         },
         "features": crate::schema::FEATURES.iter().map(|f| f.name).collect::<Vec<_>>(),
@@ -739,7 +598,10 @@ pub fn card(
             "confusion": trained.holdout_confusion,
         },
         "comparison": candidates,
-        "data_source": "NSL-KDD KDDTrain+ (normal and neptune rows), Canadian Institute for Cybersecurity, University of New Brunswick",
     });
+    let mut card = card;
+    if source.sha256 == NSL_KDD_TRAIN_DATA_SHA256 {
+        card["data_source"] = "NSL-KDD KDDTrain+ (normal and neptune rows), Canadian Institute for Cybersecurity, University of New Brunswick".into();
+    }
     serde_json::to_string_pretty(&card).expect("JSON of plain values") + "\n"
 }

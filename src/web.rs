@@ -1,4 +1,5 @@
-//! The WebAssembly surface: a thin adapter from JavaScript to [`Scorer`], nothing the CLI lacks.
+//! The WebAssembly surface: a thin adapter from JavaScript to [`Scorer`] and to training
+//! ([`Trainer`], `neptune train --no-compare`'s code), nothing the CLI lacks.
 //!
 //! The worker creates one [`WasmScorer`] per file, pushes the file's chunks, and gets back per
 //! chunk the scored CSV bytes (the download is their concatenation, byte for byte what
@@ -224,4 +225,107 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Trains a model on a labelled file, one tree per `step()`, with `neptune train --no-compare`'s
+/// code: the same file and seed give the same model bytes as the CLI.
+///
+/// ```js
+/// const trainer = new Trainer(bytes, 42, 'Train_Data.csv'); // reads, splits, encodes, sorts
+/// while (trainer.step()) post({type: 'progress', ...trainer.progress()}); // cancel: stop, free()
+/// const result = trainer.finish(); // {model, card, seed, ...}
+/// ```
+#[wasm_bindgen]
+pub struct Trainer {
+    data: crate::train::Dataset,
+    training: Option<crate::train::Training>,
+    source: crate::train::DataSource,
+    seed: u64,
+}
+
+#[wasm_bindgen]
+impl Trainer {
+    /// Reads `data` (any layout the scorer reads, with a label column), holds out a stratified
+    /// 20% of each class with `seed` (an integer in 0..2^53) and prepares the forest.
+    /// `file_name` is what the card names (no folders). Throws a plain sentence when the file
+    /// cannot train a model (no label column, too few normal or Neptune rows, unreadable).
+    #[wasm_bindgen(constructor)]
+    pub fn new(data: &[u8], seed: f64, file_name: Option<String>) -> Result<Trainer, JsError> {
+        if !(seed.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&seed)) {
+            return Err(JsError::new(&format!(
+                "the seed must be a whole number from 0 to 2^53 (found {seed})"
+            )));
+        }
+        let seed = seed as u64;
+        let dataset = crate::train::Dataset::read(data)?;
+        let training = crate::train::Training::new(&dataset, seed)?;
+        Ok(Trainer {
+            data: dataset,
+            training: Some(training),
+            source: crate::train::DataSource::new(file_name, data),
+            seed,
+        })
+    }
+
+    /// `{treesBuilt, trees, trainingRows, holdoutRows}`.
+    pub fn progress(&self) -> Result<JsValue, JsError> {
+        let training = self.training.as_ref().ok_or_else(finished)?;
+        to_js(&training.progress())
+    }
+
+    /// Grows the next tree. True when a tree was grown, false when all were already grown
+    /// (then call `finish()`). To cancel, stop calling it and `free()` the trainer.
+    pub fn step(&mut self) -> Result<bool, JsError> {
+        Ok(self.training.as_mut().ok_or_else(finished)?.step())
+    }
+
+    /// Grows any trees left, picks the threshold and judges the model; the trainer is spent
+    /// afterwards. Returns
+    /// `{model, card, sha256, bytes, trees, nodes, threshold, seed, counts, holdout, builtin}`:
+    /// - `model`: the model file (Uint8Array; what `neptune train --out` writes and
+    ///   `--model` reads), `card`: its card (JSON text, what the CLI writes beside it),
+    ///   `sha256`: the model file's, `bytes`: its length;
+    /// - `counts`: `{rowsUsed, rowsRejected, rowsSkipped, trainingRows, holdoutRows}`;
+    /// - `holdout` and `builtin`: the new and the embedded model on the same held-out rows,
+    ///   each `{threshold, figures: {accuracy, precision, recall, f1, errors, rows},
+    ///   confusion: {true_positive, false_positive, true_negative, false_negative}, roc_auc}`.
+    pub fn finish(&mut self) -> Result<Object, JsError> {
+        let trained = self.training.take().ok_or_else(finished)?.finish();
+        let bytes = trained.model.to_bytes();
+        let card = crate::train::card(&trained, &self.source, &[]);
+        let builtin = crate::train::evaluate_holdout(model(), &self.data, self.seed);
+        let out = Object::new();
+        set(&out, "model", &Uint8Array::from(bytes.as_slice()))?;
+        set(&out, "card", &JsValue::from_str(&card))?;
+        set(
+            &out,
+            "sha256",
+            &JsValue::from_str(&crate::train::sha256_hex(&bytes)),
+        )?;
+        set(&out, "bytes", &JsValue::from_f64(bytes.len() as f64))?;
+        set(
+            &out,
+            "trees",
+            &JsValue::from_f64(trained.model.trees.len() as f64),
+        )?;
+        set(
+            &out,
+            "nodes",
+            &JsValue::from_f64(trained.model.node_count() as f64),
+        )?;
+        set(
+            &out,
+            "threshold",
+            &JsValue::from_f64(trained.model.threshold),
+        )?;
+        set(&out, "seed", &JsValue::from_f64(self.seed as f64))?;
+        set(&out, "counts", &to_js(&trained.counts)?)?;
+        set(&out, "holdout", &to_js(&trained.evaluation())?)?;
+        set(&out, "builtin", &to_js(&builtin)?)?;
+        Ok(out)
+    }
+}
+
+fn finished() -> JsError {
+    JsError::new("this trainer has finished: make a new one")
 }

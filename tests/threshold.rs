@@ -3,12 +3,18 @@
 
 mod common;
 
-use common::{Table, base_rows, csv, label_names, model, score_in_pieces, standard_names};
+use common::{
+    Table, base_rows, csv, label_names, model, score_in_pieces, standard_names, test_connections,
+};
 use neptune::score::score_bytes;
 
 fn labelled_input() -> Vec<u8> {
+    // The shared rows and more of Test_Data: the model is sure of most rows, and the test needs
+    // several distinct scores.
+    let mut rows = base_rows().to_vec();
+    rows.extend(test_connections(3000));
     let table = Table::new(
-        base_rows(),
+        &rows,
         &standard_names(),
         Some(("label", &|i: usize, c: &common::Connection| match i % 7 {
             // Some rows of other kinds, so every count has something to count.

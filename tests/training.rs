@@ -1,16 +1,16 @@
 //! Training on a small slice: repeatable byte for byte with the same seed, through the library and
-//! through `neptune train`, and the compact forest scores exactly as smartcore's own `predict`.
+//! through `neptune train`; files that cannot train a model are refused in plain words.
 #![cfg(feature = "cli")]
 #![cfg(not(target_arch = "wasm32"))] // native only: `make test-wasm` runs tests/web.rs
 
 mod common;
+mod synthetic;
 
 use std::process::Command;
 
 use common::{Connection, SplitMix, Table, hand_written};
 use neptune::Model;
-use neptune::train::{self, Dataset, ForestSettings, TrainError};
-use smartcore::linalg::basic::matrix::DenseMatrix;
+use neptune::train::{self, DataSource, Dataset, TrainError, Trained, Training};
 
 /// A labelled training slice: Train_Data's header and first 3,000 rows, or, without the data,
 /// 1,500 rows made by jittering the hand-written connections.
@@ -35,14 +35,18 @@ fn slice() -> Vec<u8> {
     common::csv(&Table::data_file_layout(&rows))
 }
 
-fn quiet(_: &str) {}
+fn train(data: &Dataset, seed: u64) -> Result<Trained, TrainError> {
+    let mut training = Training::new(data, seed)?;
+    while training.step() {}
+    Ok(training.finish())
+}
 
 #[test]
 fn training_twice_with_the_same_seed_gives_identical_model_bytes() {
     let data = Dataset::read(&slice()).expect("a labelled file");
     assert!(data.rejected.is_empty());
-    let first = train::train(&data, 7, false, &mut quiet).expect("training");
-    let second = train::train(&data, 7, false, &mut quiet).expect("training");
+    let first = train(&data, 7).expect("training");
+    let second = train(&data, 7).expect("training");
     let bytes = first.model.to_bytes();
     assert!(bytes == second.model.to_bytes(), "same seed, same bytes");
     assert_eq!(first.holdout_confusion, second.holdout_confusion);
@@ -51,7 +55,7 @@ fn training_twice_with_the_same_seed_gives_identical_model_bytes() {
     assert_eq!(loaded.to_bytes(), bytes);
     assert!(first.holdout.accuracy >= 0.95, "{:?}", first.holdout);
     // Another seed gives another split and another forest.
-    let other = train::train(&data, 8, false, &mut quiet).expect("training");
+    let other = train(&data, 8).expect("training");
     assert!(other.model.to_bytes() != bytes);
 }
 
@@ -91,31 +95,30 @@ fn neptune_train_twice_writes_byte_identical_model_and_card_files() {
 }
 
 #[test]
-fn the_compact_forest_scores_exactly_like_smartcores_predict() {
-    let data = Dataset::read(&slice()).expect("a labelled file");
-    let (training, holdout) = train::stratified_split(&data.examples, 3);
-    let encoding = train::fit_encoding(&data, &training);
-    let train_x = train::encode_rows(&data, &training, &encoding);
-    let holdout_x = train::encode_rows(&data, &holdout, &encoding);
-    let train_y: Vec<bool> = training.iter().map(|&i| data.examples[i].attack).collect();
-    let fitted = train::fit_forest(&train_x, &train_y, &ForestSettings::chosen(3)).expect("fit");
-    let model = Model::new(encoding, fitted.trees.clone(), 0.5);
-    let reloaded = Model::from_bytes(&model.to_bytes()).expect("valid bytes");
-    for (what, rows) in [("training", &train_x), ("hold-out", &holdout_x)] {
-        let matrix = DenseMatrix::from_2d_vec(&rows.iter().map(|r| r.to_vec()).collect::<Vec<_>>())
-            .expect("a matrix");
-        let expected: Vec<f64> = fitted.smartcore.predict(&matrix).expect("predict");
-        assert_eq!(expected.len(), rows.len());
-        for (i, (x, want)) in rows.iter().zip(&expected).enumerate() {
-            let got = model.score(x);
-            assert_eq!(
-                got.to_bits(),
-                want.to_bits(),
-                "{what} row {i}: compact {got} vs smartcore {want}"
-            );
-            assert_eq!(reloaded.score(x).to_bits(), want.to_bits());
-        }
-    }
+fn train_bytes_reports_progress_tree_by_tree_and_can_be_cancelled() {
+    let bytes = slice();
+    let mut seen = Vec::new();
+    let trained = train::train_bytes(&bytes, 7, |p| {
+        seen.push(p.trees_built);
+        true
+    })
+    .expect("training");
+    assert_eq!(
+        seen,
+        (0..=40).collect::<Vec<u32>>(),
+        "once before and after each tree"
+    );
+    let data = Dataset::read(&bytes).unwrap();
+    let stepped = train(&data, 7).unwrap();
+    assert!(trained.model.to_bytes() == stepped.model.to_bytes());
+    // The card is the same text from the same bytes, name and seed.
+    let source = DataSource::new(Some("slice.csv".into()), &bytes);
+    assert_eq!(
+        train::card(&trained, &source, &[]),
+        train::card(&stepped, &source, &[])
+    );
+    let error = train::train_bytes(&bytes, 7, |p| p.trees_built < 3).expect_err("cancelled");
+    assert!(matches!(error, TrainError::Cancelled), "{error}");
 }
 
 #[test]
@@ -133,10 +136,17 @@ fn a_training_file_without_labels_is_refused() {
 fn a_training_file_with_one_class_is_refused() {
     let normal: Vec<Connection> = hand_written().into_iter().filter(|c| !c.attack).collect();
     let data = Dataset::read(&common::csv(&Table::data_file_layout(&normal))).unwrap();
-    let error = train::train(&data, 1, false, &mut quiet)
-        .err()
-        .expect("one class");
-    assert!(matches!(error, TrainError::OneClass), "{error}");
+    let error = train(&data, 1).expect_err("one class");
+    assert!(
+        matches!(error, TrainError::TooFewRows { neptune: 0, .. }),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("the training file needs at least 5 normal and 5 Neptune rows; it has"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -161,5 +171,19 @@ fn training_reads_rows_through_the_scoring_reader() {
     assert_eq!(
         data.rejected[0].reason,
         "`src_bytes` is `-1`, but it cannot be negative"
+    );
+}
+
+#[test]
+fn cross_target_the_synthetic_fixture_trains_to_the_model_the_wasm_test_expects() {
+    let bytes = synthetic::labelled_file(synthetic::ROWS, synthetic::FIXTURE_SEED);
+    let trained = train::train_bytes(&bytes, synthetic::TRAIN_SEED, |_| true).expect("training");
+    assert!(trained.holdout.accuracy >= 0.95, "{:?}", trained.holdout);
+    let model = trained.model.to_bytes();
+    // tests/web.rs asserts the same constant on wasm32.
+    assert_eq!(
+        train::sha256_hex(&model),
+        synthetic::MODEL_SHA256,
+        "the model bytes changed: if on purpose, update synthetic::MODEL_SHA256 (and run make test-wasm)"
     );
 }

@@ -6,7 +6,9 @@ use js_sys::{Float32Array, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
-use neptune::web::{WasmScorer, explain, model_card, split_row};
+use neptune::web::{Trainer, WasmScorer, explain, model_card, split_row};
+
+mod synthetic;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -97,4 +99,63 @@ fn explanations_and_helpers_work_on_output_lines() {
     assert!(get(&effects.get(0), "effect").as_f64().unwrap() > 0.0);
     assert_eq!(split_row(b"a,\"b,c\",d").len(), 3);
     assert!(model_card().contains("\"validation\""));
+}
+
+#[wasm_bindgen_test]
+fn training_in_wasm_makes_the_model_bytes_the_native_test_makes() {
+    let bytes = synthetic::labelled_file(synthetic::ROWS, synthetic::FIXTURE_SEED);
+    // The library directly, then through the bindings: both give the bytes whose sha256 the
+    // native test (tests/training.rs) asserts.
+    let trained = neptune::train::train_bytes(&bytes, synthetic::TRAIN_SEED, |_| true).unwrap();
+    let model = trained.model.to_bytes();
+    assert_eq!(neptune::train::sha256_hex(&model), synthetic::MODEL_SHA256);
+
+    let mut trainer = Trainer::new(
+        &bytes,
+        synthetic::TRAIN_SEED as f64,
+        Some("fixture.csv".into()),
+    )
+    .unwrap();
+    let mut steps = 0;
+    while trainer.step().unwrap() {
+        steps += 1;
+        let progress = trainer.progress().unwrap();
+        assert_eq!(
+            get(&progress, "treesBuilt").as_f64(),
+            Some(f64::from(steps))
+        );
+        assert_eq!(get(&progress, "trees").as_f64(), Some(40.0));
+    }
+    assert_eq!(steps, 40);
+    let result: JsValue = trainer.finish().unwrap().into();
+    let from_js = Uint8Array::new(&get(&result, "model")).to_vec();
+    assert!(
+        from_js == model,
+        "the bindings hand over the library's bytes"
+    );
+    assert_eq!(
+        get(&result, "sha256").as_string().as_deref(),
+        Some(synthetic::MODEL_SHA256)
+    );
+    let card = get(&result, "card").as_string().unwrap();
+    assert!(card.contains("\"file\": \"fixture.csv\""), "{card}");
+    let holdout = get(&result, "holdout");
+    assert!(get(&get(&holdout, "figures"), "accuracy").as_f64().unwrap() >= 0.95);
+    assert!(get(&get(&result, "builtin"), "figures").is_object());
+    assert_eq!(
+        get(&get(&result, "counts"), "holdoutRows").as_f64(),
+        get(&get(&holdout, "figures"), "rows").as_f64()
+    );
+    // Spent: a second finish is a plain error, not a panic.
+    assert!(trainer.finish().is_err());
+}
+
+#[wasm_bindgen_test]
+fn a_file_that_cannot_train_is_refused_in_plain_words() {
+    let error = JsValue::from(Trainer::new(b"a,b\n1,2\n", 1.0, None).err().unwrap());
+    assert!(get(&error, "message").as_string().is_some());
+    let bytes = synthetic::labelled_file(50, 1);
+    let error = JsValue::from(Trainer::new(&bytes, 0.5, None).err().unwrap());
+    let message = get(&error, "message").as_string().unwrap();
+    assert!(message.contains("whole number"), "{message}");
 }

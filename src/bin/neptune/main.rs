@@ -68,7 +68,7 @@ enum Command {
         #[arg(long, value_name = "FILE.csv")]
         curve: Option<PathBuf>,
     },
-    /// Train the model with smartcore and write it with its card.
+    /// Train the model (the project's own forest) and write it with its card.
     Train {
         /// A labelled training file (for example ../shared/data/Train_Data.csv).
         #[arg(long)]

@@ -2,8 +2,10 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::Context;
+use neptune::train::{self, Candidate, DataSource, Dataset, Training};
 
 use super::Unusable;
 
@@ -14,35 +16,64 @@ pub(super) fn train(
     compare: bool,
 ) -> Result<ExitCode, Unusable> {
     use indicatif::{ProgressBar, ProgressStyle};
-    use sha2::{Digest, Sha256};
 
     let bytes =
         std::fs::read(data_path).with_context(|| format!("cannot read {}", data_path.display()))?;
-    let steps = if compare { 5 } else { 2 };
-    let bar = ProgressBar::new(steps);
+    let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
             .expect("a fixed template"),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar.set_message("reading");
-    let data =
-        neptune::train::Dataset::read(&bytes).with_context(|| data_path.display().to_string())?;
-    bar.inc(1);
-    let trained = neptune::train::train(&data, seed, compare, &mut |step| {
-        bar.set_message(step.to_string());
-        bar.inc(1);
-    })
-    .context("training failed")?;
+    let data = Dataset::read(&bytes).with_context(|| data_path.display().to_string())?;
+    let prepared = train::prepare(&data, seed).context("cannot train on this file")?;
+    let baselines = if compare {
+        bar.set_length(4);
+        neptune::baselines::compare_baselines(&prepared, &mut |step| {
+            bar.set_message(step.to_string());
+            bar.inc(1);
+        })
+        .context("training a baseline failed")?
+    } else {
+        Vec::new()
+    };
+
+    let holdout_x = prepared.holdout_x.clone();
+    let mut training = Training::from_prepared(prepared);
+    let progress = training.progress();
+    bar.set_position(0);
+    bar.set_length(u64::from(progress.trees));
+    bar.set_message(format!(
+        "growing trees on {} rows (single thread)",
+        progress.training_rows
+    ));
+    let started = Instant::now();
+    while training.step() {
+        bar.set_position(u64::from(training.progress().trees_built));
+    }
+    let trained = training.finish();
+    let fit_seconds = started.elapsed().as_secs_f64();
     bar.finish_with_message("done");
 
+    let started = Instant::now();
+    for x in &holdout_x {
+        std::hint::black_box(trained.model.score(x));
+    }
+    let predict_seconds = started.elapsed().as_secs_f64();
+    let chosen = Candidate {
+        fit_seconds,
+        predict_micros_per_row: predict_seconds * 1e6 / trained.holdout_scores.len().max(1) as f64,
+        ..trained.candidate()
+    };
+
     println!(
-        "{:<62} {:>9} {:>6} {:>9} {:>10} {:>8} {:>10}",
+        "{:<90} {:>9} {:>6} {:>9} {:>10} {:>8} {:>10}",
         "model", "accuracy", "errors", "ROC-AUC", "bytes", "fit s", "µs/row"
     );
-    for c in &trained.candidates {
+    for c in baselines.iter().chain([&chosen]) {
         println!(
-            "{:<62} {:>9.6} {:>6} {:>9.6} {:>10} {:>8.2} {:>10.3}",
+            "{:<90} {:>9.6} {:>6} {:>9.6} {:>10} {:>8.2} {:>10.3}",
             c.name,
             c.accuracy,
             c.errors,
@@ -53,18 +84,13 @@ pub(super) fn train(
         );
     }
     let model_bytes = trained.model.to_bytes();
-    println!(
-        "chosen forest: {} bytes compact, {} bytes as smartcore serializes it",
-        model_bytes.len(),
-        trained.smartcore_bytes
+    let source = DataSource::new(
+        data_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned()),
+        &bytes,
     );
-    let card = neptune::train::card(
-        &trained,
-        &data,
-        &format!("{:x}", Sha256::digest(&bytes)),
-        data_path,
-        &model_bytes,
-    );
+    let card = train::card(&trained, &source, &baselines);
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -73,11 +99,12 @@ pub(super) fn train(
     std::fs::write(&card_path, card)
         .with_context(|| format!("cannot write {}", card_path.display()))?;
     eprintln!(
-        "neptune: wrote {} ({} bytes, {} trees, threshold {:.4}) and {}",
+        "neptune: wrote {} ({} bytes, {} trees, threshold {:.4}, grown in {:.2} s) and {}",
         out.display(),
         model_bytes.len(),
         trained.model.trees.len(),
         trained.model.threshold,
+        fit_seconds,
         card_path.display()
     );
     if !data.rejected.is_empty() || data.skipped > 0 {
