@@ -46,7 +46,7 @@ demo: dist
 	@echo "==> serving dist/ (Ctrl-C stops); open the URL below"
 	node scripts/serve.mjs dist $(PORT)
 
-test: setup-test lint test-native test-debug dist test-wasm test-e2e
+test: setup-test lint test-native test-debug dist test-wasm test-e2e test-python
 	@echo "==> all tests passed"
 
 lint: setup
