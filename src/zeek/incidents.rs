@@ -90,13 +90,12 @@ struct Group {
     ports: FxHashSet<u64>,
     hosts: FxHashSet<Host>,
     per_second: Vec<u32>,
-    /// The first connection's text parts, for the report.
-    destination: String,
-    source: String,
+    /// The first connection: its endpoints name the incident.
+    first: Connection,
 }
 
 impl Group {
-    fn new(c: &Connection, names: &Names) -> Group {
+    fn new(c: &Connection) -> Group {
         Group {
             start: c.ts,
             end: c.ts,
@@ -106,8 +105,7 @@ impl Group {
             ports: FxHashSet::default(),
             hosts: FxHashSet::default(),
             per_second: Vec::new(),
-            destination: names.destination.clone(),
-            source: names.source.clone(),
+            first: *c,
         }
     }
 
@@ -156,13 +154,12 @@ pub struct Incidents {
 
 impl Incidents {
     /// Adds a flagged connection.
-    pub fn add(&mut self, c: &Connection, names: impl FnOnce() -> Names) {
-        let names = names();
+    pub fn add(&mut self, c: &Connection) {
         let key = (c.resp_h, service_key(c));
         match self.by_destination.get_mut(&key) {
             Some(group) if c.ts - group.end <= GAP_SECONDS => group.add(c, false),
             _ => {
-                let mut group = Group::new(c, &names);
+                let mut group = Group::new(c);
                 group.add(c, false);
                 if let Some(old) = self.by_destination.insert(key, group) {
                     self.closed_destinations.push(old);
@@ -172,7 +169,7 @@ impl Incidents {
         match self.by_source.get_mut(&c.orig_h) {
             Some(group) if c.ts - group.end <= GAP_SECONDS => group.add(c, true),
             _ => {
-                let mut group = Group::new(c, &names);
+                let mut group = Group::new(c);
                 group.add(c, true);
                 if let Some(old) = self.by_source.insert(c.orig_h, group) {
                     self.close_source(old);
@@ -187,8 +184,8 @@ impl Incidents {
         }
     }
 
-    /// The incidents, largest first.
-    pub fn finish(mut self) -> Vec<Incident> {
+    /// The incidents, largest first; `names` gives a connection's endpoints as text.
+    pub fn finish(mut self, names: impl Fn(&Connection) -> Names) -> Vec<Incident> {
         let sources: Vec<Group> = self.by_source.drain().map(|(_, g)| g).collect();
         for group in sources {
             self.close_source(group);
@@ -216,9 +213,9 @@ impl Incidents {
                     continue;
                 }
             }
-            incidents.push(destination_incident(group));
+            incidents.push(destination_incident(group, &names));
         }
-        incidents.extend(self.scans.into_iter().map(scan_incident));
+        incidents.extend(self.scans.into_iter().map(|g| scan_incident(g, &names)));
         incidents.sort_by(|a, b| {
             b.connections
                 .cmp(&a.connections)
@@ -233,7 +230,11 @@ fn span(group: &Group) -> f64 {
     (group.end - group.start).max(1.0)
 }
 
-fn destination_incident(group: Group) -> Incident {
+fn destination_incident(group: Group, names: &dyn Fn(&Connection) -> Names) -> Incident {
+    let Names {
+        destination,
+        source,
+    } = names(&group.first);
     let sources = group.sources.len() as u64;
     let rate = group.connections as f64 / span(&group);
     let pattern = if group.connections >= FLOOD_MIN_CONNECTIONS && rate >= FLOOD_MIN_RATE {
@@ -247,18 +248,18 @@ fn destination_incident(group: Group) -> Incident {
     let description = match pattern {
         Pattern::SynFlood if sources > 1 => format!(
             "SYN flood: {} connections from {} sources to {} in {:.1} s ({:.0} per second)",
-            group.connections, sources, group.destination, seconds, rate
+            group.connections, sources, destination, seconds, rate
         ),
         Pattern::SynFlood => format!(
             "SYN flood from one source: {} connections from {} to {} in {:.1} s ({:.0} per \
              second)",
-            group.connections, group.source, group.destination, seconds, rate
+            group.connections, source, destination, seconds, rate
         ),
         Pattern::Retries => format!(
             "retries: {} failed connections to {} over {:.0} s from {} source{}: a device \
              retrying a server that does not answer, not a flood",
             group.connections,
-            group.destination,
+            destination,
             seconds,
             sources,
             if sources == 1 { "" } else { "s" }
@@ -267,7 +268,7 @@ fn destination_incident(group: Group) -> Incident {
             "{} failed connection{} to {} from {} source{}",
             group.connections,
             if group.connections == 1 { "" } else { "s" },
-            group.destination,
+            destination,
             sources,
             if sources == 1 { "" } else { "s" }
         ),
@@ -278,14 +279,15 @@ fn destination_incident(group: Group) -> Incident {
         end: group.end,
         connections: group.connections,
         sources,
-        source: (sources == 1).then(|| group.source.clone()),
-        destination: group.destination,
+        source: (sources == 1).then_some(source),
+        destination: destination,
         per_second: group.per_second,
         description,
     }
 }
 
-fn scan_incident(group: Group) -> Incident {
+fn scan_incident(group: Group, names: &dyn Fn(&Connection) -> Names) -> Incident {
+    let source = names(&group.first).source;
     let (ports, hosts) = (group.ports.len(), group.hosts.len());
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let targets = format!("{} on {}", plural(ports, "port"), plural(hosts, "host"));
@@ -298,12 +300,12 @@ fn scan_incident(group: Group) -> Incident {
         description: format!(
             "scan: {} from {} touched {} in {:.0} s: probing, not a flood",
             plural(group.connections as usize, "connection"),
-            group.source,
+            source,
             targets,
             group.end - group.start
         ),
         destination: targets,
-        source: Some(group.source),
+        source: Some(source),
         per_second: group.per_second,
     }
 }
@@ -328,10 +330,11 @@ mod tests {
             orig_bytes: 0,
             resp_bytes: 0,
         };
-        incidents.add(&c, || Names {
-            destination: format!("{dst}:{port}"),
-            source: src.to_string(),
-        });
+        incidents.add(&c);
+    }
+
+    fn names(c: &Connection) -> Names {
+        super::super::names(c)
     }
 
     #[test]
@@ -364,7 +367,7 @@ mod tests {
                 8883,
             );
         }
-        let found = incidents.finish();
+        let found = incidents.finish(names);
         assert_eq!(found.len(), 3, "{found:#?}");
         assert_eq!(found[0].pattern, Pattern::SynFlood);
         assert_eq!((found[0].connections, found[0].sources), (500, 500));
@@ -388,7 +391,7 @@ mod tests {
             "10.0.0.2",
             80,
         );
-        let found = incidents.finish();
+        let found = incidents.finish(names);
         assert_eq!(found.len(), 2);
         assert!(found.iter().all(|i| i.pattern == Pattern::Burst));
     }

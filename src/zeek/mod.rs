@@ -93,6 +93,8 @@ pub struct ConnLog<'m> {
     columns: Option<Columns>,
     header_written: bool,
     partial: Vec<u8>,
+    /// A TSV line's fields: the buffer, kept from line to line.
+    fields: Vec<&'static [u8]>,
     /// The line being skipped because it is too long (its number), if any.
     skipping: Option<u64>,
     line: u64,
@@ -136,6 +138,7 @@ impl<'m> ConnLog<'m> {
             columns: None,
             header_written: false,
             partial: Vec::new(),
+            fields: Vec::new(),
             skipping: None,
             line: 0,
             slots: VecDeque::new(),
@@ -230,7 +233,7 @@ impl<'m> ConnLog<'m> {
             ));
         }
         self.drain(0, batch);
-        let incidents = std::mem::take(&mut self.incidents).finish();
+        let incidents = std::mem::take(&mut self.incidents).finish(names);
         self.zeek.incidents_total = incidents.len() as u64;
         self.zeek.incidents = incidents.into_iter().take(KEPT_INCIDENTS).collect();
         if self.zeek.out_of_order > 0 {
@@ -344,18 +347,12 @@ impl<'m> ConnLog<'m> {
         let Form::Tsv(header) = &self.form else {
             unreachable!("a TSV row")
         };
-        let mut fields = Vec::new();
+        let mut fields = recycle(std::mem::take(&mut self.fields));
         header.fields_of(line, &mut fields);
         let width = self.names.as_ref().map_or(0, Vec::len);
         let mut out = Vec::with_capacity(line.len() + 32);
-        for i in 0..fields.len().max(width) {
-            if i > 0 {
-                out.push(b',');
-            }
-            if let Some(field) = fields.get(i) {
-                write_field(&mut out, field);
-            }
-        }
+        let plain = header.separator == b"\t" && header.joined.is_none();
+        write_tsv_row(&mut out, line, &fields, width, plain);
         let row = if memchr::memchr(0, line).is_some() {
             Err(RowProblem::NulByte.to_string())
         } else if fields.len() != width {
@@ -367,6 +364,7 @@ impl<'m> ConnLog<'m> {
         } else {
             self.read_connection(&|i| fields.get(i).copied())
         };
+        self.fields = recycle(fields);
         self.add_row(row, out);
     }
 
@@ -571,7 +569,7 @@ impl<'m> ConnLog<'m> {
         crate::score::write_score(&mut out, score);
         out.extend_from_slice(if flagged { b",1\n" } else { b",0\n" });
         if flagged {
-            self.incidents.add(&connection, || names(&connection));
+            self.incidents.add(&connection);
         }
         self.slots[at] = Slot::Done {
             out,
@@ -606,6 +604,31 @@ impl<'m> ConnLog<'m> {
                 csv_start,
                 csv_end: batch.csv.len(),
             });
+        }
+    }
+}
+
+/// An emptied vector of borrowed fields, ready to borrow from another line (the allocation is
+/// kept: collecting an empty iterator into a vector of the same layout reuses it).
+fn recycle<'a, 'b>(mut fields: Vec<&'a [u8]>) -> Vec<&'b [u8]> {
+    fields.clear();
+    fields.into_iter().map(|_| -> &'b [u8] { &[] }).collect()
+}
+
+/// Writes a TSV line's fields as a CSV row (padded with empty fields to `width`). With `plain`
+/// (tab separator, no joined field) a line whose bytes need no quoting is copied with its tabs
+/// turned into commas: the same bytes, faster.
+fn write_tsv_row(out: &mut Vec<u8>, line: &[u8], fields: &[&[u8]], width: usize, plain: bool) {
+    if plain && fields.len() >= width && memchr::memchr3(b',', b'"', b'\r', line).is_none() {
+        out.extend(line.iter().map(|&b| if b == b'\t' { b',' } else { b }));
+        return;
+    }
+    for i in 0..fields.len().max(width) {
+        if i > 0 {
+            out.push(b',');
+        }
+        if let Some(field) = fields.get(i) {
+            write_field(out, field);
         }
     }
 }
@@ -738,4 +761,30 @@ pub fn incidents_csv(incidents: &[Incident]) -> Vec<u8> {
         out.push(b'\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plain_row_copy_writes_the_bytes_of_the_general_one() {
+        let lines: [&[u8]; 6] = [
+            b"1.5\tC1\t10.0.0.1\t80\t-\t(empty)",
+            b"1.5\tC1\t10.0.0.1\t80",
+            b"1.5\tC1\t10.0.0.1\t80\t-\t(empty)\textra",
+            b"1.5\tC,1\t\"quoted\"\t80\t-\t-",
+            b"\t\t\t\t\t",
+            b"a\\x09b\tc\td\te\tf\tg",
+        ];
+        let header = TsvHeader::default();
+        for line in lines {
+            let mut fields = Vec::new();
+            header.fields_of(line, &mut fields);
+            let (mut fast, mut general) = (Vec::new(), Vec::new());
+            write_tsv_row(&mut fast, line, &fields, 6, true);
+            write_tsv_row(&mut general, line, &fields, 6, false);
+            assert_eq!(fast, general, "{}", String::from_utf8_lossy(line));
+        }
+    }
 }

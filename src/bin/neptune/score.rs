@@ -103,7 +103,11 @@ fn print_summary(summary: &Summary, quiet: bool) {
             summary.rejected - SHOWN as u64
         );
     }
-    if let Some(zeek) = summary.zeek.as_ref().filter(|z| z.incidents_total > 0) {
+    if let Some(zeek) = summary
+        .zeek
+        .as_ref()
+        .filter(|z| !quiet && z.incidents_total > 0)
+    {
         eprintln!(
             "neptune: {} incidents (flagged connections grouped); the largest:",
             zeek.incidents_total
