@@ -280,7 +280,7 @@ fn destination_incident(group: Group, names: &dyn Fn(&Connection) -> Names) -> I
         connections: group.connections,
         sources,
         source: (sources == 1).then_some(source),
-        destination: destination,
+        destination,
         per_second: group.per_second,
         description,
     }
