@@ -52,6 +52,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--json", required=True)
+    parser.add_argument("--rows", type=int, help="data rows, when the file is not a one-header CSV")
     args = parser.parse_args()
 
     out = os.path.join(args.out_dir, "native-scored.csv")
@@ -72,7 +73,7 @@ def main():
     result = {
         "input": args.input,
         "bytes": os.path.getsize(args.input),
-        "rows": rows_of(args.input),
+        "rows": args.rows if args.rows is not None else rows_of(args.input),
         "output_bytes": output_bytes,
         "command": " ".join(command),
         "warmup_runs": args.warmup,

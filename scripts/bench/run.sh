@@ -124,11 +124,27 @@ native x10 "$x10" "$((native_runs < 10 ? native_runs : 10))" 1
 # The large file is in the page cache already (just written): no warm-up run.
 [ -n "${big:-}" ] && native big "$big" 3 0
 
+# A Zeek conn.log as large as the x10 file: the real lab capture repeated with shifted times
+# (scripts/bench/zeek_copies.py). Read by one scorer in start order, so its rate is one core's.
+zeek_log=$data/zeek/zeekids_0621.conn.log
+if [ -f "$zeek_log" ]; then
+  zeek_copies=$(( ($(stat -c %s "$x10") + $(stat -c %s "$zeek_log") - 1) / $(stat -c %s "$zeek_log") ))
+  conn=$tmp/zeekids_x$zeek_copies.conn.log
+  say "generating $conn ($zeek_copies copies of $(basename "$zeek_log"), times shifted)"
+  python3 scripts/bench/zeek_copies.py --input "$zeek_log" --copies "$zeek_copies" --out "$conn"
+  conn_rows=$(( $(grep -vc '^#' "$zeek_log") * zeek_copies ))
+  say "native: $(basename "$conn")"
+  python3 scripts/bench/native.py --neptune "$neptune" --input "$conn" --rows "$conn_rows" \
+    --runs "$((native_runs < 10 ? native_runs : 10))" --warmup 1 --out-dir "$tmp" \
+    --json "$results/native-zeek.json"
+fi
+
 # ---- browser ---------------------------------------------------------------------------------
 say "browser: the page in headless Chromium (a copy of dist/ served on localhost)"
 browser_args=(--dist "$dist" --test "$test_csv" --test-rows "$test_rows" --loads "$loads"
   --runs "$browser_runs" --big-runs "$big_runs" --big "$x10" --big-rows "$x10_rows")
 [ -n "${big:-}" ] && browser_args+=(--big "$big" --big-rows "$big_rows")
+[ -n "${conn:-}" ] && browser_args+=(--big "$conn" --big-rows "$conn_rows")
 node scripts/bench/browser.mjs "${browser_args[@]}" --json "$results/browser.json"
 
 # ---- the Python reference --------------------------------------------------------------------
@@ -160,6 +176,14 @@ if [ -n "${big:-}" ]; then
     say "python: skipping the large file: only $((avail_kb / 1024)) MiB available, pandas needs about 14 GiB"
     echo "{\"skipped\": \"only $((avail_kb / 1024)) MiB of memory available\"}" >"$results/python-big.json"
   fi
+fi
+
+# ---- the Python package and Spark (issue 15) ---------------------------------------------------
+# Its own script (it builds the wheel into python/.venv): the package's rows/s on Arrow batches on
+# one thread, the CLI's on one core, Spark local[2] on a 1 GB file and Spark's fixed overhead.
+if [ "$quick" != 1 ] && [ "${BENCH_PYTHON_PACKAGE:-1}" = 1 ]; then
+  say "python package and Spark local[2] (scripts/bench/python.sh, about 8 minutes)"
+  scripts/bench/python.sh | tee "$results/python-package.txt" >&2
 fi
 
 # ---- report ----------------------------------------------------------------------------------
