@@ -11,8 +11,10 @@
 //! with gaps under [`GAP_SECONDS`], is a scan: one incident, which takes in the groups made only
 //! of that source's connections. A remaining group is a SYN flood when it has at least
 //! [`FLOOD_MIN_CONNECTIONS`] connections at [`FLOOD_MIN_RATE`] or more per second; otherwise,
-//! with at most [`RETRY_MAX_SOURCES`] sources, retries to a server that does not answer; else a
-//! burst of failed connections.
+//! with at most [`RETRY_MAX_SOURCES`] sources and more connections than sources, retries to a
+//! server that does not answer; else a burst of failed connections. Bursts on at least
+//! [`SCAN_MIN_TARGETS`] ports of one host, whatever their sources, are one incident: the host is
+//! being probed (as Internet background scanning does).
 
 use std::collections::BTreeMap;
 
@@ -29,7 +31,7 @@ pub const SCAN_MIN_TARGETS: usize = 10;
 pub const FLOOD_MIN_CONNECTIONS: u64 = 100;
 /// ... at this many per second or more (over the incident's span, at least one second).
 pub const FLOOD_MIN_RATE: f64 = 10.0;
-/// Retries come from few sources.
+/// Retries come from few sources, at least one of which tries more than once.
 pub const RETRY_MAX_SOURCES: usize = 3;
 /// Seconds of the per-second timeline kept per incident (the rest is summed in the last one).
 pub const TIMELINE_SECONDS: usize = 600;
@@ -202,6 +204,7 @@ impl Incidents {
                 .push((scan.start, scan.end));
         }
         let mut incidents: Vec<Incident> = Vec::new();
+        let mut bursts: BTreeMap<Host, Vec<Group>> = BTreeMap::new();
         for group in destinations {
             if group.sources.len() == 1 {
                 let source = group.sources.iter().next().expect("one source");
@@ -213,7 +216,18 @@ impl Incidents {
                     continue;
                 }
             }
-            incidents.push(destination_incident(group, &names));
+            if pattern_of(&group) == Pattern::Burst {
+                bursts.entry(group.first.resp_h).or_default().push(group);
+            } else {
+                incidents.push(destination_incident(group, &names));
+            }
+        }
+        for groups in bursts.into_values() {
+            if groups.len() >= SCAN_MIN_TARGETS {
+                incidents.push(probes_incident(groups, &names));
+            } else {
+                incidents.extend(groups.into_iter().map(|g| destination_incident(g, &names)));
+            }
         }
         incidents.extend(self.scans.into_iter().map(|g| scan_incident(g, &names)));
         incidents.sort_by(|a, b| {
@@ -230,6 +244,68 @@ fn span(group: &Group) -> f64 {
     (group.end - group.start).max(1.0)
 }
 
+/// A destination group's pattern: a flood, retries, or a burst.
+fn pattern_of(group: &Group) -> Pattern {
+    let rate = group.connections as f64 / span(group);
+    if group.connections >= FLOOD_MIN_CONNECTIONS && rate >= FLOOD_MIN_RATE {
+        Pattern::SynFlood
+    } else if group.sources.len() <= RETRY_MAX_SOURCES
+        && group.connections > group.sources.len() as u64
+    {
+        // A source came back: at least one of them tried more than once.
+        Pattern::Retries
+    } else {
+        Pattern::Burst
+    }
+}
+
+/// Bursts on [`SCAN_MIN_TARGETS`] or more ports of one host, from any sources: the host is being
+/// probed (Internet background scanning looks like this), one incident.
+fn probes_incident(groups: Vec<Group>, names: &dyn Fn(&Connection) -> Names) -> Incident {
+    let start = groups.iter().map(|g| g.start).fold(f64::INFINITY, f64::min);
+    let end = groups
+        .iter()
+        .map(|g| g.end)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let mut sources: FxHashSet<Host> = FxHashSet::default();
+    let mut per_second: Vec<u32> = Vec::new();
+    let mut connections = 0;
+    for group in &groups {
+        connections += group.connections;
+        sources.extend(group.sources.iter().copied());
+        let offset = (group.start - start).max(0.0) as usize;
+        for (i, &n) in group.per_second.iter().enumerate() {
+            let second = (offset + i).min(TIMELINE_SECONDS - 1);
+            if per_second.len() <= second {
+                per_second.resize(second + 1, 0);
+            }
+            per_second[second] += n;
+        }
+    }
+    let host = names(&groups[0].first).destination;
+    let host = host
+        .rsplit_once(':')
+        .map_or(host.as_str(), |(h, _)| h)
+        .to_string();
+    let ports = groups.len();
+    Incident {
+        pattern: Pattern::Scan,
+        start,
+        end,
+        connections,
+        sources: sources.len() as u64,
+        description: format!(
+            "probes: {connections} failed connections to {ports} ports of {host} from {} over \
+             {:.0} s: scanning of the host, not a flood",
+            plural(sources.len(), "source"),
+            end - start
+        ),
+        destination: format!("{ports} ports on {host}"),
+        source: None,
+        per_second,
+    }
+}
+
 fn destination_incident(group: Group, names: &dyn Fn(&Connection) -> Names) -> Incident {
     let Names {
         destination,
@@ -237,13 +313,7 @@ fn destination_incident(group: Group, names: &dyn Fn(&Connection) -> Names) -> I
     } = names(&group.first);
     let sources = group.sources.len() as u64;
     let rate = group.connections as f64 / span(&group);
-    let pattern = if group.connections >= FLOOD_MIN_CONNECTIONS && rate >= FLOOD_MIN_RATE {
-        Pattern::SynFlood
-    } else if group.sources.len() <= RETRY_MAX_SOURCES && group.connections > 1 {
-        Pattern::Retries
-    } else {
-        Pattern::Burst
-    };
+    let pattern = pattern_of(&group);
     let seconds = group.end - group.start;
     let description = match pattern {
         Pattern::SynFlood if sources > 1 => format!(
@@ -286,10 +356,14 @@ fn destination_incident(group: Group, names: &dyn Fn(&Connection) -> Names) -> I
     }
 }
 
+/// `1 port`, `2 ports`.
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 fn scan_incident(group: Group, names: &dyn Fn(&Connection) -> Names) -> Incident {
     let source = names(&group.first).source;
     let (ports, hosts) = (group.ports.len(), group.hosts.len());
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let targets = format!("{} on {}", plural(ports, "port"), plural(hosts, "host"));
     Incident {
         pattern: Pattern::Scan,
@@ -378,6 +452,28 @@ mod tests {
         assert_eq!(found[2].pattern, Pattern::Retries);
         assert_eq!(found[2].connections, 6);
         assert_eq!(found[2].per_second.len(), 151);
+    }
+
+    #[test]
+    fn many_sources_probing_many_ports_of_one_host_are_one_incident() {
+        let mut incidents = Incidents::default();
+        for port in 0..30u32 {
+            for k in 0..2u32 {
+                let src = format!("203.0.{port}.{k}");
+                flagged(
+                    &mut incidents,
+                    f64::from(port * 90 + k),
+                    &src,
+                    "10.0.0.5",
+                    1000 + port,
+                );
+            }
+        }
+        let found = incidents.finish(names);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].pattern, Pattern::Scan);
+        assert_eq!((found[0].connections, found[0].sources), (60, 60));
+        assert_eq!(found[0].destination, "30 ports on 10.0.0.5");
     }
 
     #[test]
