@@ -63,8 +63,9 @@ export class ScorerPool {
    * the built-in model), in every worker and in those restarted later. Resolves with its info.
    */
   async setModel(bytes) {
-    this.model = bytes;
+    // A worker refusing the bytes keeps its model: so does the pool.
     const [answer] = await Promise.all(this.workers.map((worker) => worker.request('model', { bytes })));
+    this.model = bytes;
     return answer.info;
   }
 

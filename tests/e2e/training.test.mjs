@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 
 import {
@@ -15,6 +16,7 @@ import {
   TEST_TIMEOUT,
   assertSameBytes,
   cliPath,
+  distDir,
   download,
   fixture,
   fixtureDir,
@@ -131,6 +133,20 @@ describe('training a model in the page', () => {
       await loadModelFile(page, expected.path);
       assert.equal(await dataModel(page), sha256(model));
       assertSameBytes(await download(page), withModel, 'the download with the model file loaded back');
+    });
+  });
+
+  test('the single-file page from disk trains the same bytes in its embedded worker', { timeout: TEST_TIMEOUT }, async () => {
+    const file = trainRows(2000);
+    const expected = cliTrain(file);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, pathToFileURL(path.join(distDir, 'neptune.html')).href);
+      assert.equal((await scoreFile(page, file)).state, 'done');
+      const trained = await train(page);
+      assert.equal(trained.state, 'done', trained.text);
+      assert.ok((await downloadModel(page)).equals(expected.bytes), 'the model file is neptune train\'s');
+      await rescored(page, () => page.click('[data-testid="use-model"]'));
+      assertSameBytes(await download(page), cliScoreWith(file, expected.path), 'the download with the trained model');
     });
   });
 
