@@ -165,6 +165,7 @@ export class TrainingPanel {
       `${this.render.formatBytes(result.bytes)}.`;
     this.ui.training.dataset.sha256 = result.sha256;
     this.ui.training.dataset.seconds = seconds.toFixed(2);
+    this.ui.training.dataset.memoryBytes = String(result.memoryBytes);
     this.showComparison(this.result);
     if (this.downloadUrl) URL.revokeObjectURL(this.downloadUrl);
     this.downloadUrl = URL.createObjectURL(new Blob([result.model], { type: 'application/octet-stream' }));

@@ -55,7 +55,8 @@
 //   {type:'split', id, rows} | {type:'explain', id, explanation} | {type:'order', id, order}
 //   {type:'inspect', id, info} | {type:'model', id, info}   info: {sha256, bytes, trees, nodes, threshold}
 //   {type:'training', id, treesBuilt, trees, trainingRows, holdoutRows}   after each tree
-//   {type:'trained', id, result}        result: Trainer.finish()'s (see src/web.rs)
+//   {type:'trained', id, result}        result: Trainer.finish()'s (see src/web.rs), and
+//                                       memoryBytes: the worker's wasm memory
 //   {type:'error', run?, part?, id?, message, fatal}
 //        fatal: the module is unusable, start a new worker
 //
@@ -76,6 +77,8 @@ import { sampleFile } from './sample.js';
 let latest = { run: -Infinity, parts: new Map() };
 // A run that failed: its messages still queued are dropped rather than scored as a new file.
 let failedRun = null;
+// The module's exports (its memory is reported with a trained model).
+let wasm;
 // The model file new scorers use (Uint8Array), undefined for the built-in model.
 let model;
 // Messages are handled one at a time, in order, after `init` has finished.
@@ -139,7 +142,7 @@ async function handle(message) {
 
 async function start({ wasmHex, warm = true }) {
   const module_or_path = wasmHex === undefined ? undefined : decodeHex(wasmHex);
-  await init({ module_or_path });
+  wasm = await init({ module_or_path });
   const card = modelCard();
   if (warm) await warmUp(JSON.parse(card).features);
   self.postMessage({ type: 'ready', card, threshold: modelThreshold() });
@@ -360,6 +363,8 @@ async function train({ id, file, seed }) {
     report();
     while (trainer.step()) report();
     const result = trainer.finish();
+    // The wasm memory never shrinks: its size now is its peak during training.
+    result.memoryBytes = wasm.memory.buffer.byteLength;
     self.postMessage({ type: 'trained', id, result }, [result.model.buffer]);
   } finally {
     trainer.free();

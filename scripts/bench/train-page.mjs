@@ -10,7 +10,8 @@
 // posting the file to the worker to the model's arrival) is `data-seconds`. Memory: the
 // proportional set size (PSS, /proc) of every Chromium process this script started, sampled every
 // 100 ms during the run; the figure before the click (the file scored, the results shown) is
-// printed beside the peak.
+// printed beside the peak; and the training worker's wasm memory once done (it never shrinks: its
+// peak).
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -108,16 +109,17 @@ try {
     peak = Math.max(peak, chromiumPss());
     const training = await page.evaluate(() => {
       const t = document.querySelector('[data-testid="training"]');
-      return { state: t.dataset.state, seconds: Number(t.dataset.seconds), text: t.textContent.trim() };
+      return { state: t.dataset.state, seconds: Number(t.dataset.seconds), wasm: Number(t.dataset.memoryBytes), text: t.textContent.trim() };
     });
     if (training.state !== 'done') throw new Error(`training ended in ${training.state}: ${training.text}`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="model-download"]')]);
     const sameBytes = readFileSync(await download.path()).equals(readFileSync(cliModel));
-    const run = { seconds: (ended - started) / 1000, pageSeconds: training.seconds, pssBefore: before, pssPeak: peak, sameBytes };
+    const run = { seconds: (ended - started) / 1000, pageSeconds: training.seconds, pssBefore: before, pssPeak: peak, workerWasm: training.wasm, sameBytes };
     results.runs.push(run);
     console.log(
       `run ${i + 1}: trained in the page in ${run.seconds.toFixed(2)} s (page's own figure ${run.pageSeconds.toFixed(2)} s); ` +
         `Chromium PSS ${(before / MB).toFixed(0)} MB before, peak ${(peak / MB).toFixed(0)} MB during; ` +
+        `the training worker's wasm memory ${(training.wasm / MB).toFixed(0)} MB; ` +
         `model ${sameBytes ? 'equals' : 'DIFFERS FROM'} neptune train's`,
     );
     await context.close();
