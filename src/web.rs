@@ -5,6 +5,7 @@
 //! chunk the scored CSV bytes (the download is their concatenation, byte for byte what
 //! `neptune score` writes) and typed arrays describing each row for the results table.
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use js_sys::{Float64Array, Object, Reflect, Uint8Array, Uint32Array};
@@ -18,6 +19,33 @@ static MODEL: OnceLock<Model> = OnceLock::new();
 
 fn model() -> &'static Model {
     MODEL.get_or_init(Model::embedded)
+}
+
+thread_local! {
+    /// Models read from model files, by the file's sha256. Scorers borrow their model for
+    /// `'static`, so each distinct file is decoded once and kept for the module's life: a page
+    /// loads a handful of models of tens of KB.
+    static LOADED: RefCell<Vec<(String, &'static Model)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The model a scorer uses: the embedded one, or the model file `bytes` (checked whole by
+/// [`Model::from_bytes`]: a damaged or foreign file is refused in plain words).
+fn model_for(bytes: Option<&[u8]>) -> Result<&'static Model, JsError> {
+    let Some(bytes) = bytes else {
+        return Ok(model());
+    };
+    let sha256 = crate::train::sha256_hex(bytes);
+    if let Some(found) = LOADED.with_borrow(|loaded| {
+        loaded
+            .iter()
+            .find(|(sha, _)| *sha == sha256)
+            .map(|(_, m)| *m)
+    }) {
+        return Ok(found);
+    }
+    let loaded: &'static Model = Box::leak(Box::new(Model::from_bytes(bytes)?));
+    LOADED.with_borrow_mut(|all| all.push((sha256, loaded)));
+    Ok(loaded)
 }
 
 #[wasm_bindgen(start)]
@@ -34,24 +62,30 @@ pub struct WasmScorer {
 
 #[wasm_bindgen]
 impl WasmScorer {
-    /// A scorer with the embedded model; `threshold` overrides the model's own.
+    /// A scorer with the embedded model, or with the model file `model` (its bytes; throws
+    /// when they are not a usable model file); `threshold` overrides the model's own.
     #[wasm_bindgen(constructor)]
-    pub fn new(threshold: Option<f64>) -> WasmScorer {
-        WasmScorer {
-            scorer: Scorer::new(model(), threshold),
+    pub fn new(threshold: Option<f64>, model: Option<Vec<u8>>) -> Result<WasmScorer, JsError> {
+        Ok(WasmScorer {
+            scorer: Scorer::new(model_for(model.as_deref())?, threshold),
             batch: Batch::default(),
-        }
+        })
     }
 
     /// A scorer for a later part of the file, cut at a line end, holding no quote character:
     /// `context` is the `bytes` of what the first part's scorer gave with `segmentContext()`.
-    /// Its output has no header; its line numbers count from the part's first line.
+    /// Its output has no header; its line numbers count from the part's first line. `model`:
+    /// as for the constructor (the first part's model).
     #[wasm_bindgen(js_name = forSegment)]
-    pub fn for_segment(context: &[u8], threshold: Option<f64>) -> Result<WasmScorer, JsError> {
+    pub fn for_segment(
+        context: &[u8],
+        threshold: Option<f64>,
+        model: Option<Vec<u8>>,
+    ) -> Result<WasmScorer, JsError> {
         let context: SegmentContext = postcard::from_bytes(context)
             .map_err(|e| JsError::new(&format!("a damaged segment context: {e}")))?;
         Ok(WasmScorer {
-            scorer: Scorer::for_segment(model(), threshold, &context)?,
+            scorer: Scorer::for_segment(model_for(model.as_deref())?, threshold, &context)?,
             batch: Batch::default(),
         })
     }
@@ -206,13 +240,34 @@ pub fn split_row(line: &[u8]) -> Vec<String> {
     crate::explain::split_line(line)
 }
 
-/// Explains one row of the scored CSV: `header` and `row` are lines of that CSV. Returns
+/// Explains one row of the scored CSV: `header` and `row` are lines of that CSV, `model` the
+/// model file that scored it (undefined: the embedded model). Returns
 /// `{score, base, threshold, effects: [{feature, effect, value}]}`, or throws with the reason the row
 /// could not be scored.
 #[wasm_bindgen]
-pub fn explain(header: &[u8], row: &[u8]) -> Result<JsValue, JsError> {
-    let explanation = crate::explain::explain_output_row(model(), header, row)?;
+pub fn explain(header: &[u8], row: &[u8], model: Option<Vec<u8>>) -> Result<JsValue, JsError> {
+    let model = model_for(model.as_deref())?;
+    let explanation = crate::explain::explain_output_row(model, header, row)?;
     to_js(&explanation)
+}
+
+/// Checks a model file (what `neptune train --out` writes): returns `{sha256, bytes, trees,
+/// nodes, threshold}`, or throws a plain sentence when the bytes are not a usable model file
+/// (another kind of file, cut short, damaged, another format version).
+#[wasm_bindgen(js_name = modelInfo)]
+pub fn model_info(bytes: &[u8]) -> Result<Object, JsError> {
+    let model = model_for(Some(bytes))?;
+    let out = Object::new();
+    set(
+        &out,
+        "sha256",
+        &JsValue::from_str(&crate::train::sha256_hex(bytes)),
+    )?;
+    set(&out, "bytes", &JsValue::from_f64(bytes.len() as f64))?;
+    set(&out, "trees", &JsValue::from_f64(model.trees.len() as f64))?;
+    set(&out, "nodes", &JsValue::from_f64(model.node_count() as f64))?;
+    set(&out, "threshold", &JsValue::from_f64(model.threshold))?;
+    Ok(out)
 }
 
 fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {

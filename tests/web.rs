@@ -6,7 +6,7 @@ use js_sys::{Float32Array, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
-use neptune::web::{Trainer, WasmScorer, explain, model_card, split_row};
+use neptune::web::{Trainer, WasmScorer, explain, model_card, model_info, split_row};
 
 mod synthetic;
 
@@ -40,7 +40,7 @@ fn chunks_cut_anywhere_give_the_bytes_of_the_native_scorer() {
     let model = neptune::Model::embedded();
     let (expected, _) = neptune::score::score_bytes(&model, text.as_bytes(), None).unwrap();
     for chunk in [1, 2, 7, 64, text.len()] {
-        let mut scorer = WasmScorer::new(None);
+        let mut scorer = WasmScorer::new(None, None).unwrap();
         let mut batches = Vec::new();
         for piece in text.as_bytes().chunks(chunk) {
             batches.push(scorer.push(piece).unwrap().into());
@@ -60,7 +60,7 @@ fn chunks_cut_anywhere_give_the_bytes_of_the_native_scorer() {
 
 #[wasm_bindgen_test]
 fn rows_come_with_scores_lines_and_flags() {
-    let mut scorer = WasmScorer::new(None);
+    let mut scorer = WasmScorer::new(None, None).unwrap();
     let mut batches: Vec<JsValue> = vec![scorer.push(file().as_bytes()).unwrap().into()];
     batches.push(scorer.finish().unwrap().into());
     let scores: Vec<f32> = batches
@@ -82,7 +82,7 @@ fn rows_come_with_scores_lines_and_flags() {
 
 #[wasm_bindgen_test]
 fn a_file_level_problem_throws_a_plain_message() {
-    let mut scorer = WasmScorer::new(None);
+    let mut scorer = WasmScorer::new(None, None).unwrap();
     let result = scorer.push(b"a,b,c\n1,2,3\n").and_then(|_| scorer.finish());
     let error = JsValue::from(result.unwrap_err());
     let message = get(&error, "message").as_string().unwrap();
@@ -93,7 +93,7 @@ fn a_file_level_problem_throws_a_plain_message() {
 fn explanations_and_helpers_work_on_output_lines() {
     let header = format!("{HEADER},attack_score,predicted_attack");
     let row = format!("{FLOOD},1.000000,1");
-    let explanation = explain(header.as_bytes(), row.as_bytes()).unwrap();
+    let explanation = explain(header.as_bytes(), row.as_bytes(), None).unwrap();
     let effects = js_sys::Array::from(&get(&explanation, "effects"));
     assert!(effects.length() > 0);
     assert!(get(&effects.get(0), "effect").as_f64().unwrap() > 0.0);
@@ -158,4 +158,32 @@ fn a_file_that_cannot_train_is_refused_in_plain_words() {
     let error = JsValue::from(Trainer::new(&bytes, 0.5, None).err().unwrap());
     let message = get(&error, "message").as_string().unwrap();
     assert!(message.contains("whole number"), "{message}");
+}
+
+#[wasm_bindgen_test]
+fn a_model_file_scores_as_the_native_scorer_with_it_and_a_damaged_one_is_refused() {
+    let bytes = synthetic::labelled_file(synthetic::ROWS, synthetic::FIXTURE_SEED);
+    let trained = neptune::train::train_bytes(&bytes, synthetic::TRAIN_SEED, |_| true).unwrap();
+    let model_file = trained.model.to_bytes();
+    let text = file();
+    let (expected, _) = neptune::score::score_bytes(&trained.model, text.as_bytes(), None).unwrap();
+    let mut scorer = WasmScorer::new(None, Some(model_file.clone())).unwrap();
+    let batches: Vec<JsValue> = vec![
+        scorer.push(text.as_bytes()).unwrap().into(),
+        scorer.finish().unwrap().into(),
+    ];
+    assert_eq!(csv_of(&batches), expected);
+    let info: JsValue = model_info(&model_file).unwrap().into();
+    assert_eq!(
+        get(&info, "sha256").as_string().as_deref(),
+        Some(synthetic::MODEL_SHA256)
+    );
+    let mut damaged = model_file.clone();
+    damaged[model_file.len() / 2] ^= 0x20;
+    for bad in [damaged.as_slice(), b"duration,label\n0,normal\n".as_slice()] {
+        let error = JsValue::from(model_info(bad).err().unwrap());
+        let message = get(&error, "message").as_string().unwrap();
+        assert!(message.contains("model file"), "{message}");
+        assert!(WasmScorer::new(None, Some(bad.to_vec())).is_err());
+    }
 }

@@ -6,6 +6,7 @@ import { ScorerPool, poolSize } from './pool.js';
 import { ScoringRun } from './run.js';
 import { sampleFile } from './sample.js';
 import { ResultsTable, RowStore } from './table.js';
+import { TrainingPanel } from './training.js';
 import { averagePrecision, confusionAt, curvePoints, drawCurve, figuresOf, flaggedAt, rocAuc } from './threshold.js';
 
 // Files scored faster than this never show a progress bar.
@@ -89,6 +90,28 @@ const pool = new ScorerPool(poolSize(), {
 });
 const table = new ResultsTable((type, payload, transfer) => pool.request(type, payload, transfer));
 
+// ---- the model in use (training.js trains models and loads model files) ----
+
+/** The custom model scoring files ({bytes, sha256, card, source}), null for the built-in one. */
+let activeModel = null;
+const training = new TrainingPanel({
+  pool,
+  useModel,
+  builtinCard: () => modelCard,
+  render: { confusionTable, percent, formatBytes, make },
+});
+
+/** Scores with `model` from now on (null: the built-in model), the file shown again first. */
+async function useModel(model) {
+  await pool.setModel(model?.bytes ?? null);
+  activeModel = model;
+  renderModel(model ? model.card : modelCard);
+  // A threshold in the link was chosen for the other model.
+  if (hashThreshold()) history.replaceState(null, '', location.pathname + location.search);
+  const file = current && !current.finished ? current.file : view.run?.file;
+  if (file) score(file);
+}
+
 /** Scores `file` on the workers (see run.js), rendering its progress and its results. */
 async function score(file) {
   const chosenAt = performance.now();
@@ -110,6 +133,7 @@ async function score(file) {
   };
   current = run;
   resetResults();
+  training.runStarted(file);
   setState('working');
   ui.status.textContent = `Scoring ${file.name} (${formatBytes(file.size)})…`;
   ui.cancel.hidden = false;
@@ -187,11 +211,12 @@ function finishRun(run, summary, scoredCsv) {
   data.flagged = String(summary.flagged);
   data.rejected = String(summary.rejected);
   data.elapsedMs = String(Math.round(elapsed));
-  // The embedded model (a model loaded from a file would give its sha256: DESIGN.md's contract).
-  data.model = 'builtin';
+  // DESIGN.md's contract: `builtin`, or the sha256 of the model file in use.
+  data.model = activeModel?.sha256 ?? 'builtin';
   view.run = run;
   view.summary = summary;
   startThreshold(summary);
+  training.runDone(run.file, summary);
 
   // `done` means the results are painted (DESIGN.md): the table's first page included.
   if (run.store.count === 0) {
@@ -611,6 +636,8 @@ function confusionTable(c) {
 }
 
 function renderModel(card) {
+  // A model file comes without its card: the line above the card says what it is.
+  if (!card) return ui.modelBody.replaceChildren();
   const parts = [];
   parts.push(make('p', { className: 'lead', text: `${card.name ?? 'Model'}: ${card.kind ?? ''}.` }));
   if (card.score) parts.push(make('p', { text: `Score: ${card.score}.` }));

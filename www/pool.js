@@ -20,10 +20,13 @@ export function poolSize() {
 export class ScorerPool {
   constructor(size, { onRunMessage, onCrash, onReady }) {
     this.nextRequest = 0;
+    /** The model file the scorers use (Uint8Array), null for the built-in model. */
+    this.model = null;
     this.workers = [];
     for (let i = 0; i < size; i++) {
       this.workers.push(
         new ScorerWorker({
+          model: () => this.model,
           onRunMessage,
           onCrash,
           onReady: (message) => {
@@ -55,6 +58,17 @@ export class ScorerPool {
     return worker.request(type, payload, transfer);
   }
 
+  /**
+   * Scorers made from now on (and explanations) use the model file `bytes` (Uint8Array; null:
+   * the built-in model), in every worker and in those restarted later. Resolves with its info.
+   */
+  async setModel(bytes) {
+    // A worker refusing the bytes keeps its model: so does the pool.
+    const [answer] = await Promise.all(this.workers.map((worker) => worker.request('model', { bytes })));
+    this.model = bytes;
+    return answer.info;
+  }
+
   /** Ends every worker, whatever it was doing, and starts fresh ones. */
   restart() {
     for (const worker of this.workers) worker.restart();
@@ -66,7 +80,8 @@ export class ScorerPool {
  * answered by id. `restart` ends it and starts a fresh one.
  */
 class ScorerWorker {
-  constructor({ onRunMessage, onCrash, onReady }) {
+  constructor({ model, onRunMessage, onCrash, onReady }) {
+    this.model = model;
     this.onRunMessage = onRunMessage;
     this.onCrash = onCrash;
     this.onReady = onReady;
@@ -93,6 +108,8 @@ class ScorerWorker {
       this.crash('a message from the scorer could not be read'),
     );
     worker.postMessage({ type: 'init', wasmHex: embeddedWasm() });
+    const bytes = this.model();
+    if (bytes) worker.postMessage({ type: 'model', bytes });
     this.worker = worker;
   }
 
@@ -168,7 +185,7 @@ class ScorerWorker {
  * the pool shares the one Blob URL.
  */
 let embeddedWorkerUrl = null;
-function createWorker() {
+export function createWorker() {
   const embedded = document.getElementById('neptune-worker');
   if (embedded === null) {
     return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -180,6 +197,6 @@ function createWorker() {
 }
 
 /** The wasm bytes (hexadecimal) embedded by the single-file build, else undefined. */
-function embeddedWasm() {
+export function embeddedWasm() {
   return document.getElementById('neptune-wasm')?.textContent.trim();
 }

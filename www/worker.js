@@ -33,6 +33,11 @@
 //   {type:'order', id, scores, flags, attacksOnly, sort, threshold?}
 //                                       the row indices to show, filtered and sorted
 //                                       (scores, flags: lists of typed arrays, in row order)
+//   {type:'inspect', id, bytes}         check a model file (untrusted bytes): its info or an error
+//   {type:'model', id?, bytes}          the model file new scorers and explanations use from now
+//                                       on (bytes: Uint8Array; null: the built-in model)
+//   {type:'train', id, file, seed}      train a model on `file` (a File): see train(); a worker
+//                                       that trains does nothing else, cancel = terminate it
 // Out (one `batch` per push, one `done` per finish):
 //   {type:'ready', card, threshold}
 //   {type:'batch', run, part, csvBytes, blob, start, header, scores, lines, flags, ends,
@@ -48,6 +53,10 @@
 //        object and as postcard bytes (summaryBytes, what `absorb` takes);
 //        lineEnds: line ends the part held
 //   {type:'split', id, rows} | {type:'explain', id, explanation} | {type:'order', id, order}
+//   {type:'inspect', id, info} | {type:'model', id, info}   info: {sha256, bytes, trees, nodes, threshold}
+//   {type:'training', id, treesBuilt, trees, trainingRows, holdoutRows}   after each tree
+//   {type:'trained', id, result}        result: Trainer.finish()'s (see src/web.rs), and
+//                                       memoryBytes: the worker's wasm memory
 //   {type:'error', run?, part?, id?, message, fatal}
 //        fatal: the module is unusable, start a new worker
 //
@@ -58,7 +67,7 @@ const BLOB_BYTES = 16 << 20;
 // shrinks: a larger chunk is pushed this much at a time, its answers joined into one batch.
 const PUSH_BYTES = 1 << 20;
 
-import init, { Gunzip, WasmScorer, explain, modelCard, modelThreshold, splitRow } from './neptune.js';
+import init, { Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, splitRow } from './neptune.js';
 import { sampleFile } from './sample.js';
 
 /**
@@ -68,6 +77,10 @@ import { sampleFile } from './sample.js';
 let latest = { run: -Infinity, parts: new Map() };
 // A run that failed: its messages still queued are dropped rather than scored as a new file.
 let failedRun = null;
+// The module's exports (its memory is reported with a trained model).
+let wasm;
+// The model file new scorers use (Uint8Array), undefined for the built-in model.
+let model;
 // Messages are handled one at a time, in order, after `init` has finished.
 let queue = Promise.resolve();
 
@@ -96,6 +109,12 @@ async function handle(message) {
         return explainRow(message);
       case 'order':
         return order(message);
+      case 'inspect':
+        return self.postMessage({ type: 'inspect', id: message.id, info: modelInfo(message.bytes) });
+      case 'model':
+        return useModel(message);
+      case 'train':
+        return await train(message);
       default:
         throw new Error(`unknown message type ${message.type}`);
     }
@@ -121,11 +140,11 @@ async function handle(message) {
   }
 }
 
-async function start({ wasmHex }) {
+async function start({ wasmHex, warm = true }) {
   const module_or_path = wasmHex === undefined ? undefined : decodeHex(wasmHex);
-  await init({ module_or_path });
+  wasm = await init({ module_or_path });
   const card = modelCard();
-  await warmUp(JSON.parse(card).features);
+  if (warm) await warmUp(JSON.parse(card).features);
   self.postMessage({ type: 'ready', card, threshold: modelThreshold() });
 }
 
@@ -165,7 +184,7 @@ function scorerFor(run, part, context, threshold) {
     const later = context !== undefined;
     state = {
       part,
-      scorer: later ? WasmScorer.forSegment(context.bytes, threshold) : new WasmScorer(threshold),
+      scorer: later ? WasmScorer.forSegment(context.bytes, threshold, model) : new WasmScorer(threshold, model),
       pending: [],
       pendingBytes: 0,
       // A later part's output has no header.
@@ -322,7 +341,34 @@ function split({ id, bytes, ends }) {
 }
 
 function explainRow({ id, header, row }) {
-  self.postMessage({ type: 'explain', id, explanation: explain(header, row) });
+  self.postMessage({ type: 'explain', id, explanation: explain(header, row, model) });
+}
+
+/** Checks and keeps the model file for the scorers made from now on (null: the built-in model). */
+function useModel({ id, bytes }) {
+  const info = bytes ? modelInfo(bytes) : null;
+  model = bytes ?? undefined;
+  self.postMessage({ type: 'model', id, info });
+}
+
+/**
+ * Trains on `file` with `neptune train --no-compare`'s code (src/web.rs's Trainer): one tree at a
+ * time, reporting after each; the page cancels by terminating this worker.
+ */
+async function train({ id, file, seed }) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const trainer = new Trainer(bytes, seed, file.name);
+  try {
+    const report = () => self.postMessage({ type: 'training', id, ...trainer.progress() });
+    report();
+    while (trainer.step()) report();
+    const result = trainer.finish();
+    // The wasm memory never shrinks: its size now is its peak during training.
+    result.memoryBytes = wasm.memory.buffer.byteLength;
+    self.postMessage({ type: 'trained', id, result }, [result.model.buffer]);
+  } finally {
+    trainer.free();
+  }
 }
 
 /**
