@@ -447,7 +447,8 @@ pub fn parse_time(text: &[u8]) -> Option<f64> {
         if end == 0 {
             return None;
         }
-        fraction = format!("0.{}", &after[..end]).parse().ok()?;
+        // `.25` parsed as written (the digits after the seconds' dot).
+        fraction = fast_float2::parse::<f64, _>(&rest[..end + 1]).ok()?;
         rest = &after[end..];
     }
     let offset = match rest {
