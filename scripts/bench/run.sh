@@ -178,6 +178,13 @@ if [ -n "${big:-}" ]; then
   fi
 fi
 
+# ---- training in the page (issue 14) -----------------------------------------------------------
+if [ "$quick" != 1 ]; then
+  say "training in the page on Train_Data.csv (scripts/bench/train-page.mjs), native beside it"
+  node scripts/bench/train-page.mjs --dist "$dist" --data "$train_csv" --cli "$neptune" --runs 3 \
+    --json "$results/train-page.json" | tee "$results/train-page.txt" >&2
+fi
+
 # ---- the Python package and Spark (issue 15) ---------------------------------------------------
 # Its own script (it builds the wheel into python/.venv): the package's rows/s on Arrow batches on
 # one thread, the CLI's on one core, Spark local[2] on a 1 GB file and Spark's fixed overhead.
