@@ -1,6 +1,7 @@
 // The page: wires the DOM to the scorer workers and renders what they report. No scoring here:
 // pool.js runs the workers, run.js reads a file and scores it on them.
 
+import { figure, make } from './dom.js';
 import { drawHistogram } from './histogram.js';
 import { ScorerPool, poolSize } from './pool.js';
 import { ScoringRun } from './run.js';
@@ -680,21 +681,6 @@ function renderModel(card) {
     parts.push(details);
   }
   ui.modelBody.replaceChildren(...parts);
-}
-
-function figure(value, label) {
-  const div = make('div', { className: 'figure' });
-  div.append(make('span', { className: 'figure-value', text: value }), make('span', { className: 'figure-label', text: label }));
-  return div;
-}
-
-function make(tag, { className, text, id, scope } = {}) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  if (id) node.id = id;
-  if (scope) node.scope = scope;
-  return node;
 }
 
 function percent(x, digits = 1) {
