@@ -3,6 +3,7 @@
 
 import { figure, make } from './dom.js';
 import { drawHistogram } from './histogram.js';
+import { incidentsView } from './incidents.js';
 import { ScorerPool, poolSize } from './pool.js';
 import { ScoringRun } from './run.js';
 import { sampleFile } from './sample.js';
@@ -30,6 +31,7 @@ const ui = {
   figures: el('figures'),
   scored: el('fig-scored'),
   flagged: el('fig-flagged'),
+  flaggedLabel: el('fig-flagged-label'),
   share: el('fig-share'),
   rejected: el('fig-rejected'),
   time: el('fig-time'),
@@ -47,6 +49,7 @@ const ui = {
   panels: el('panels'),
   histogram: el('histogram'),
   metricsSlot: el('metrics-slot'),
+  incidentsSlot: el('incidents-slot'),
   resultsCard: el('results-card'),
   modelBody: el('model-body'),
   thresholdBox: el('threshold-box'),
@@ -280,7 +283,7 @@ function applyThreshold(t, remember = true) {
   ui.flagged.textContent = flagged.toLocaleString();
   ui.share.textContent = summary.scored ? `(${percent(flagged / summary.scored)} of scored rows)` : '';
   ui.status.textContent = summary.rows
-    ? `${run.file.name}: ${summary.rows.toLocaleString()} connections, ${flagged.toLocaleString()} flagged as Neptune attacks` +
+    ? `${run.file.name}: ${summary.rows.toLocaleString()} connections, ${flagged.toLocaleString()} ${flaggedAs(summary)}` +
       (moved ? ` at threshold ${t.toFixed(3)} (the model’s is ${model.toFixed(3)}).` : '.')
     : `${run.file.name} holds a header but no rows.`;
   ui.facts.textContent = fileFacts(run, summary, t);
@@ -395,7 +398,7 @@ function setReady(ready, hint) {
   ui.dropzone.disabled = !ready;
   ui.sample.disabled = !ready;
   ui.dropzoneHint.textContent = ready
-    ? 'CSV or ARFF with the 41 NSL-KDD / KDD Cup 99 features, with or without a header. Press Enter to choose.'
+    ? 'A Zeek conn.log (tab-separated or JSON lines), or a CSV or ARFF with the 41 NSL-KDD / KDD Cup 99 features. Press Enter to choose.'
     : hint;
 }
 
@@ -433,16 +436,27 @@ function resetResults() {
   ui.downloadNote.hidden = true;
   ui.panels.hidden = true;
   ui.metricsSlot.replaceChildren();
+  ui.incidentsSlot.replaceChildren();
   ui.resultsCard.hidden = true;
   table.clear();
 }
 
+/** What the status line calls the flagged rows: on a conn.log, not attacks as such (see incidents.js). */
+function flaggedAs(summary) {
+  return summary.zeek ? 'flagged as Neptune-like (failed TCP handshakes)' : 'flagged as Neptune attacks';
+}
+
 function fileFacts(run, summary, threshold) {
+  const { zeek } = summary;
   return [
     formatBytes(run.file.size),
-    summary.arff ? 'ARFF' : `${summary.delimiter}-separated`,
-    summary.has_header ? 'with a header row' : 'no header: standard column order',
-    `${summary.columns} columns`,
+    ...(zeek
+      ? [`Zeek conn.log (${zeek.form === 'json' ? 'JSON lines' : 'tab-separated'})`, `${summary.columns} fields`]
+      : [
+        summary.arff ? 'ARFF' : `${summary.delimiter}-separated`,
+        summary.has_header ? 'with a header row' : 'no header: standard column order',
+        `${summary.columns} columns`,
+      ]),
     threshold === summary.threshold
       ? `threshold ${threshold.toFixed(3)} (the model’s)`
       : `threshold ${threshold.toFixed(3)} (the model’s is ${summary.threshold.toFixed(3)})`,
@@ -452,11 +466,12 @@ function fileFacts(run, summary, threshold) {
 function renderSummary(run, summary, elapsed) {
   const { rows, scored, flagged, rejected } = summary;
   ui.status.textContent = rows
-    ? `${run.file.name}: ${rows.toLocaleString()} connections, ${flagged.toLocaleString()} flagged as Neptune attacks.`
+    ? `${run.file.name}: ${rows.toLocaleString()} connections, ${flagged.toLocaleString()} ${flaggedAs(summary)}.`
     : `${run.file.name} holds a header but no rows.`;
   ui.scored.textContent = scored.toLocaleString();
   ui.flagged.textContent = flagged.toLocaleString();
   ui.share.textContent = scored ? `(${percent(flagged / scored)} of scored rows)` : '';
+  ui.flaggedLabel.textContent = summary.zeek ? 'flagged' : 'attacks flagged';
   ui.rejected.textContent = rejected.toLocaleString();
   ui.time.textContent = elapsed < 10000 ? `${Math.round(elapsed)} ms` : `${(elapsed / 1000).toFixed(1)} s`;
   ui.figures.hidden = false;
@@ -467,6 +482,7 @@ function renderSummary(run, summary, elapsed) {
   // names, two label columns): the CLI prints the same sentences on stderr.
   ui.notes.replaceChildren(...summary.notes.map((note) => make('li', { text: note })));
   ui.notes.hidden = summary.notes.length === 0;
+  if (summary.zeek) ui.incidentsSlot.replaceChildren(incidentsView(summary.zeek, summary.threshold));
 
   if (rejected > 0) {
     ui.rejectionsTitle.textContent = `${rejected.toLocaleString()} ${rejected === 1 ? 'row' : 'rows'} rejected: show the lines and reasons`;
