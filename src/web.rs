@@ -42,6 +42,17 @@ impl WasmScorer {
         }
     }
 
+    /// A scorer whose output for a Zeek conn.log carries the 41 features computed for each
+    /// connection before the score columns (`neptune score --features`): what [`explain`] needs
+    /// for a conn.log row, whose window features come from the connections before it.
+    #[wasm_bindgen(js_name = withZeekFeatures)]
+    pub fn with_zeek_features(threshold: Option<f64>) -> WasmScorer {
+        WasmScorer {
+            scorer: Scorer::new(model(), threshold).with_zeek_features(true),
+            batch: Batch::default(),
+        }
+    }
+
     /// A scorer for a later part of the file, cut at a line end, holding no quote character:
     /// `context` is the `bytes` of what the first part's scorer gave with `segmentContext()`.
     /// Its output has no header; its line numbers count from the part's first line.

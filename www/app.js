@@ -71,12 +71,17 @@ let runCounter = 0;
 let downloadUrl = null;
 let modelCard = null;
 /** The finished run shown, and the threshold its views follow. */
-const view = { run: null, summary: null, threshold: null, downloadJob: null, curves: null, hashTimer: 0 };
+const view = { run: null, summary: null, threshold: null, downloadJob: null, featuresJob: null, curves: null, hashTimer: 0 };
+/**
+ * The shown file scored again aside (the download at a moved threshold, a conn.log's features),
+ * one job at a time: a worker keeps the scorers of one run only.
+ */
+const aside = { jobs: new Set(), queue: Promise.resolve() };
 
 const pool = new ScorerPool(poolSize(), {
   onRunMessage(message) {
     if (current && current.id === message.run && !current.finished) current.job?.receive(message);
-    else if (view.downloadJob?.id === message.run) view.downloadJob.receive(message);
+    else for (const job of aside.jobs) if (job.id === message.run) job.receive(message);
   },
   onCrash(message, restartable) {
     setReady(false, restartable ? 'Restarting the scorer…' : 'The scorer is not available.');
@@ -195,6 +200,9 @@ function finishRun(run, summary, scoredCsv) {
   data.model = 'builtin';
   view.run = run;
   view.summary = summary;
+  // A conn.log row's window features come from the connections before it: it is explained
+  // from the same row scored again with its computed features.
+  table.explainFrom = summary.zeek ? (row) => featuredLines(run, row) : null;
   startThreshold(summary);
 
   // `done` means the results are painted (DESIGN.md): the table's first page included.
@@ -229,6 +237,53 @@ function cancel() {
   resetResults();
   ui.status.textContent = `Cancelled: ${run.file.name} was not scored.`;
   setState('idle');
+}
+
+/** Scores `job` once the side jobs before it are over. */
+function runAside(job) {
+  aside.jobs.add(job);
+  const result = aside.queue.then(() => (job.over ? Promise.reject(new Error('cancelled')) : job.start()));
+  aside.queue = result.catch(() => {});
+  return result.finally(() => aside.jobs.delete(job));
+}
+
+/**
+ * The header and row `row` of a conn.log scored with its features, cut to the features and the
+ * score columns: the log's own `duration` and `service` would otherwise stand for the features of
+ * those names (as they do in `neptune explain` today). The columns cut off come first, and the
+ * kept ones hold neither commas nor quotes.
+ */
+async function featuredLines(run, row) {
+  const store = await featuredRows(run);
+  const { bytes } = await store.readLines([row]);
+  const kept = modelCard.features.length + 2;
+  return { header: lastFields(store.header, kept), row: lastFields(new Uint8Array(bytes), kept) };
+}
+
+/** The last `n` comma-separated fields of a CSV line (a copy). */
+function lastFields(line, n) {
+  let at = line.length;
+  for (let i = 0; i < n && at > 0; i++) at = line.lastIndexOf(0x2c, at - 1);
+  return line.slice(at + 1);
+}
+
+/** A conn.log's rows with their 41 computed features (`neptune score --features`), scored once. */
+function featuredRows(run) {
+  if (!run.featured) {
+    const store = new RowStore();
+    const job = new ScoringRun({
+      id: ++runCounter, file: run.file, pool, features: true, onBatch: (message) => store.append(message), onProgress: () => {},
+    });
+    view.featuresJob = job;
+    run.featured = runAside(job).then(
+      () => store,
+      (error) => {
+        run.featured = null;
+        throw error;
+      },
+    );
+  }
+  return run.featured;
 }
 
 // ---- the threshold ----
@@ -373,7 +428,7 @@ ui.download.addEventListener('click', async (event) => {
   view.downloadJob = job;
   ui.download.setAttribute('aria-busy', 'true');
   try {
-    const { download } = await job.start();
+    const { download } = await runAside(job);
     if (view.downloadJob !== job || view.threshold !== threshold) return;
     const url = URL.createObjectURL(download);
     ui.download.href = url;
@@ -416,6 +471,9 @@ function resetResults() {
   view.curves = null;
   view.downloadJob?.stop();
   view.downloadJob = null;
+  view.featuresJob?.stop();
+  view.featuresJob = null;
+  table.explainFrom = null;
   clearTimeout(view.hashTimer);
   ui.thresholdBox.hidden = true;
   ui.thresholdNote.textContent = '';

@@ -17,6 +17,7 @@ import {
   download,
   fixture,
   openApp,
+  resultsText,
   scoreFile,
   smallFixture,
   useBrowserSuite,
@@ -65,7 +66,7 @@ describe('Zeek conn.log', () => {
     });
   }
 
-  test('zeekids_0621.conn.log: the SYN flood first, a scan, timelines', { timeout: TEST_TIMEOUT, skip: missing(LOGS[0]) }, async () => {
+  test('zeekids_0621.conn.log: the SYN flood first, a scan, timelines; a flagged row explained', { timeout: TEST_TIMEOUT, skip: missing(LOGS[0]) }, async () => {
     await withPage(suite.browser, async ({ page }) => {
       await openApp(page, suite.site.url);
       const summary = await scoreFile(page, path.join(zeekDir, LOGS[0]));
@@ -80,6 +81,18 @@ describe('Zeek conn.log', () => {
       const timelines = page.locator('[data-testid="incidents"] [data-testid="timeline"]');
       assert.ok((await timelines.count()) >= 1, 'a timeline is drawn');
       assert.ok((await timelines.first().locator('rect').count()) >= 1, 'the flood has bars per second');
+
+      // A flagged connection is explained from its computed features, at the score it got.
+      await resultsText(page);
+      await page.selectOption('#sort', 'desc');
+      const first = page.locator('[data-testid="results"] tbody tr').first();
+      await page.waitForFunction(() => document.querySelector('[data-testid="results"] tbody tr:first-child .towards-attack') !== null);
+      await first.click();
+      const score = (await first.locator('.score-cell .num').textContent()).trim();
+      const explanation = page.locator('#explanation');
+      await explanation.locator('.explain-verdict').waitFor({ timeout: 30_000 });
+      assert.equal((await explanation.locator('.explain-verdict').textContent()).trim(), `Attack: score ${score}`);
+      assert.match(await explanation.textContent(), /flag= S0/);
     });
   });
 
