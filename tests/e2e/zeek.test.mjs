@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 import {
@@ -14,6 +15,7 @@ import {
   cliRows,
   cliScore,
   dataDir,
+  distDir,
   download,
   fixture,
   openApp,
@@ -93,6 +95,17 @@ describe('Zeek conn.log', () => {
       await explanation.locator('.explain-verdict').waitFor({ timeout: 30_000 });
       assert.equal((await explanation.locator('.explain-verdict').textContent()).trim(), `Attack: score ${score}`);
       assert.match(await explanation.textContent(), /flag= S0/);
+    });
+  });
+
+  test('the single-file page from disk shows the incidents too', { timeout: TEST_TIMEOUT, skip: missing(LOGS[0]) }, async () => {
+    const file = path.join(zeekDir, LOGS[0]);
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, pathToFileURL(path.join(distDir, 'neptune.html')).href);
+      const summary = await scoreFile(page, file);
+      assert.equal(summary.state, 'done', summary.error);
+      assert.equal((await incidentRows(page))[0].pattern, 'SynFlood');
+      assertSameBytes(await download(page), cliScore(file).csv, 'download from the single-file page');
     });
   });
 
