@@ -59,15 +59,56 @@ pub fn split_line(line: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// Explains `row`, a line of the scored CSV whose header line is `header`.
+/// The last `n` fields of a tokenized line (all of them when it has fewer).
+fn last_fields((bytes, ends): (Vec<u8>, Vec<usize>), n: usize) -> (Vec<u8>, Vec<usize>) {
+    if ends.len() <= n {
+        return (bytes, ends);
+    }
+    let start = ends[ends.len() - n - 1];
+    let tail = ends[ends.len() - n..].iter().map(|e| e - start).collect();
+    (bytes[start..].to_vec(), tail)
+}
+
+/// Whether a scored CSV's header ends with the 41 computed features and the score columns: the
+/// output of a Zeek conn.log with `--features`, whose own fields repeat two feature names
+/// (`duration`, `service`) with Zeek's meaning.
+fn ends_with_computed_features(header: &[u8]) -> bool {
+    let names = split_line(header);
+    let n = crate::schema::FEATURE_COUNT + crate::score::SCORE_COLUMNS.len();
+    names.len() > n
+        && names[names.len() - n..]
+            .iter()
+            .zip(
+                crate::schema::FEATURES
+                    .iter()
+                    .map(|f| f.name)
+                    .chain(crate::score::SCORE_COLUMNS),
+            )
+            .all(|(have, want)| have == want)
+}
+
+/// Explains `row`, a line of the scored CSV whose header line is `header`. For a conn.log scored
+/// with its computed features, those (the last 41 columns before the scores) are what is read.
 pub fn explain_output_row(
     model: &Model,
     header: &[u8],
     row: &[u8],
 ) -> Result<Explanation, ExplainError> {
-    let (header_bytes, header_ends) = tokenize(header);
+    let computed = ends_with_computed_features(header);
+    let keep = |line: &[u8]| {
+        let fields = tokenize(line);
+        if computed {
+            last_fields(
+                fields,
+                crate::schema::FEATURE_COUNT + crate::score::SCORE_COLUMNS.len(),
+            )
+        } else {
+            fields
+        }
+    };
+    let (header_bytes, header_ends) = keep(header);
     let layout = Layout::detect(&RawRecord::new(1, &header_bytes, &header_ends))?;
-    let (row_bytes, row_ends) = tokenize(row);
+    let (row_bytes, row_ends) = keep(row);
     let record = RawRecord::new(2, &row_bytes, &row_ends);
     let parsed = features::parse_row(&record, &layout)?;
     let (x, _) = model.encoding.encode(&parsed);

@@ -72,6 +72,21 @@ impl WasmScorer {
         })
     }
 
+    /// A scorer whose output for a Zeek conn.log carries the 41 features computed for each
+    /// connection before the score columns (`neptune score --features`): what [`explain`] needs
+    /// for a conn.log row, whose window features come from the connections before it.
+    /// `model`: as for the constructor.
+    #[wasm_bindgen(js_name = withZeekFeatures)]
+    pub fn with_zeek_features(
+        threshold: Option<f64>,
+        model: Option<Vec<u8>>,
+    ) -> Result<WasmScorer, JsError> {
+        Ok(WasmScorer {
+            scorer: Scorer::new(model_for(model.as_deref())?, threshold).with_zeek_features(true),
+            batch: Batch::default(),
+        })
+    }
+
     /// A scorer for a later part of the file, cut at a line end, holding no quote character:
     /// `context` is the `bytes` of what the first part's scorer gave with `segmentContext()`.
     /// Its output has no header; its line numbers count from the part's first line. `model`:

@@ -422,6 +422,21 @@ fn the_cli_reads_gzip_writes_incidents_and_explains_conn_log_rows() {
     let explained = String::from_utf8(explained).unwrap();
     assert!(explained.starts_with("line 9: score "), "{explained}");
     assert!(explained.contains(" = "), "{explained}");
+    // A flood row (its Zeek `duration` unset) is explained at the very score it was given.
+    let rows = parse_csv(&out).unwrap();
+    let (at, flood) = rows[1..]
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r[1].starts_with("Cf") && r[21] == "1")
+        .expect("a flagged flood row");
+    let line = (at + 9).to_string();
+    let (code, explained, stderr) = neptune(&["explain", plain.to_str().unwrap(), &line], None);
+    assert_eq!(code, 0, "{stderr}");
+    let explained = String::from_utf8(explained).unwrap();
+    assert!(
+        explained.starts_with(&format!("line {line}: score {} (Neptune)", flood[20])),
+        "{explained}"
+    );
 }
 
 #[test]

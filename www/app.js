@@ -1,7 +1,9 @@
 // The page: wires the DOM to the scorer workers and renders what they report. No scoring here:
 // pool.js runs the workers, run.js reads a file and scores it on them.
 
+import { figure, make } from './dom.js';
 import { drawHistogram } from './histogram.js';
+import { incidentsView } from './incidents.js';
 import { ScorerPool, poolSize } from './pool.js';
 import { ScoringRun } from './run.js';
 import { sampleFile } from './sample.js';
@@ -30,6 +32,7 @@ const ui = {
   figures: el('figures'),
   scored: el('fig-scored'),
   flagged: el('fig-flagged'),
+  flaggedLabel: el('fig-flagged-label'),
   share: el('fig-share'),
   rejected: el('fig-rejected'),
   time: el('fig-time'),
@@ -47,6 +50,7 @@ const ui = {
   panels: el('panels'),
   histogram: el('histogram'),
   metricsSlot: el('metrics-slot'),
+  incidentsSlot: el('incidents-slot'),
   resultsCard: el('results-card'),
   modelBody: el('model-body'),
   thresholdBox: el('threshold-box'),
@@ -68,12 +72,17 @@ let runCounter = 0;
 let downloadUrl = null;
 let modelCard = null;
 /** The finished run shown, and the threshold its views follow. */
-const view = { run: null, summary: null, threshold: null, downloadJob: null, curves: null, hashTimer: 0 };
+const view = { run: null, summary: null, threshold: null, downloadJob: null, featuresJob: null, curves: null, hashTimer: 0 };
+/**
+ * The shown file scored again aside (the download at a moved threshold, a conn.log's features),
+ * one job at a time: a worker keeps the scorers of one run only.
+ */
+const aside = { jobs: new Set(), queue: Promise.resolve() };
 
 const pool = new ScorerPool(poolSize(), {
   onRunMessage(message) {
     if (current && current.id === message.run && !current.finished) current.job?.receive(message);
-    else if (view.downloadJob?.id === message.run) view.downloadJob.receive(message);
+    else for (const job of aside.jobs) if (job.id === message.run) job.receive(message);
   },
   onCrash(message, restartable) {
     setReady(false, restartable ? 'Restarting the scorer…' : 'The scorer is not available.');
@@ -215,6 +224,9 @@ function finishRun(run, summary, scoredCsv) {
   data.model = activeModel?.sha256 ?? 'builtin';
   view.run = run;
   view.summary = summary;
+  // A conn.log row's window features come from the connections before it: it is explained
+  // from the same row scored again with its computed features.
+  table.explainFrom = summary.zeek ? (row) => featuredLines(run, row) : null;
   startThreshold(summary);
   training.runDone(run.file, summary);
 
@@ -250,6 +262,53 @@ function cancel() {
   resetResults();
   ui.status.textContent = `Cancelled: ${run.file.name} was not scored.`;
   setState('idle');
+}
+
+/** Scores `job` once the side jobs before it are over. */
+function runAside(job) {
+  aside.jobs.add(job);
+  const result = aside.queue.then(() => (job.over ? Promise.reject(new Error('cancelled')) : job.start()));
+  aside.queue = result.catch(() => {});
+  return result.finally(() => aside.jobs.delete(job));
+}
+
+/**
+ * The header and row `row` of a conn.log scored with its features, cut to the features and the
+ * score columns: the log's own `duration` and `service` would otherwise stand for the features of
+ * those names (as they do in `neptune explain` today). The columns cut off come first, and the
+ * kept ones hold neither commas nor quotes.
+ */
+async function featuredLines(run, row) {
+  const store = await featuredRows(run);
+  const { bytes } = await store.readLines([row]);
+  const kept = modelCard.features.length + 2;
+  return { header: lastFields(store.header, kept), row: lastFields(new Uint8Array(bytes), kept) };
+}
+
+/** The last `n` comma-separated fields of a CSV line (a copy). */
+function lastFields(line, n) {
+  let at = line.length;
+  for (let i = 0; i < n && at > 0; i++) at = line.lastIndexOf(0x2c, at - 1);
+  return line.slice(at + 1);
+}
+
+/** A conn.log's rows with their 41 computed features (`neptune score --features`), scored once. */
+function featuredRows(run) {
+  if (!run.featured) {
+    const store = new RowStore();
+    const job = new ScoringRun({
+      id: ++runCounter, file: run.file, pool, features: true, onBatch: (message) => store.append(message), onProgress: () => {},
+    });
+    view.featuresJob = job;
+    run.featured = runAside(job).then(
+      () => store,
+      (error) => {
+        run.featured = null;
+        throw error;
+      },
+    );
+  }
+  return run.featured;
 }
 
 // ---- the threshold ----
@@ -304,7 +363,7 @@ function applyThreshold(t, remember = true) {
   ui.flagged.textContent = flagged.toLocaleString();
   ui.share.textContent = summary.scored ? `(${percent(flagged / summary.scored)} of scored rows)` : '';
   ui.status.textContent = summary.rows
-    ? `${run.file.name}: ${summary.rows.toLocaleString()} connections, ${flagged.toLocaleString()} flagged as Neptune attacks` +
+    ? `${run.file.name}: ${summary.rows.toLocaleString()} connections, ${flagged.toLocaleString()} ${flaggedAs(summary)}` +
       (moved ? ` at threshold ${t.toFixed(3)} (the model’s is ${model.toFixed(3)}).` : '.')
     : `${run.file.name} holds a header but no rows.`;
   ui.facts.textContent = fileFacts(run, summary, t);
@@ -394,7 +453,7 @@ ui.download.addEventListener('click', async (event) => {
   view.downloadJob = job;
   ui.download.setAttribute('aria-busy', 'true');
   try {
-    const { download } = await job.start();
+    const { download } = await runAside(job);
     if (view.downloadJob !== job || view.threshold !== threshold) return;
     const url = URL.createObjectURL(download);
     ui.download.href = url;
@@ -419,7 +478,7 @@ function setReady(ready, hint) {
   ui.dropzone.disabled = !ready;
   ui.sample.disabled = !ready;
   ui.dropzoneHint.textContent = ready
-    ? 'CSV or ARFF with the 41 NSL-KDD / KDD Cup 99 features, with or without a header. Press Enter to choose.'
+    ? 'A Zeek conn.log (tab-separated or JSON lines), or a CSV or ARFF with the 41 NSL-KDD / KDD Cup 99 features. Press Enter to choose.'
     : hint;
 }
 
@@ -437,6 +496,9 @@ function resetResults() {
   view.curves = null;
   view.downloadJob?.stop();
   view.downloadJob = null;
+  view.featuresJob?.stop();
+  view.featuresJob = null;
+  table.explainFrom = null;
   clearTimeout(view.hashTimer);
   ui.thresholdBox.hidden = true;
   ui.thresholdNote.textContent = '';
@@ -457,16 +519,27 @@ function resetResults() {
   ui.downloadNote.hidden = true;
   ui.panels.hidden = true;
   ui.metricsSlot.replaceChildren();
+  ui.incidentsSlot.replaceChildren();
   ui.resultsCard.hidden = true;
   table.clear();
 }
 
+/** What the status line calls the flagged rows: on a conn.log, not attacks as such (see incidents.js). */
+function flaggedAs(summary) {
+  return summary.zeek ? 'flagged as Neptune-like (failed TCP handshakes)' : 'flagged as Neptune attacks';
+}
+
 function fileFacts(run, summary, threshold) {
+  const { zeek } = summary;
   return [
     formatBytes(run.file.size),
-    summary.arff ? 'ARFF' : `${summary.delimiter}-separated`,
-    summary.has_header ? 'with a header row' : 'no header: standard column order',
-    `${summary.columns} columns`,
+    ...(zeek
+      ? [`Zeek conn.log (${zeek.form === 'json' ? 'JSON lines' : 'tab-separated'})`, `${summary.columns} fields`]
+      : [
+        summary.arff ? 'ARFF' : `${summary.delimiter}-separated`,
+        summary.has_header ? 'with a header row' : 'no header: standard column order',
+        `${summary.columns} columns`,
+      ]),
     threshold === summary.threshold
       ? `threshold ${threshold.toFixed(3)} (the model’s)`
       : `threshold ${threshold.toFixed(3)} (the model’s is ${summary.threshold.toFixed(3)})`,
@@ -476,11 +549,12 @@ function fileFacts(run, summary, threshold) {
 function renderSummary(run, summary, elapsed) {
   const { rows, scored, flagged, rejected } = summary;
   ui.status.textContent = rows
-    ? `${run.file.name}: ${rows.toLocaleString()} connections, ${flagged.toLocaleString()} flagged as Neptune attacks.`
+    ? `${run.file.name}: ${rows.toLocaleString()} connections, ${flagged.toLocaleString()} ${flaggedAs(summary)}.`
     : `${run.file.name} holds a header but no rows.`;
   ui.scored.textContent = scored.toLocaleString();
   ui.flagged.textContent = flagged.toLocaleString();
   ui.share.textContent = scored ? `(${percent(flagged / scored)} of scored rows)` : '';
+  ui.flaggedLabel.textContent = summary.zeek ? 'flagged' : 'attacks flagged';
   ui.rejected.textContent = rejected.toLocaleString();
   ui.time.textContent = elapsed < 10000 ? `${Math.round(elapsed)} ms` : `${(elapsed / 1000).toFixed(1)} s`;
   ui.figures.hidden = false;
@@ -491,6 +565,7 @@ function renderSummary(run, summary, elapsed) {
   // names, two label columns): the CLI prints the same sentences on stderr.
   ui.notes.replaceChildren(...summary.notes.map((note) => make('li', { text: note })));
   ui.notes.hidden = summary.notes.length === 0;
+  if (summary.zeek) ui.incidentsSlot.replaceChildren(incidentsView(summary.zeek, summary.threshold));
 
   if (rejected > 0) {
     ui.rejectionsTitle.textContent = `${rejected.toLocaleString()} ${rejected === 1 ? 'row' : 'rows'} rejected: show the lines and reasons`;
@@ -707,21 +782,6 @@ function renderModel(card) {
     parts.push(details);
   }
   ui.modelBody.replaceChildren(...parts);
-}
-
-function figure(value, label) {
-  const div = make('div', { className: 'figure' });
-  div.append(make('span', { className: 'figure-value', text: value }), make('span', { className: 'figure-label', text: label }));
-  return div;
-}
-
-function make(tag, { className, text, id, scope } = {}) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  if (id) node.id = id;
-  if (scope) node.scope = scope;
-  return node;
 }
 
 function percent(x, digits = 1) {

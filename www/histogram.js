@@ -2,7 +2,8 @@
 // Heights are on a log scale and every non-empty bar carries its count, so a handful of rows in a
 // bin next to ten thousand in another still shows.
 
-const SVG = 'http://www.w3.org/2000/svg';
+import { svgNode as node } from './dom.js';
+
 const WIDTH = 640;
 const HEIGHT = 270;
 const MARGIN = { top: 34, right: 14, bottom: 44, left: 14 };
@@ -88,12 +89,6 @@ export function drawHistogram(container, counts, threshold) {
     ),
   );
   container.replaceChildren(svg);
-}
-
-function node(name, attributes = {}) {
-  const element = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
-  return element;
 }
 
 function text(element, content) {

@@ -43,12 +43,14 @@ export class ScoringRun {
   /**
    * `onBatch(message)` receives the workers' `batch` and `done` messages (see worker.js) in file
    * order, line numbers counted from the file's first line; `onProgress({bytes, rows, flagged})`
-   * how far the results handed over reach; `threshold`, when given, flags rows at it.
+   * how far the results handed over reach; `threshold`, when given, flags rows at it;
+   * `features`: a conn.log's output carries its 41 computed features (see worker.js).
    */
-  constructor({ id, file, pool, onBatch, onProgress, threshold }) {
+  constructor({ id, file, pool, onBatch, onProgress, threshold, features }) {
     this.id = id;
     /** Flag rows at this threshold rather than the model's (undefined: the model's). */
     this.threshold = threshold;
+    this.features = features;
     this.file = file;
     this.pool = pool;
     this.onBatch = onBatch;
@@ -89,7 +91,8 @@ export class ScoringRun {
   /** Ends the run early: nothing more is read or sent, and late messages are ignored. */
   stop() {
     this.end();
-    this.reject(new Error('cancelled'));
+    // Undefined when stopped before it started.
+    this.reject?.(new Error('cancelled'));
   }
 
   /** A message of this run from any worker. */
@@ -236,8 +239,8 @@ export class ScoringRun {
     piece.chunkEnds.push(end);
     this.inFlight++;
     this.busy.set(piece.worker, (this.busy.get(piece.worker) ?? 0) + 1);
-    const { threshold } = this;
-    piece.worker.post({ ...message, type: 'push', run: this.id, part: piece.part, threshold }, transfer);
+    const { threshold, features } = this;
+    piece.worker.post({ ...message, type: 'push', run: this.id, part: piece.part, threshold, features }, transfer);
   }
 
   /** Hands over what the first pieces have received, in file order. */

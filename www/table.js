@@ -176,6 +176,12 @@ export class ResultsTable {
       last: el('page-last'),
     };
     this.store = null;
+    /**
+     * Where a row is explained from, when not from its line in `store`: null, or a function of
+     * the row's index giving a promise of {header, row}, the lines to explain (for a conn.log,
+     * the row with its computed features).
+     */
+    this.explainFrom = null;
     // Bumped when what the table shows changes (a new run, a new order): late answers for an
     // older state are dropped. `shown` does the same for pages and explanations in flight.
     this.generation = 0;
@@ -384,11 +390,10 @@ export class ResultsTable {
     const title = `Line ${this.store.line(row).toLocaleString()}`;
     this.renderExplanationText(title, 'Working it out…');
     try {
-      const { bytes } = await this.store.readLines([row]);
-      const { explanation } = await this.request('explain', {
-        header: this.store.header.slice(),
-        row: new Uint8Array(bytes),
-      });
+      const lines = this.explainFrom
+        ? await this.explainFrom(row)
+        : { header: this.store.header.slice(), row: new Uint8Array((await this.store.readLines([row])).bytes) };
+      const { explanation } = await this.request('explain', lines);
       if (current()) this.renderExplanation(title, explanation);
     } catch (error) {
       if (current()) this.renderExplanationText(title, error.message);

@@ -3,6 +3,8 @@
 // highest first, each with its rows per kind of label), never from a pass over the rows. A few
 // hundred distinct scores on NSL-KDD: any threshold is a few microseconds, whatever the file's size.
 
+import { svgNode as node } from './dom.js';
+
 // Kinds of label, as the Rust library counts them (`Truth::code`).
 
 const NORMAL = 1;
@@ -108,15 +110,8 @@ export function pointAt(points, threshold) {
 
 // ---- drawing ----
 
-const SVG = 'http://www.w3.org/2000/svg';
 const SIZE = 220;
 const PAD = { left: 38, right: 10, top: 10, bottom: 34 };
-
-function node(tag, attrs = {}) {
-  const n = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
-  return n;
-}
 
 /**
  * One curve as an SVG in `container`: `x(p)`, `y(p)` place a point in [0, 1]; the point in

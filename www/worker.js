@@ -10,7 +10,7 @@
 //
 // In:
 //   {type:'init', wasmHex?}             load the module (fetched next to the glue unless given)
-//   {type:'push', run, part, chunk, context?, first?, gzip?, threshold?}
+//   {type:'push', run, part, chunk, context?, first?, gzip?, threshold?, features?}
 //                                       score the rows completed by `chunk` (ArrayBuffer or
 //                                       Uint8Array) with the part's scorer; a part not seen
 //                                       before gets a new scorer: a later part's when `context`
@@ -21,6 +21,7 @@
 //        is written now (before any later part's output) and the answer's blob closes
 //        everything scored so far
 //        threshold: a new scorer flags rows at it (default: the model's)
+//        features: a new primary scorer writes a conn.log's 41 computed features (to explain rows)
 //        gzip: `chunk` holds the file's gzip bytes, decompressed here before scoring (the first
 //        push of the part says so for every later one)
 //   {type:'finish', run, part}          end the part (for part 0: the file)
@@ -173,7 +174,7 @@ async function warmUp(features) {
 }
 
 /** The scorer of `part` of `run`, made on first use; null for a run that is over. */
-function scorerFor(run, part, context, threshold) {
+function scorerFor(run, part, context, threshold, features) {
   if (run === failedRun || run < latest.run) return null;
   if (run !== latest.run) {
     endRun();
@@ -184,7 +185,9 @@ function scorerFor(run, part, context, threshold) {
     const later = context !== undefined;
     state = {
       part,
-      scorer: later ? WasmScorer.forSegment(context.bytes, threshold, model) : new WasmScorer(threshold, model),
+      scorer: later
+        ? WasmScorer.forSegment(context.bytes, threshold, model)
+        : features ? WasmScorer.withZeekFeatures(threshold, model) : new WasmScorer(threshold, model),
       pending: [],
       pendingBytes: 0,
       // A later part's output has no header.
@@ -209,8 +212,8 @@ function endPart(state) {
   latest.parts.delete(state.part);
 }
 
-function push({ run, part, chunk, context, first, gzip, threshold }) {
-  const state = scorerFor(run, part, context, threshold);
+function push({ run, part, chunk, context, first, gzip, threshold, features }) {
+  const state = scorerFor(run, part, context, threshold, features);
   if (!state) return;
   let bytes = ArrayBuffer.isView(chunk) ? chunk : new Uint8Array(chunk);
   if (gzip) state.gunzip ??= new Gunzip();

@@ -295,10 +295,10 @@ fn probes_incident(groups: Vec<Group>, names: &dyn Fn(&Connection) -> Names) -> 
         connections,
         sources: sources.len() as u64,
         description: format!(
-            "probes: {connections} failed connections to {ports} ports of {host} from {} over \
-             {:.0} s: scanning of the host, not a flood",
+            "probes: {connections} failed connections to {ports} ports of {host} from {} {}: \
+             scanning of the host, not a flood",
             plural(sources.len(), "source"),
-            end - start
+            lasting("over", end - start)
         ),
         destination: format!("{ports} ports on {host}"),
         source: None,
@@ -326,13 +326,12 @@ fn destination_incident(group: Group, names: &dyn Fn(&Connection) -> Names) -> I
             group.connections, source, destination, seconds, rate
         ),
         Pattern::Retries => format!(
-            "retries: {} failed connections to {} over {:.0} s from {} source{}: a device \
-             retrying a server that does not answer, not a flood",
+            "retries: {} failed connections to {} {} from {}: a device retrying a server that \
+             does not answer, not a flood",
             group.connections,
             destination,
-            seconds,
-            sources,
-            if sources == 1 { "" } else { "s" }
+            lasting("over", seconds),
+            plural(sources as usize, "source"),
         ),
         _ => format!(
             "{} failed connection{} to {} from {} source{}",
@@ -356,6 +355,15 @@ fn destination_incident(group: Group, names: &dyn Fn(&Connection) -> Names) -> I
     }
 }
 
+/// `over 36 s`, `in 3 s`, or `within a second`.
+fn lasting(preposition: &str, seconds: f64) -> String {
+    if seconds < 1.0 {
+        "within a second".to_string()
+    } else {
+        format!("{preposition} {seconds:.0} s")
+    }
+}
+
 /// `1 port`, `2 ports`.
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
@@ -372,11 +380,11 @@ fn scan_incident(group: Group, names: &dyn Fn(&Connection) -> Names) -> Incident
         connections: group.connections,
         sources: 1,
         description: format!(
-            "scan: {} from {} touched {} in {:.0} s: probing, not a flood",
+            "scan: {} from {} touched {} {}: probing, not a flood",
             plural(group.connections as usize, "connection"),
             source,
             targets,
-            group.end - group.start
+            lasting("in", group.end - group.start)
         ),
         destination: targets,
         source: Some(source),

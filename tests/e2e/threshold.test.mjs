@@ -12,6 +12,7 @@ import {
   assertSameBytes,
   cliPath,
   countFlagged,
+  dataDir,
   download,
   fixture,
   fixtureDir,
@@ -24,7 +25,7 @@ import {
   waitForRunEnd,
   withPage,
 } from './harness.mjs';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** The first 4,000 rows of Train_Data.csv: labelled 0/1, both classes. */
 function labelledFile() {
@@ -148,6 +149,16 @@ describe('threshold', () => {
       assert.equal((await shown(page)).threshold, model.threshold);
       assert.match(await page.locator('#threshold-note').textContent(), /banana/);
       assert.equal((await readSummary(page)).error, '');
+    });
+  });
+
+  const connLog = path.join(dataDir, 'zeek/zeekids_0621.conn.log');
+  test('on a Zeek conn.log the download at a moved threshold is `neptune score --threshold`\'s', { timeout: TEST_TIMEOUT, skip: existsSync(connLog) ? false : `${connLog} is absent` }, async () => {
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
+      assert.equal((await scoreFile(page, connLog)).state, 'done');
+      await setThreshold(page, 0.3);
+      assertSameBytes(await download(page), cliScoreAt(connLog, 0.3), 'the conn.log download at threshold 0.3');
     });
   });
 });

@@ -1,0 +1,28 @@
+// Small DOM builders shared by the views: plain elements with text set through textContent
+// (never markup), the summary's figure tiles, and SVG elements.
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** An element `tag` with an optional class, text, id and (for a header cell) scope. */
+export function make(tag, { className, text, id, scope } = {}) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  if (id) node.id = id;
+  if (scope) node.scope = scope;
+  return node;
+}
+
+/** A figure tile: a large value above its label. */
+export function figure(value, label) {
+  const div = make('div', { className: 'figure' });
+  div.append(make('span', { className: 'figure-value', text: value }), make('span', { className: 'figure-label', text: label }));
+  return div;
+}
+
+/** An SVG element `name` with `attributes` set. */
+export function svgNode(name, attributes = {}) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  return element;
+}
