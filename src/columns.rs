@@ -92,7 +92,10 @@ impl<'m> ColumnScorer<'m> {
         if !self.categories_checked {
             self.categories_checked = true;
             if Encoding::looks_label_encoded(&parsed) {
-                return Err(label_encoded(&parsed.categories));
+                return Err(crate::score::label_encoded_error(
+                    &parsed.categories,
+                    "the data",
+                ));
             }
         }
         let (x, unknown) = self.model.encoding.encode(&parsed);
@@ -176,19 +179,6 @@ fn feature_index(name: &str) -> usize {
 /// A text value that is a column name: a header repeated inside the data (two files joined).
 fn names_a_column(text: &[u8]) -> bool {
     std::str::from_utf8(text).is_ok_and(|name| schema::role_of(name) != Role::Other)
-}
-
-fn label_encoded(categories: &[&[u8]; 3]) -> FileError {
-    let seen: Vec<String> = categories
-        .iter()
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
-    FileError::Layout(format!(
-        "protocol_type, service and flag hold numbers ({}) instead of names: the data was \
-         label-encoded, and its codes cannot be mapped back. Use the original data, whose rows \
-         read like `tcp, http, SF`",
-        seen.join(", ")
-    ))
 }
 
 /// Why one row (given as values) got its score: see [`Model::explain`].

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::{self, Encoding, RowProblem};
+use crate::features::{self, Encoding, FeatureVector, ParsedRow, RowProblem};
 use crate::layout::Layout;
 use crate::metrics::{Confusion, Figures};
 use crate::model::Model;
@@ -211,6 +211,20 @@ impl Summary {
                 reason: problem.to_string(),
             });
         }
+    }
+
+    /// Encodes a parsed row with `model`'s encoding, counting the category names it never saw.
+    pub(crate) fn encode(&mut self, model: &Model, parsed: &ParsedRow<'_>) -> FeatureVector {
+        let (x, unknown) = model.encoding.encode(parsed);
+        if unknown.any() {
+            self.rows_with_unknown_categories += 1;
+            for (which, &feature) in CATEGORY_FEATURES.iter().enumerate() {
+                if unknown.0[which] {
+                    self.note_unknown(FEATURES[feature].name, parsed.categories[which]);
+                }
+            }
+        }
+        x
     }
 
     pub(crate) fn note_unknown(&mut self, column: &str, name: &[u8]) {
@@ -597,19 +611,10 @@ impl RowSink<'_, '_> {
                 if !*self.categories_checked {
                     *self.categories_checked = true;
                     if Encoding::looks_label_encoded(&parsed) {
-                        return Err(label_encoded_error(&parsed.categories));
+                        return Err(label_encoded_error(&parsed.categories, "this file"));
                     }
                 }
-                let (x, unknown) = self.model.encoding.encode(&parsed);
-                if unknown.any() {
-                    self.summary.rows_with_unknown_categories += 1;
-                    for (which, &feature) in CATEGORY_FEATURES.iter().enumerate() {
-                        if unknown.0[which] {
-                            self.summary
-                                .note_unknown(FEATURES[feature].name, parsed.categories[which]);
-                        }
-                    }
-                }
+                let x = self.summary.encode(self.model, &parsed);
                 Ok(self.model.score(&x))
             }
             Err(problem) => Err(problem),
@@ -659,16 +664,18 @@ fn write_header_once(written: &mut bool, layout: &Layout, csv: &mut Vec<u8>) {
     write_row(csv, names);
 }
 
-fn label_encoded_error(categories: &[&[u8]; 3]) -> FileError {
+/// The error for a file (or batch: `what`) whose categories hold numbers: it was label-encoded.
+pub(crate) fn label_encoded_error(categories: &[&[u8]; 3], what: &str) -> FileError {
     let seen: Vec<String> = categories
         .iter()
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect();
     FileError::Layout(format!(
-        "protocol_type, service and flag hold numbers ({}) instead of names: this file was \
-         label-encoded, and its codes cannot be mapped back. Use the original file, whose rows \
+        "protocol_type, service and flag hold numbers ({}) instead of names: {what} was \
+         label-encoded, and its codes cannot be mapped back. Use the original {}, whose rows \
          read like `tcp, http, SF`",
-        seen.join(", ")
+        seen.join(", "),
+        what.rsplit(' ').next().unwrap_or(what)
     ))
 }
 

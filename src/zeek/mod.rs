@@ -548,16 +548,7 @@ impl<'m> ConnLog<'m> {
             connection.flag.as_bytes(),
         ];
         let parsed = ParsedRow { values, categories };
-        let (x, unknown) = self.model.encoding.encode(&parsed);
-        if unknown.any() {
-            self.summary.rows_with_unknown_categories += 1;
-            for (which, &feature) in CATEGORY_FEATURES.iter().enumerate() {
-                if unknown.0[which] {
-                    self.summary
-                        .note_unknown(FEATURES[feature].name, categories[which]);
-                }
-            }
-        }
+        let x = self.summary.encode(self.model, &parsed);
         let score = self.model.score(&x);
         let flagged = score >= self.threshold;
         self.summary
