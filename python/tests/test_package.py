@@ -1,6 +1,8 @@
 """The package against the CLI: the same scores, the same rejected rows, the same bytes."""
 
 import gzip
+import json
+import subprocess
 import math
 
 import pandas as pd
@@ -9,7 +11,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 import neptune_detector as nd
-from conftest import as_cli_text, cli_columns, package_columns, run_cli
+from conftest import CLI, as_cli_text, cli_columns, package_columns, run_cli
 
 BAD_VALUES = {
     # column (the KDD name of Test_Data.csv) -> values the CLI rejects or reads specially
@@ -133,9 +135,10 @@ def test_other_arrow_types_score_alike(test_csv):
         names=batch.schema.names,
     )
     assert package_columns(nd.score_arrow(large)) == expected
-    # Standard snake_case names, in another order, with an extra column.
+    # The package's card is the CLI's (`neptune info`): the same embedded model.
     card = nd.model_card()
-    assert card["threshold"] == pytest.approx(0.421, abs=0.01)
+    cli_card = json.loads(subprocess.run([str(CLI), "info"], check=True, capture_output=True).stdout)
+    assert card["threshold"] == cli_card["threshold"]
 
 
 def test_unusable_batches_raise_value_error(test_csv):
