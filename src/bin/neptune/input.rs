@@ -9,9 +9,10 @@ use neptune::gunzip::{GZIP_MAGIC, GunzipReader, is_gzip};
 /// Opens `input` (`-` is standard input). Gzip is recognized by its magic bytes, whatever the
 /// name, and decompressed as it streams (every member, as `gzip -d` does), by the library's
 /// reader the page uses too.
-pub fn open(input: &str) -> anyhow::Result<Box<dyn Read>> {
-    let mut raw: Box<dyn Read> = if input == "-" {
-        Box::new(io::stdin().lock())
+pub fn open(input: &str) -> anyhow::Result<Box<dyn Read + Send>> {
+    // `Stdin`, not its lock: the reader may be handed to a reading thread (see `parts`).
+    let mut raw: Box<dyn Read + Send> = if input == "-" {
+        Box::new(io::stdin())
     } else {
         Box::new(File::open(input).with_context(|| format!("cannot open {input}"))?)
     };

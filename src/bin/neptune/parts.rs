@@ -3,6 +3,7 @@
 //! the bytes of one scorer reading the whole file.
 
 use std::io::{self, Read};
+use std::sync::mpsc;
 
 use neptune::model::Model;
 use neptune::score::{Batch, Scorer, SegmentContext, Summary, last_line_end};
@@ -135,16 +136,22 @@ pub(super) fn run_scorer(
             }
         }
     }
+    // What is left goes through one scorer (a conn.log, a gzip input, a part with a quote): a
+    // thread reads ahead while this one scores and writes. It is not joined: on an early error
+    // the process ends without waiting for an input that may never end (a pipe held open).
+    let chunks = (!at_end).then(|| read_ahead(reader));
     let scorer = rest.as_mut().unwrap_or(&mut primary);
-    loop {
-        scorer.push(&pending, &mut batch).map_err(file_error)?;
+    let mut next = Some(pending);
+    while let Some(chunk) = next.take() {
+        scorer.push(&chunk, &mut batch).map_err(file_error)?;
         on_batch(&batch).map_err(write_error)?;
         batch.clear();
-        pending.clear();
-        if at_end {
-            break;
-        }
-        at_end = fill(&mut reader, &mut pending, PART_BYTES).map_err(read_error)?;
+        next = match chunks.as_ref().map(mpsc::Receiver::recv) {
+            Some(Ok(Ok(chunk))) => Some(chunk),
+            Some(Ok(Err(e))) => return Err(read_error(e)),
+            // The reader ended after its last chunk (or there was nothing left to read).
+            Some(Err(mpsc::RecvError)) | None => None,
+        };
     }
     let summary = match rest {
         Some(mut rest) => {
@@ -156,6 +163,31 @@ pub(super) fn run_scorer(
     };
     on_batch(&batch).map_err(write_error)?;
     Ok(summary)
+}
+
+/// Chunks read ahead of scoring: at most this many wait.
+const CHUNKS_AHEAD: usize = 2;
+
+/// Reads `reader` to its end on a thread of its own, in chunks of [`PART_BYTES`].
+fn read_ahead(mut reader: Box<dyn Read + Send>) -> mpsc::Receiver<io::Result<Vec<u8>>> {
+    let (sender, chunks) = mpsc::sync_channel(CHUNKS_AHEAD);
+    std::thread::spawn(move || {
+        loop {
+            let mut chunk = Vec::with_capacity(PART_BYTES);
+            match fill(&mut reader, &mut chunk, PART_BYTES) {
+                Ok(at_end) => {
+                    if (!chunk.is_empty() && sender.send(Ok(chunk)).is_err()) || at_end {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = sender.send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    chunks
 }
 
 /// Scores one part of a file on its own.
