@@ -502,3 +502,43 @@ fn the_published_logs_are_read_and_the_flood_in_them_is_caught() {
     let benign = c.true_negative + c.false_positive;
     assert!(benign > 500 && c.false_positive * 100 <= benign, "{c:?}");
 }
+
+#[test]
+fn a_row_later_than_the_reorder_buffer_is_featured_out_of_order_and_counted() {
+    let template = traffic(8)[0].clone();
+    let rows = neptune::zeek::REORDER_ROWS + 5_000;
+    let mut conns: Vec<Conn> = (0..rows)
+        .map(|i| Conn {
+            ts: 1_700_000_000.0 + i as f64 * 0.01,
+            uid: format!("C{i}"),
+            ..template.clone()
+        })
+        .collect();
+    // The earliest connection is written last, far beyond the buffer.
+    let first = conns.remove(0);
+    conns.push(first);
+    let input = tsv(&conns);
+    let (csv, summary) = score_bytes(model(), &input, None).expect("scored");
+    assert_eq!(summary.scored, rows as u64);
+    // When a row is featured depends on the rows, not on the chunks (the page's are 1 MB).
+    let mut scorer = Scorer::new(model(), None);
+    let mut batch = Batch::default();
+    for chunk in input.chunks(1 << 20) {
+        scorer.push(chunk, &mut batch).unwrap();
+    }
+    scorer.finish(&mut batch).unwrap();
+    assert_eq!(batch.csv, csv);
+    assert_eq!(summary.zeek.as_ref().map(|z| z.out_of_order), Some(1));
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.contains("out of start order")),
+        "{:?}",
+        summary.notes
+    );
+    // Every row is written, in the file's order.
+    let out = parse_csv(&csv).unwrap();
+    assert_eq!(out.len(), rows + 1);
+    assert_eq!(out[rows][1], "C0");
+}

@@ -12,7 +12,7 @@
 //! featured in exact start order. In a longer file, a row that comes more than [`REORDER_ROWS`]
 //! rows after connections that started later than it is featured when the buffer is full, out of
 //! order, and counted ([`ZeekSummary::out_of_order`]). Memory: about 300 bytes per waiting row
-//! (80 MB for a full buffer), plus the windows' hashed tallies.
+//! (about 20 MB for a full buffer), plus the windows' hashed tallies.
 
 pub mod incidents;
 pub mod json;
@@ -37,7 +37,7 @@ use log::{Columns, JsonLine, TsvHeader};
 use traffic::{Connection, Host, Traffic};
 
 /// The most rows waiting to be featured in start order (see the module's documentation).
-pub const REORDER_ROWS: usize = 1 << 18;
+pub const REORDER_ROWS: usize = 1 << 16;
 /// Incidents kept in the summary, largest first (all are counted).
 pub const KEPT_INCIDENTS: usize = 1000;
 
@@ -189,9 +189,7 @@ impl<'m> ConnLog<'m> {
             if let Some(line) = self.skipping.take() {
                 self.partial.clear();
                 self.reject_line(line, &RowProblem::TooLong(MAX_RECORD_BYTES >> 20));
-                continue;
-            }
-            if self.partial.is_empty() {
+            } else if self.partial.is_empty() {
                 self.line_read(piece)?;
             } else {
                 let mut line = std::mem::take(&mut self.partial);
@@ -200,7 +198,13 @@ impl<'m> ConnLog<'m> {
                 line.clear();
                 self.partial = line;
             }
+            // Row by row, so that when a row is featured depends on the rows only, never on
+            // how the file was cut into chunks (the page's and the CLI's differ).
+            if self.slots.len() > REORDER_ROWS {
+                self.drain(REORDER_ROWS, batch);
+            }
         }
+        // Write what is ready (featuring nothing more: the rows decide that).
         self.drain(REORDER_ROWS, batch);
         Ok(())
     }

@@ -139,18 +139,23 @@ pub(super) fn run_scorer(
     // What is left goes through one scorer (a conn.log, a gzip input, a part with a quote): a
     // thread reads ahead while this one scores and writes. It is not joined: on an early error
     // the process ends without waiting for an input that may never end (a pipe held open).
-    let chunks = (!at_end).then(|| read_ahead(reader));
+    let ahead = (!at_end).then(|| read_ahead(reader));
     let scorer = rest.as_mut().unwrap_or(&mut primary);
     let mut next = Some(pending);
     while let Some(chunk) = next.take() {
         scorer.push(&chunk, &mut batch).map_err(file_error)?;
         on_batch(&batch).map_err(write_error)?;
         batch.clear();
-        next = match chunks.as_ref().map(mpsc::Receiver::recv) {
-            Some(Ok(Ok(chunk))) => Some(chunk),
-            Some(Ok(Err(e))) => return Err(read_error(e)),
-            // The reader ended after its last chunk (or there was nothing left to read).
-            Some(Err(mpsc::RecvError)) | None => None,
+        let Some(ReadAhead { chunks, spent }) = &ahead else {
+            break;
+        };
+        // The buffer goes back to the reader (fresh 4 MB buffers cost page faults).
+        let _ = spent.send(chunk);
+        next = match chunks.recv() {
+            Ok(Ok(chunk)) => Some(chunk),
+            Ok(Err(e)) => return Err(read_error(e)),
+            // The reader ended after its last chunk.
+            Err(mpsc::RecvError) => None,
         };
     }
     let summary = match rest {
@@ -168,12 +173,22 @@ pub(super) fn run_scorer(
 /// Chunks read ahead of scoring: at most this many wait.
 const CHUNKS_AHEAD: usize = 2;
 
+/// A reading thread's chunks, and the way back for their buffers.
+struct ReadAhead {
+    chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
+    spent: mpsc::Sender<Vec<u8>>,
+}
+
 /// Reads `reader` to its end on a thread of its own, in chunks of [`PART_BYTES`].
-fn read_ahead(mut reader: Box<dyn Read + Send>) -> mpsc::Receiver<io::Result<Vec<u8>>> {
+fn read_ahead(mut reader: Box<dyn Read + Send>) -> ReadAhead {
     let (sender, chunks) = mpsc::sync_channel(CHUNKS_AHEAD);
+    let (spent, returned) = mpsc::channel::<Vec<u8>>();
     std::thread::spawn(move || {
         loop {
-            let mut chunk = Vec::with_capacity(PART_BYTES);
+            let mut chunk = returned
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(PART_BYTES));
+            chunk.clear();
             match fill(&mut reader, &mut chunk, PART_BYTES) {
                 Ok(at_end) => {
                     if (!chunk.is_empty() && sender.send(Ok(chunk)).is_err()) || at_end {
@@ -187,7 +202,7 @@ fn read_ahead(mut reader: Box<dyn Read + Send>) -> mpsc::Receiver<io::Result<Vec
             }
         }
     });
-    chunks
+    ReadAhead { chunks, spent }
 }
 
 /// Scores one part of a file on its own.
