@@ -38,6 +38,8 @@ use traffic::{Connection, Host, Traffic};
 
 /// The most rows waiting to be featured in start order (see the module's documentation).
 pub const REORDER_ROWS: usize = 1 << 16;
+/// Row buffers kept for reuse.
+const SPARE_ROWS: usize = 4096;
 /// Incidents kept in the summary, largest first (all are counted).
 pub const KEPT_INCIDENTS: usize = 1000;
 
@@ -93,6 +95,8 @@ pub struct ConnLog<'m> {
     columns: Option<Columns>,
     header_written: bool,
     partial: Vec<u8>,
+    /// Emptied row buffers, reused (a buffer per row costs an allocation and a free).
+    spare: Vec<Vec<u8>>,
     /// A TSV line's fields: the buffer, kept from line to line.
     fields: Vec<&'static [u8]>,
     /// The line being skipped because it is too long (its number), if any.
@@ -139,6 +143,7 @@ impl<'m> ConnLog<'m> {
             header_written: false,
             partial: Vec::new(),
             fields: Vec::new(),
+            spare: Vec::new(),
             skipping: None,
             line: 0,
             slots: VecDeque::new(),
@@ -354,7 +359,7 @@ impl<'m> ConnLog<'m> {
         let mut fields = recycle(std::mem::take(&mut self.fields));
         header.fields_of(line, &mut fields);
         let width = self.names.as_ref().map_or(0, Vec::len);
-        let mut out = Vec::with_capacity(line.len() + 32);
+        let mut out = self.spare.pop().unwrap_or_default();
         let plain = header.separator == b"\t" && header.joined.is_none();
         write_tsv_row(&mut out, line, &fields, width, plain);
         let row = if memchr::memchr(0, line).is_some() {
@@ -389,7 +394,7 @@ impl<'m> ConnLog<'m> {
             self.set_names(names);
         }
         let names = self.names.as_ref().expect("set above");
-        let mut out = Vec::with_capacity(line.len());
+        let mut out = self.spare.pop().unwrap_or_default();
         let row = match &parsed {
             Ok(object) => {
                 let texts: Vec<Option<Cow<'_, str>>> = names
@@ -591,6 +596,11 @@ impl<'m> ConnLog<'m> {
             self.first_slot += 1;
             let csv_start = batch.csv.len();
             batch.csv.extend_from_slice(&out);
+            if self.spare.len() < SPARE_ROWS {
+                let mut out = out;
+                out.clear();
+                self.spare.push(out);
+            }
             batch.rows.push(RowOutcome {
                 line,
                 score,
