@@ -1,8 +1,9 @@
 // Writes docs/screenshot.png: the page (dist/) after scoring the first 5,000 rows of
 // Train_Data.csv (labelled, so the metrics and the curves show) with the threshold moved to 0.35;
-// and docs/incidents.png: the incidents of the Zeek conn.log zeekids_0621.conn.log
-// (skipped when that log is absent).
-//   node scripts/screenshot.mjs [dist] [out.png] [incidents.png]
+// docs/incidents.png: the incidents of the Zeek conn.log zeekids_0621.conn.log (skipped when
+// that log is absent); and docs/training.png: a model trained in the page on those 5,000 rows,
+// compared with the built-in one.
+//   node scripts/screenshot.mjs [dist] [out.png] [incidents.png] [training.png]
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,8 @@ import { chromium } from 'playwright-core';
 
 import { serve } from './serve.mjs';
 
-const [dist = 'dist', out = 'docs/screenshot.png', incidentsOut = 'docs/incidents.png'] = process.argv.slice(2);
+const [dist = 'dist', out = 'docs/screenshot.png', incidentsOut = 'docs/incidents.png', trainingOut = 'docs/training.png'] =
+  process.argv.slice(2);
 const data = process.env.NEPTUNE_DATA ?? '../shared/data';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'neptune-shot-'));
 const file = path.join(dir, 'Train_Data-5000.csv');
@@ -32,6 +34,12 @@ try {
   const bottom = await page.evaluate(() => document.getElementById('curves').getBoundingClientRect().bottom + window.scrollY);
   await page.screenshot({ path: out, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom + 24) } });
   console.log(`screenshot: wrote ${out}`);
+
+  // Train on the same file, then the comparison with the built-in model.
+  await page.click('[data-testid="train"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="training"]').dataset.state === 'done', null, { timeout: 120_000 });
+  await page.locator('#train-card').screenshot({ path: trainingOut });
+  console.log(`screenshot: wrote ${trainingOut}`);
 
   if (existsSync(connLog)) {
     const logPage = await browser.newPage({ viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1 });
