@@ -89,11 +89,23 @@ pub fn roc_auc(scored: &[(f64, bool)]) -> Option<f64> {
 /// exact ROC and precision-recall curves. A forest gives few distinct scores (hundreds on
 /// NSL-KDD); past [`MAX_DISTINCT_SCORES`] the counts are dropped and marked incomplete, so memory
 /// stays bounded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ScoreCounts {
     counts: rustc_hash::FxHashMap<u64, [u64; TRUTH_KINDS]>,
     /// False once more than [`MAX_DISTINCT_SCORES`] distinct scores were met.
     pub complete: bool,
+}
+
+/// Debug text in score order, whatever order the scores were met in (the fuzz targets compare
+/// summaries by their Debug text: merged parts meet the scores in another order).
+impl std::fmt::Debug for ScoreCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sorted: std::collections::BTreeMap<_, _> = self.counts.iter().collect();
+        f.debug_struct("ScoreCounts")
+            .field("counts", &sorted)
+            .field("complete", &self.complete)
+            .finish()
+    }
 }
 
 /// The kinds of label [`ScoreCounts`] counts apart.
