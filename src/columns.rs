@@ -6,7 +6,7 @@
 //! parsing a field's text is the very `f64` the CSV reader would get, so it gets the score
 //! `neptune score` writes for that text.
 
-use crate::explain::{Effect, Explanation};
+use crate::explain::Explanation;
 use crate::features::{self, Encoding, ParsedRow, RowProblem, UnknownCategories};
 use crate::layout::Layout;
 use crate::model::Model;
@@ -168,14 +168,6 @@ pub fn parse_values<'a>(
     }))
 }
 
-/// The index of a feature in [`FEATURES`], by its standard name.
-fn feature_index(name: &str) -> usize {
-    FEATURES
-        .iter()
-        .position(|f| f.name == name)
-        .expect("the name comes from FEATURES")
-}
-
 /// A text value that is a column name: a header repeated inside the data (two files joined).
 fn names_a_column(text: &[u8]) -> bool {
     std::str::from_utf8(text).is_ok_and(|name| schema::role_of(name) != Role::Other)
@@ -191,28 +183,15 @@ pub fn explain_values(
         Err(problem) => return Ok(Err(problem)),
     };
     let (x, _) = model.encoding.encode(&parsed);
-    let (base, contributions) = model.explain(&x);
-    let effects = contributions
-        .into_iter()
-        .map(|c| {
-            let value = match values[feature_index(c.feature)] {
-                Value::Number(number) => number.to_string(),
-                Value::Text(text) => String::from_utf8_lossy(text).into_owned(),
-                Value::Missing => String::new(),
-            };
-            Effect {
-                feature: c.feature,
-                effect: c.effect,
-                value,
-            }
-        })
-        .collect();
-    Ok(Ok(Explanation {
-        score: model.score(&x),
-        base,
-        threshold: model.threshold,
-        effects,
-    }))
+    Ok(Ok(crate::explain::explain_vector(
+        model,
+        &x,
+        |feature| match values[feature] {
+            Value::Number(number) => number.to_string(),
+            Value::Text(text) => String::from_utf8_lossy(text).into_owned(),
+            Value::Missing => String::new(),
+        },
+    )))
 }
 
 #[cfg(test)]

@@ -112,7 +112,19 @@ pub fn explain_output_row(
     let record = RawRecord::new(2, &row_bytes, &row_ends);
     let parsed = features::parse_row(&record, &layout)?;
     let (x, _) = model.encoding.encode(&parsed);
-    let (base, contributions) = model.explain(&x);
+    Ok(explain_vector(model, &x, |feature| {
+        String::from_utf8_lossy(record.field(layout.feature_columns[feature])).into_owned()
+    }))
+}
+
+/// Explains a model input `x`; `value_of(feature index)` gives each feature's value as the user
+/// wrote it (CSV fields here, typed values in [`crate::columns`]).
+pub fn explain_vector(
+    model: &Model,
+    x: &crate::features::FeatureVector,
+    value_of: impl Fn(usize) -> String,
+) -> Explanation {
+    let (base, contributions) = model.explain(x);
     let effects = contributions
         .into_iter()
         .map(|c| {
@@ -123,17 +135,16 @@ pub fn explain_output_row(
             Effect {
                 feature: c.feature,
                 effect: c.effect,
-                value: String::from_utf8_lossy(record.field(layout.feature_columns[index]))
-                    .into_owned(),
+                value: value_of(index),
             }
         })
         .collect();
-    Ok(Explanation {
-        score: model.score(&x),
+    Explanation {
+        score: model.score(x),
         base,
         threshold: model.threshold,
         effects,
-    })
+    }
 }
 
 #[cfg(test)]
