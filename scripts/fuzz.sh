@@ -4,8 +4,8 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 60 s, every target)
 #   make fuzz FUZZ_SECONDS=300
 #
-# Each target starts from its committed seeds (fuzz/seeds/TARGET; `score` shares `reader`'s:
-# both take a CSV file) and a scratch corpus that
+# Each target starts from its committed seeds (fuzz/seeds/TARGET; `score` and `fast_path` share
+# `reader`'s: all take a CSV file) and a scratch corpus that
 # grows across runs (fuzz/corpus/TARGET, not committed). A crash, timeout or out-of-memory input
 # is written to fuzz/artifacts/TARGET/; the script names it, goes on with the other targets, and
 # exits non-zero at the end. Installs cargo-fuzz when it is missing; needs no terminal.
@@ -15,7 +15,7 @@
 set -uo pipefail
 
 # The seed folder of a target: `score` reads the same CSV files as `reader`.
-seeds_of() { if [ "$1" = score ]; then echo reader; else echo "$1"; fi; }
+seeds_of() { case "$1" in score | fast_path) echo reader ;; *) echo "$1" ;; esac; }
 
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -26,7 +26,7 @@ if ! [[ "$SECONDS_PER_TARGET" =~ ^[0-9]+$ ]] || [ "$SECONDS_PER_TARGET" -lt 1 ];
     echo "usage: $0 [SECONDS_PER_TARGET] [TARGET...]" >&2
     exit 2
 fi
-ALL_TARGETS=(reader score segments model model_mutate)
+ALL_TARGETS=(reader score fast_path segments model model_mutate)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 for t in "${TARGETS[@]}"; do
     if [ ! -f "fuzz/fuzz_targets/$t.rs" ]; then
@@ -85,7 +85,7 @@ for t in "${TARGETS[@]}"; do
     mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
     flags=("-max_total_time=$SECONDS_PER_TARGET" "${LIMITS[@]}")
     case "$t" in
-        reader | score | segments) flags+=("-dict=fuzz/dicts/csv.dict") ;;
+        reader | score | fast_path | segments) flags+=("-dict=fuzz/dicts/csv.dict") ;;
     esac
     logfile="$LOG_DIR/$t.log"
     log "fuzzing '$t' for ${SECONDS_PER_TARGET}s (log: $logfile)"

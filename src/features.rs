@@ -76,6 +76,11 @@ pub fn parse_row<'a>(record: &RawRecord<'a>, layout: &Layout) -> Result<ParsedRo
             found: record.len(),
         });
     }
+    if record.is_plain_line() {
+        if let Some(row) = parse_plain_row(record, layout) {
+            return Ok(row);
+        }
+    }
     let mut values = [0.0; FEATURE_COUNT];
     let mut categories: [&[u8]; 3] = [b""; 3];
     let mut category = 0;
@@ -95,6 +100,37 @@ pub fn parse_row<'a>(record: &RawRecord<'a>, layout: &Layout) -> Result<ParsedRo
         })?;
     }
     Ok(ParsedRow { values, categories })
+}
+
+/// The common case of [`parse_row`], kept short: every number a plain decimal that
+/// [`parse_short_decimal`] reads and every rate at most 1. Any other spelling, and any problem,
+/// gives `None` and the row goes through the full checks, which then find the same values or
+/// say what is wrong; so this only ever returns what they would.
+#[inline]
+fn parse_plain_row<'a>(record: &RawRecord<'a>, layout: &Layout) -> Option<ParsedRow<'a>> {
+    let mut values = [0.0; FEATURE_COUNT];
+    let mut categories: [&[u8]; 3] = [b""; 3];
+    let mut category = 0;
+    for (index, (feature, &column)) in FEATURES.iter().zip(&layout.feature_columns).enumerate() {
+        let field = record.field(column);
+        match feature.kind {
+            Kind::Category => {
+                categories[category] = field.trim_ascii();
+                category += 1;
+            }
+            kind => {
+                let value = match *field {
+                    [digit @ b'0'..=b'9'] => f64::from(digit - b'0'),
+                    _ => parse_short_decimal(field)?,
+                };
+                if kind == Kind::Rate && value > 1.0 {
+                    return None;
+                }
+                values[index] = value;
+            }
+        }
+    }
+    Some(ParsedRow { values, categories })
 }
 
 fn field_is_a_column_name(field: &[u8]) -> bool {

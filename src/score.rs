@@ -380,6 +380,14 @@ impl<'m> Scorer<'m> {
         self
     }
 
+    /// A scorer that reads every line with the general reader and parser (see
+    /// [`RecordReader::general_only`]): the same output, slower. For tests and the fuzzer, which
+    /// prove the two paths agree.
+    pub fn general_only(mut self) -> Self {
+        self.reader = std::mem::take(&mut self.reader).general_only();
+        self
+    }
+
     /// Whether the file is a Zeek conn.log (known once its first line has been read).
     pub fn is_conn_log(&self) -> bool {
         self.conn_log.is_some()
@@ -687,6 +695,26 @@ fn write_scored_row(
     width: usize,
     scored: Option<(f64, bool)>,
 ) {
+    if let Some(line) = record.plain_csv_line() {
+        // The fields joined by commas, none needing quotes: the line as it came.
+        out.extend_from_slice(line);
+        out.resize(out.len() + width.saturating_sub(record.len()), b',');
+    } else {
+        write_fields(out, record, width);
+    }
+    match scored {
+        Some((score, flagged)) => {
+            out.push(b',');
+            write_score(out, score);
+            out.extend_from_slice(if flagged { b",1\n" } else { b",0\n" });
+        }
+        None => out.extend_from_slice(b",,\n"),
+    }
+}
+
+/// Writes a record's fields joined by commas, quoting those that need it, padded with empty
+/// fields to `width`.
+fn write_fields(out: &mut Vec<u8>, record: &RawRecord<'_>, width: usize) {
     let all = record.field_bytes();
     let plain =
         memchr::memchr3(b',', b'"', b'\n', all).is_none() && memchr::memchr(b'\r', all).is_none();
@@ -704,14 +732,6 @@ fn write_scored_row(
                 write_field(out, record.field(i));
             }
         }
-    }
-    match scored {
-        Some((score, flagged)) => {
-            out.push(b',');
-            write_score(out, score);
-            out.extend_from_slice(if flagged { b",1\n" } else { b",0\n" });
-        }
-        None => out.extend_from_slice(b",,\n"),
     }
 }
 
