@@ -72,7 +72,9 @@ let runCounter = 0;
 let downloadUrl = null;
 let modelCard = null;
 /** The finished run shown, and the threshold its views follow. */
-const view = { run: null, summary: null, threshold: null, downloadJob: null, featuresJob: null, curves: null, hashTimer: 0 };
+const view = {
+  run: null, summary: null, output: null, threshold: null, downloadJob: null, featuresJob: null, curves: null, hashTimer: 0,
+};
 /**
  * The shown file scored again aside (the download at a moved threshold, a conn.log's features),
  * one job at a time: a worker keeps the scorers of one run only.
@@ -178,7 +180,7 @@ async function score(file) {
     if (current === run && !run.finished) fail(run, error.message);
     return;
   }
-  if (current === run && !run.finished) finishRun(run, result.summary, result.download);
+  if (current === run && !run.finished) finishRun(run, result);
 }
 
 function scheduleProgress(run) {
@@ -203,14 +205,15 @@ function endRun(run) {
   ui.cancel.hidden = true;
 }
 
-function finishRun(run, summary, scoredCsv) {
+function finishRun(run, result) {
+  const { summary } = result;
   endRun(run);
-  const elapsed = performance.now() - run.startedAt;
-  renderSummary(run, summary, elapsed);
+  renderSummary(run, summary, performance.now() - run.startedAt);
   ui.panels.hidden = false;
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);
-  downloadUrl = URL.createObjectURL(scoredCsv);
-  ui.download.href = downloadUrl;
+  downloadUrl = null;
+  view.output = result;
+  ui.download.removeAttribute('href');
   ui.download.download = scoredName(run.file.name);
   ui.download.hidden = false;
   ui.downloadNote.hidden = false;
@@ -219,7 +222,6 @@ function finishRun(run, summary, scoredCsv) {
   data.rows = String(summary.rows);
   data.flagged = String(summary.flagged);
   data.rejected = String(summary.rejected);
-  data.elapsedMs = String(Math.round(elapsed));
   // DESIGN.md's contract: `builtin`, or the sha256 of the model file in use.
   data.model = activeModel?.sha256 ?? 'builtin';
   view.run = run;
@@ -230,20 +232,37 @@ function finishRun(run, summary, scoredCsv) {
   startThreshold(summary);
   training.runDone(run.file, summary);
 
-  // `done` means the results are painted (DESIGN.md): the table's first page included.
-  if (run.store.count === 0) {
+  // `done` means the results are painted (DESIGN.md): the table's first page included, then
+  // the frame that shows them. The time shown and reported runs to that frame.
+  const shown = run.store.count === 0 ? Promise.resolve() : showTable(run, summary);
+  shown.then(afterPaint).then(() => {
+    if (current !== run) return;
+    const elapsed = performance.now() - run.startedAt;
+    ui.time.textContent = formatElapsed(elapsed);
+    data.elapsedMs = String(Math.round(elapsed));
     setState('done');
-    return;
-  }
+    // The download's Blob, off the path to the results.
+    setTimeout(ensureDownloadUrl, 0);
+  });
+}
+
+function showTable(run, summary) {
   ui.resultsCard.hidden = false;
-  table
-    .show(run.store, summary)
-    .catch((error) => {
-      if (error.message !== 'cancelled') showError(`The table could not be shown: ${error.message}`);
-    })
-    .finally(() => {
-      if (current === run) setState('done');
-    });
+  return table.show(run.store, summary).catch((error) => {
+    if (error.message !== 'cancelled') showError(`The table could not be shown: ${error.message}`);
+  });
+}
+
+/** Resolves once the DOM as it stands has been painted: after the next frame. */
+function afterPaint() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+/** Makes the download link's URL for the results shown, once (the Blob is made on first use). */
+function ensureDownloadUrl() {
+  if (downloadUrl || !view.output) return;
+  downloadUrl = URL.createObjectURL(view.output.download);
+  if (ui.download.dataset.threshold === undefined) ui.download.href = downloadUrl;
 }
 
 function fail(run, message) {
@@ -371,7 +390,7 @@ function applyThreshold(t, remember = true) {
   renderMetrics(moved ? labelledAt(summary, t) : summary.labelled, moved ? t : null);
   renderCurves(summary, t);
   table.setThreshold(moved ? t : undefined).catch(() => {});
-  ui.download.href = downloadUrl;
+  if (downloadUrl) ui.download.href = downloadUrl;
   delete ui.download.dataset.threshold;
   if (remember) {
     // Kept in the URL once the control rests (browsers throttle frequent history updates).
@@ -442,6 +461,7 @@ window.addEventListener('hashchange', () => {
 // The download at a moved threshold: the file is scored again with it (the CLI's
 // `--threshold T` bytes), then handed over.
 ui.download.addEventListener('click', async (event) => {
+  ensureDownloadUrl();
   const { summary, run, threshold } = view;
   if (!summary || threshold === summary.threshold) return;
   if (ui.download.dataset.threshold === String(threshold)) return;
@@ -492,6 +512,7 @@ function resetResults() {
   for (const key of ['rows', 'flagged', 'rejected', 'elapsedMs', 'threshold', 'modelThreshold', 'model']) delete data[key];
   view.run = null;
   view.summary = null;
+  view.output = null;
   view.threshold = null;
   view.curves = null;
   view.downloadJob?.stop();
@@ -546,6 +567,10 @@ function fileFacts(run, summary, threshold) {
   ].join(' · ');
 }
 
+function formatElapsed(ms) {
+  return ms < 10000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 function renderSummary(run, summary, elapsed) {
   const { rows, scored, flagged, rejected } = summary;
   ui.status.textContent = rows
@@ -556,7 +581,7 @@ function renderSummary(run, summary, elapsed) {
   ui.share.textContent = scored ? `(${percent(flagged / scored)} of scored rows)` : '';
   ui.flaggedLabel.textContent = summary.zeek ? 'flagged' : 'attacks flagged';
   ui.rejected.textContent = rejected.toLocaleString();
-  ui.time.textContent = elapsed < 10000 ? `${Math.round(elapsed)} ms` : `${(elapsed / 1000).toFixed(1)} s`;
+  ui.time.textContent = formatElapsed(elapsed);
   ui.figures.hidden = false;
 
   ui.facts.textContent = fileFacts(run, summary, summary.threshold);

@@ -21,9 +21,11 @@ const FIRST_CHUNK_BYTES = 1 << 18;
 // Chunks read ahead of a scorer: enough to keep it busy, few enough to bound memory.
 const CHUNKS_IN_FLIGHT = 3;
 // The start of a file that may be split: read by the primary alone, while the other workers
-// wait for what it learns, hence small, but well over the 64 KB the reader looks at to learn the
-// file's shape.
-const FIRST_PART_BYTES = 1 << 18;
+// wait for what it learns, hence small; the reader learns the file's shape from its first eight
+// lines (or 64 KB), and a start too short for that keeps the file with one scorer.
+const FIRST_PART_BYTES = 1 << 16;
+// A file up to this size has its scored CSV sent back as bytes, not Blobs (see worker.js).
+const INLINE_BYTES = 16 << 20;
 // Later parts: the rest of the file shared among the workers, within these bounds.
 const MIN_PART_BYTES = 1 << 18;
 const PART_BYTES = 4 << 20;
@@ -67,8 +69,8 @@ export class ScoringRun {
     /** worker -> pushes sent to it and not yet answered. */
     this.busy = new Map();
     this.turn = 0;
-    /** The Blobs of the scored CSV handed over, in file order: the download. */
-    this.blobs = [];
+    /** The scored CSV handed over (Blobs, or bytes for a small file), in file order. */
+    this.outputs = [];
     this.progress = { bytes: 0, rows: 0, flagged: 0 };
     /** What later parts need, from the primary's first answer: null when it cannot be split. */
     this.context = undefined;
@@ -76,7 +78,10 @@ export class ScoringRun {
     this.wake = null;
   }
 
-  /** Resolves with {summary, download} once the file is scored; rejects with what went wrong. */
+  /**
+   * Resolves with {summary, download} once the file is scored (`download`: the scored CSV as a
+   * Blob, made on first use); rejects with what went wrong.
+   */
   start() {
     const result = new Promise((resolve, reject) => {
       this.resolve = resolve;
@@ -240,7 +245,8 @@ export class ScoringRun {
     this.inFlight++;
     this.busy.set(piece.worker, (this.busy.get(piece.worker) ?? 0) + 1);
     const { threshold, features } = this;
-    piece.worker.post({ ...message, type: 'push', run: this.id, part: piece.part, threshold, features }, transfer);
+    const inline = this.file.size <= INLINE_BYTES;
+    piece.worker.post({ ...message, type: 'push', run: this.id, part: piece.part, threshold, features, inline }, transfer);
   }
 
   /** Hands over what the first pieces have received, in file order. */
@@ -268,7 +274,8 @@ export class ScoringRun {
       this.inFlight--;
       this.progress.bytes = piece.chunkEnds.shift();
     }
-    if (message.blob) this.blobs.push(message.blob);
+    const output = message.blob ?? message.csv;
+    if (output) this.outputs.push(output);
     const { flags } = message;
     let flagged = 0;
     for (let i = 0; i < flags.length; i++) flagged += flags[i] & 1;
@@ -289,7 +296,16 @@ export class ScoringRun {
       this.context = message.context ?? null;
     } else {
       this.end();
-      this.resolve({ summary: message.summary, download: new Blob(this.blobs, { type: 'text/csv' }) });
+      const { outputs } = this;
+      let download;
+      // The download's Blob is made when first asked for, off the path to the results.
+      this.resolve({
+        summary: message.summary,
+        get download() {
+          download ??= new Blob(outputs, { type: 'text/csv' });
+          return download;
+        },
+      });
     }
   }
 

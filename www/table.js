@@ -2,8 +2,9 @@
 //
 // A million rows must not cost a million DOM nodes or strings. Per row the store keeps only typed
 // arrays (score, line, flags, end offset: 13 bytes) in fixed-size segments, so that it grows
-// without copying; the scored CSV stays in Blobs (a few MB each), which the browser may page out.
-// A page of rows is sliced from those Blobs and split into fields by the worker. Filtering and
+// without copying; the scored CSV stays in Blobs (a few MB each), which the browser may page out,
+// or for a small file in the bytes the worker sent. A page of rows is sliced from those and split
+// into fields by the worker. Filtering and
 // sorting also run in the worker, on copies of the scores and flags made a segment at a time.
 
 const FLAGGED = 1;
@@ -23,8 +24,9 @@ export class RowStore {
     this.segments = [];
     /**
      * Batches that hold rows: {blob, offset, first, count, start}: the batch's scored CSV lies
-     * in `blob` from `offset`, its first row from `offset + start`; row ends are relative to
-     * `offset`. The worker sends a Blob for several batches at once, after them.
+     * in `blob` (a Blob, or a Uint8Array) from `offset`, its first row from `offset + start`;
+     * row ends are relative to `offset`. The worker sends a Blob (or the bytes) for several
+     * batches at once, after them.
      */
     this.batches = [];
     this.waitingForBlob = [];
@@ -34,7 +36,8 @@ export class RowStore {
   }
 
   /** Appends one batch from the worker (see worker.js for its fields). */
-  append({ blob, csvBytes, start, header, scores, lines, flags, ends }) {
+  append({ blob: sealed, csv, csvBytes, start, header, scores, lines, flags, ends }) {
+    const blob = sealed ?? csv;
     if (header) this.header = header;
     const n = scores.length;
     if (n > 0) {
@@ -134,7 +137,7 @@ export class RowStore {
       lengths.push(end - start);
     }
     const pieces = await Promise.all(
-      runs.map((r) => r.blob.slice(r.start, r.end).arrayBuffer()),
+      runs.map((r) => (r.blob instanceof Blob ? r.blob.slice(r.start, r.end).arrayBuffer() : r.blob.slice(r.start, r.end).buffer)),
     );
     const total = pieces.reduce((sum, p) => sum + p.byteLength, 0);
     const bytes = new Uint8Array(total);

@@ -10,7 +10,7 @@
 //
 // In:
 //   {type:'init', wasmHex?}             load the module (fetched next to the glue unless given)
-//   {type:'push', run, part, chunk, context?, first?, gzip?, threshold?, features?}
+//   {type:'push', run, part, chunk, context?, first?, gzip?, threshold?, features?, inline?}
 //                                       score the rows completed by `chunk` (ArrayBuffer or
 //                                       Uint8Array) with the part's scorer; a part not seen
 //                                       before gets a new scorer: a later part's when `context`
@@ -22,6 +22,8 @@
 //        everything scored so far
 //        threshold: a new scorer flags rows at it (default: the model's)
 //        features: a new primary scorer writes a conn.log's 41 computed features (to explain rows)
+//        inline: a new scorer's part is small: its scored CSV comes back as bytes (`csv`) rather
+//        than in Blobs, unless 16 MB of it wait (a gzip file may grow that much)
 //        gzip: `chunk` holds the file's gzip bytes, decompressed here before scoring (the first
 //        push of the part says so for every later one)
 //   {type:'finish', run, part}          end the part (for part 0: the file)
@@ -41,11 +43,12 @@
 //                                       that trains does nothing else, cancel = terminate it
 // Out (one `batch` per push, one `done` per finish):
 //   {type:'ready', card, threshold}
-//   {type:'batch', run, part, csvBytes, blob, start, header, scores, lines, flags, ends,
+//   {type:'batch', run, part, csvBytes, blob?, csv?, start, header, scores, lines, flags, ends,
 //                  rows, scored, flagged, rejected, first?, context?, lineEnds?}
 //        csvBytes: length of this batch's scored CSV; blob (once 16 MB wait, and always with a
 //        `first` answer and with `done`): a Blob holding the scored CSV of this batch and of
-//        those before it in the same part that no Blob holds yet, back to back; start: where
+//        those before it in the same part that no Blob holds yet, back to back; csv: the same
+//        as a Uint8Array (transferred) instead of a Blob, for an `inline` part; start: where
 //        the batch's first row begins (after the header, in the batch that holds it); header:
 //        the header line (Uint8Array), once; lines: input line numbers, counted from the
 //        part's first line; rows..rejected: the part's running counts
@@ -61,8 +64,10 @@
 //   {type:'error', run?, part?, id?, message, fatal}
 //        fatal: the module is unusable, start a new worker
 //
-// The scored CSV goes into Blobs here rather than in the page (making a Blob can hold a thread
-// for tens of ms), and into few of them: each Blob costs milliseconds on top of its bytes.
+// The scored CSV of a large file goes into Blobs here rather than in the page (making a Blob can
+// hold a thread for tens of ms), and into few of them: each Blob costs milliseconds on top of its
+// bytes. A small file's (`inline`) comes back as transferred bytes: a Blob would cost more time
+// than the scoring, and the page makes the download's Blob once the results are painted.
 const BLOB_BYTES = 16 << 20;
 // A wasm instance's memory grows to hold what one push takes in and gives out, and never
 // shrinks: a larger chunk is pushed this much at a time, its answers joined into one batch.
@@ -87,7 +92,11 @@ let queue = Promise.resolve();
 
 self.addEventListener('message', (event) => {
   const message = event.data;
-  queue = queue.then(() => handle(message));
+  waiting++;
+  queue = queue.then(() => {
+    waiting--;
+    return handle(message);
+  });
 });
 self.addEventListener('messageerror', () => {
   self.postMessage({ type: 'error', message: 'a message to the scorer could not be read', fatal: true });
@@ -145,23 +154,34 @@ async function start({ wasmHex, warm = true }) {
   const module_or_path = wasmHex === undefined ? undefined : decodeHex(wasmHex);
   wasm = await init({ module_or_path });
   const card = modelCard();
-  if (warm) await warmUp(JSON.parse(card).features);
   self.postMessage({ type: 'ready', card, threshold: modelThreshold() });
+  if (warm) warmUp(JSON.parse(card).features);
 }
 
+/** Messages received and not yet handled: the warm-up gives way to any of them. */
+let waiting = 0;
+
 /**
- * Scores the built-in sample twice before saying ready. The engine first runs wasm with its
- * baseline compiler and optimizes the hot functions once they have run a while; without this the
- * first file a person drops is scored two to three times slower than the next. Only a matter of
- * speed: should the sample ever fail to score, files still can.
+ * Scores the built-in sample a few hundred rows at a time, after saying ready. The engine first
+ * runs wasm with its baseline compiler and optimizes the hot functions once they have run a while;
+ * without this the first file a person drops is scored two to three times slower than the next.
+ * Each step is a task of its own, and the warm-up stops as soon as a message waits: a file
+ * dropped at once is not held up by it (it then pays the cost itself). Only a matter of speed:
+ * should the sample ever fail to score, files still can.
  */
 async function warmUp(features) {
+  const STEP_BYTES = 32 << 10;
+  const PASSES = 2;
   try {
     const bytes = new Uint8Array(await sampleFile(features).arrayBuffer());
-    for (let pass = 0; pass < 2; pass++) {
+    for (let pass = 0; pass < PASSES; pass++) {
       const warm = new WasmScorer();
       try {
-        warm.push(bytes);
+        for (let at = 0; at < bytes.length; at += STEP_BYTES) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          if (waiting > 0) return;
+          warm.push(bytes.subarray(at, at + STEP_BYTES));
+        }
         warm.finish();
       } finally {
         warm.free();
@@ -174,7 +194,7 @@ async function warmUp(features) {
 }
 
 /** The scorer of `part` of `run`, made on first use; null for a run that is over. */
-function scorerFor(run, part, context, threshold, features) {
+function scorerFor(run, part, context, threshold, features, inline) {
   if (run === failedRun || run < latest.run) return null;
   if (run !== latest.run) {
     endRun();
@@ -190,6 +210,7 @@ function scorerFor(run, part, context, threshold, features) {
         : features ? WasmScorer.withZeekFeatures(threshold, model) : new WasmScorer(threshold, model),
       pending: [],
       pendingBytes: 0,
+      inline: inline === true,
       // A later part's output has no header.
       headerSent: later,
     };
@@ -212,8 +233,8 @@ function endPart(state) {
   latest.parts.delete(state.part);
 }
 
-function push({ run, part, chunk, context, first, gzip, threshold, features }) {
-  const state = scorerFor(run, part, context, threshold, features);
+function push({ run, part, chunk, context, first, gzip, threshold, features, inline }) {
+  const state = scorerFor(run, part, context, threshold, features, inline);
   if (!state) return;
   let bytes = ArrayBuffer.isView(chunk) ? chunk : new Uint8Array(chunk);
   if (gzip) state.gunzip ??= new Gunzip();
@@ -311,13 +332,19 @@ function postBatch(type, run, state, batch, extra = {}) {
       state.headerSent = true;
     }
   }
-  const sealed = type === 'done' || extra.first || state.pendingBytes >= BLOB_BYTES;
-  if (state.pending.length > 0 && sealed) {
-    message.blob = new Blob(state.pending);
+  const transfer = [scores.buffer, lines.buffer, flags.buffer, ends.buffer];
+  const full = state.pendingBytes >= BLOB_BYTES;
+  if (state.pending.length > 0 && (type === 'done' || extra.first || full)) {
+    if (state.inline && !full) {
+      message.csv = concat(Uint8Array, state.pending);
+      transfer.push(message.csv.buffer);
+    } else {
+      message.blob = new Blob(state.pending);
+    }
     state.pending = [];
     state.pendingBytes = 0;
   }
-  self.postMessage(message, [scores.buffer, lines.buffer, flags.buffer, ends.buffer]);
+  self.postMessage(message, transfer);
 }
 
 /** Length of the first CSV line, its line end included (a quoted name may hold a line end). */

@@ -21,28 +21,42 @@ fn median_seconds(runs: usize, mut work: impl FnMut()) -> f64 {
     times[times.len() / 2]
 }
 
-pub(super) fn bench_stages(input: &Path, runs: usize) -> Result<ExitCode, Unusable> {
+/// The stages that the fast path changes, timed on one path: the reader alone, the reader with
+/// parsing and encoding, and the whole scorer (output in memory). The encoded rows are left in
+/// `vectors` for the model's stage.
+fn path_stages(
+    bytes: &[u8],
+    model: &Model,
+    runs: usize,
+    general: bool,
+    vectors: &mut Vec<[f64; neptune::schema::FEATURE_COUNT]>,
+) -> serde_json::Value {
     use neptune::layout::Layout;
     use neptune::reader::{FileError, RawRecord, RecordReader};
 
-    let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
-    let model = Model::embedded();
+    let reader = || {
+        let reader = RecordReader::new();
+        if general {
+            reader.general_only()
+        } else {
+            reader
+        }
+    };
     let mut records = 0u64;
     let reader_seconds = median_seconds(runs, || {
-        let mut reader = RecordReader::new();
+        records = 0;
+        let mut reader = reader();
         let mut count = |_: RawRecord<'_>| -> Result<(), FileError> {
             records += 1;
             Ok(())
         };
-        reader.push(&bytes, &mut count).expect("a readable file");
+        reader.push(bytes, &mut count).expect("a readable file");
         reader.finish(&mut count).expect("a readable file");
     });
-    records /= runs.max(1) as u64;
     // Records parsed and encoded into feature vectors (the reader's time included).
-    let mut vectors = Vec::new();
     let features_seconds = median_seconds(runs, || {
         vectors.clear();
-        let mut reader = RecordReader::new();
+        let mut reader = reader();
         let mut layout: Option<Layout> = None;
         let mut encode = |record: RawRecord<'_>| -> Result<(), FileError> {
             let Some(layout) = &layout else {
@@ -59,31 +73,50 @@ pub(super) fn bench_stages(input: &Path, runs: usize) -> Result<ExitCode, Unusab
             }
             Ok(())
         };
-        reader
-            .push(&bytes, &mut encode)
-            .expect("a file with a header");
+        reader.push(bytes, &mut encode).expect("a file with a header");
         reader.finish(&mut encode).expect("a file with a header");
     });
+    let mut out_bytes = 0;
+    let scorer_seconds = median_seconds(runs, || {
+        let mut scorer = neptune::score::Scorer::new(model, None);
+        if general {
+            scorer = scorer.general_only();
+        }
+        let mut batch = neptune::score::Batch::default();
+        scorer.push(bytes, &mut batch).expect("a usable file");
+        scorer.finish(&mut batch).expect("a usable file");
+        out_bytes = batch.csv.len();
+    });
+    let mb = bytes.len() as f64 / 1e6;
+    serde_json::json!({
+        "records": records,
+        "rows_scored": vectors.len(),
+        "reader": { "seconds": reader_seconds, "mb_per_s": mb / reader_seconds },
+        "reader_and_features": { "seconds": features_seconds, "rows_per_s": vectors.len() as f64 / features_seconds },
+        "scorer_one_thread": { "seconds": scorer_seconds, "mb_per_s": mb / scorer_seconds, "output_bytes": out_bytes },
+    })
+}
+
+pub(super) fn bench_stages(input: &Path, runs: usize) -> Result<ExitCode, Unusable> {
+    let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let model = Model::embedded();
+    let mut vectors = Vec::new();
+    // The general path (csv-core, the full parser, field-by-field output) first, then the fast
+    // path: the same stages in the same run, so their ratio is fair.
+    let general = path_stages(&bytes, &model, runs, true, &mut vectors);
+    let mut report = path_stages(&bytes, &model, runs, false, &mut vectors);
     let mut total = 0.0;
     let model_seconds = median_seconds(runs, || {
         total += vectors.iter().map(|x| model.score(x)).sum::<f64>();
     });
-    let mut out_bytes = 0;
-    let scorer_seconds = median_seconds(runs, || {
-        let (csv, _) = neptune::score::score_bytes(&model, &bytes, None).expect("a usable file");
-        out_bytes = csv.len();
-    });
-    let mb = bytes.len() as f64 / 1e6;
-    let report = serde_json::json!({
-        "input_bytes": bytes.len(),
-        "records": records,
-        "rows_scored": vectors.len(),
-        "runs": runs,
-        "reader": { "seconds": reader_seconds, "mb_per_s": mb / reader_seconds },
-        "reader_and_features": { "seconds": features_seconds, "rows_per_s": vectors.len() as f64 / features_seconds },
-        "model": { "seconds": model_seconds, "rows_per_s": vectors.len() as f64 / model_seconds, "checksum": total },
-        "scorer_one_thread": { "seconds": scorer_seconds, "mb_per_s": mb / scorer_seconds, "output_bytes": out_bytes },
-    });
+    let fields = report.as_object_mut().expect("an object");
+    fields.insert("input_bytes".into(), bytes.len().into());
+    fields.insert("runs".into(), runs.into());
+    fields.insert(
+        "model".into(),
+        serde_json::json!({ "seconds": model_seconds, "rows_per_s": vectors.len() as f64 / model_seconds, "checksum": total }),
+    );
+    fields.insert("general".into(), general);
     println!(
         "{}",
         serde_json::to_string_pretty(&report).expect("JSON of plain values")
