@@ -118,7 +118,8 @@ export class ScoringRun {
   /** Reads the file and hands it to the workers, in parts when it can (see the top of this file). */
   async read() {
     const { file, pool } = this;
-    if (isGzip(await this.readBytes(0, GZIP_MAGIC.length))) {
+    const head = await this.readBytes(0, FIRST_PART_BYTES);
+    if (isGzip(head.subarray(0, GZIP_MAGIC.length))) {
       // Decompressed by the primary's worker as it streams (one scorer: gzip cannot be cut).
       await this.stream(this.primary, 0, 0, undefined, true);
       return;
@@ -127,20 +128,25 @@ export class ScoringRun {
       await this.stream(this.primary, 0, 0);
       return;
     }
-    const start = await this.readBytes(0, FIRST_PART_BYTES);
-    const cut = lastLineEnd(start) ?? start.length;
+    const cut = lastLineEnd(head) ?? head.length;
     const first = this.open(0, this.primary, (message) => message.first === true);
-    this.send(first, { chunk: start.subarray(0, cut), first: true }, cut, [start.buffer]);
-    // The next part is read while the primary learns whether there will be one.
+    const carry = head.slice(cut);
+    this.send(first, { chunk: head.subarray(0, cut), first: true }, cut, [head.buffer]);
+    // The rest of the file in ranges of about `partBytes`, read ahead (several at once) while the
+    // primary learns whether there will be parts at all.
     const partBytes = clamp(Math.ceil((file.size - cut) / pool.size), MIN_PART_BYTES, PART_BYTES);
-    const ahead = this.readPart(cut, partBytes);
-    await this.until(() => this.context !== undefined);
-    if (this.context === null) {
-      // Not splittable: the primary reads on.
-      await this.stream(this.primary, 0, cut);
-      return;
+    const ranges = new RangeReader(this, cut + carry.length, partBytes, pool.size * PARTS_PER_WORKER);
+    try {
+      await this.until(() => this.context !== undefined);
+      if (this.context === null) {
+        // Not splittable: the primary reads on.
+        await this.stream(this.primary, 0, cut);
+        return;
+      }
+      await this.split(cut, carry, ranges);
+    } finally {
+      ranges.close();
     }
-    await this.split(cut, partBytes, ahead);
     // Every later part has been handed over and added to the primary's summary.
     await this.until(() => this.pieces.length === 0);
     this.open(0, this.primary, (message) => message.type === 'done');
@@ -148,61 +154,40 @@ export class ScoringRun {
   }
 
   /**
-   * Scores the file from `offset` in parts of about `partBytes` spread over the workers, each
-   * part read while the one before waits for a worker. `ahead`: the first part, being read.
+   * Scores the file from `offset` in parts, each on the least busy worker: a part is what the
+   * range before it left over (`carry`, the bytes after its last line end) and the next range
+   * up to its own last line end, sent as two pushes. A part holding a quote character (a quoted
+   * field may span lines), or no line end within MAX_PART_BYTES, sends the rest of the file to
+   * one scorer.
    */
-  async split(offset, partBytes, ahead) {
-    const { file, pool, context } = this;
+  async split(offset, carry, ranges) {
+    const { pool, context } = this;
     const { quote } = context;
-    let next = ahead;
-    for (let part = 1; next !== null; part++) {
-      const { bytes, cut } = await next;
-      next = null;
-      const chunk = cut === undefined ? undefined : bytes.subarray(0, cut);
-      if (chunk === undefined || chunk.indexOf(quote) !== -1) {
-        // A quoted field may span lines, and a line may be longer than any part: one scorer
-        // reads the rest.
+    for (let part = 1; ; part++) {
+      let bytes = await ranges.next();
+      let last = ranges.done;
+      let cut = last ? bytes.length : lastLineEnd(bytes);
+      // A range with no line end joins the next, up to MAX_PART_BYTES.
+      while (cut === undefined && carry.length + bytes.length < MAX_PART_BYTES) {
+        bytes = concat(bytes, await ranges.next());
+        last = ranges.done;
+        cut = last ? bytes.length : lastLineEnd(bytes);
+      }
+      if (cut === undefined || carry.indexOf(quote) !== -1 || bytes.subarray(0, cut).indexOf(quote) !== -1) {
         await this.stream(this.leastBusy(), part, offset, context);
         return;
       }
-      if (offset + cut < file.size) next = this.readPart(offset + cut, partBytes);
       await this.until(() => this.inFlight < pool.size * PARTS_PER_WORKER);
       const worker = this.leastBusy();
       const piece = this.open(part, worker, (message) => message.type === 'done');
-      this.send(piece, { chunk, context }, offset + cut, [bytes.buffer]);
+      const rest = bytes.slice(cut);
+      if (carry.length > 0) this.send(piece, { chunk: carry, context }, offset + carry.length, [carry.buffer]);
+      offset += carry.length + cut;
+      const shared = carry.length > 0 ? undefined : context;
+      this.send(piece, { chunk: bytes.subarray(0, cut), context: shared }, offset, [bytes.buffer]);
       worker.post({ type: 'finish', run: this.id, part });
-      offset += cut;
-    }
-  }
-
-  /**
-   * About `partBytes` of the file from `offset`, and where the part ends: after its last line
-   * end, at the file's end, or undefined when no line end comes within MAX_PART_BYTES. A part
-   * is read ahead and may be given up (the run ended, or the rest goes to one scorer): its
-   * failure is dealt with where it is awaited, if it ever is.
-   */
-  readPart(offset, partBytes) {
-    const part = this.readPartNow(offset, partBytes);
-    part.catch(() => {});
-    return part;
-  }
-
-  async readPartNow(offset, partBytes) {
-    const size = this.file.size;
-    // A short tail rides with the part before it rather than making a part of its own.
-    let end = offset + partBytes;
-    if (size - end < partBytes / 2) end = size;
-    let bytes = await this.readBytes(offset, end);
-    // Bytes before `from` hold no line end: a part grown in search of one is searched once.
-    let from = 0;
-    for (;;) {
-      if (offset + bytes.length >= size) return { bytes, cut: bytes.length };
-      const cut = lastLineEnd(bytes.subarray(from));
-      if (cut !== undefined) return { bytes, cut: from + cut };
-      if (bytes.length >= MAX_PART_BYTES) return { bytes, cut: undefined };
-      // Only a final `\r`, which the next byte decides, is searched again.
-      from = bytes.length - 1;
-      bytes = concat(bytes, await this.readBytes(offset + bytes.length, offset + bytes.length + partBytes));
+      carry = rest;
+      if (last) return;
     }
   }
 
@@ -376,6 +361,50 @@ export class ScoringRun {
     }
     if (this.over) throw STOPPED;
     return buffer;
+  }
+}
+
+/**
+ * Consecutive ranges of a file from `offset`, about `size` bytes each (a short tail rides with the
+ * range before it), read up to `ahead` at a time: `next()` resolves with the next range's bytes,
+ * after which `done` says whether it was the last. A range read ahead and never asked for (the
+ * run ended, or the rest went to one scorer) is dropped with its error.
+ */
+class RangeReader {
+  constructor(run, offset, size, ahead) {
+    this.run = run;
+    this.offset = offset;
+    this.size = size;
+    this.ahead = ahead;
+    this.reads = [];
+    this.done = false;
+    this.closed = false;
+    this.fill();
+  }
+
+  fill() {
+    const total = this.run.file.size;
+    while (!this.closed && this.reads.length < this.ahead && this.offset < total) {
+      let end = this.offset + this.size;
+      if (total - end < this.size / 2) end = total;
+      const read = this.run.readBytes(this.offset, end);
+      read.catch(() => {});
+      this.reads.push({ read, last: end >= total });
+      this.offset = end;
+    }
+  }
+
+  async next() {
+    const range = this.reads.shift();
+    if (range === undefined) throw new Error('The file could not be read: it ended early.');
+    this.done = range.last;
+    this.fill();
+    return range.read;
+  }
+
+  close() {
+    this.closed = true;
+    this.reads = [];
   }
 }
 

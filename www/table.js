@@ -31,14 +31,18 @@ export class RowStore {
     this.batches = [];
     this.waitingForBlob = [];
     this.blobOffset = 0;
-    /** The scored CSV's header line (needed to explain a row). */
+    /** The scored CSV's header line (needed to explain a row), and its fields. */
     this.header = null;
+    this.columns = null;
   }
 
   /** Appends one batch from the worker (see worker.js for its fields). */
-  append({ blob: sealed, csv, csvBytes, start, header, scores, lines, flags, ends }) {
+  append({ blob: sealed, csv, csvBytes, start, header, columns, scores, lines, flags, ends }) {
     const blob = sealed ?? csv;
-    if (header) this.header = header;
+    if (header) {
+      this.header = header;
+      this.columns = columns;
+    }
     const n = scores.length;
     if (n > 0) {
       const batch = { blob: null, offset: this.blobOffset, first: this.count, count: n, start };
@@ -213,13 +217,8 @@ export class ResultsTable {
     this.labelled = summary.labelled !== null;
     this.attacksOnly.checked = false;
     this.sort.value = '';
-    const generation = this.generation;
-    if (store.header !== null) {
-      const { rows } = await this.split(store.header.slice().buffer, [store.header.length]);
-      if (generation !== this.generation) return;
-      // The last two columns are the score and the verdict, shown in their own columns.
-      this.columns = rows[0].slice(0, -2);
-    }
+    // The last two columns are the score and the verdict, shown in their own columns.
+    if (store.columns !== null) this.columns = store.columns.slice(0, -2);
     this.renderHead();
     await this.goTo(0);
   }

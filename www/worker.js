@@ -50,8 +50,8 @@
 //        those before it in the same part that no Blob holds yet, back to back; csv: the same
 //        as a Uint8Array (transferred) instead of a Blob, for an `inline` part; start: where
 //        the batch's first row begins (after the header, in the batch that holds it); header:
-//        the header line (Uint8Array), once; lines: input line numbers, counted from the
-//        part's first line; rows..rejected: the part's running counts
+//        the header line (Uint8Array), once, with `columns`, its fields; lines: input line
+//        numbers, counted from the part's first line; rows..rejected: the part's running counts
 //   {type:'done', run, part, ...batch, summary, summaryBytes, lineEnds}
 //        summary: the part's (for part 0 once the others are absorbed: the whole file's), as an
 //        object and as postcard bytes (summaryBytes, what `absorb` takes);
@@ -329,6 +329,7 @@ function postBatch(type, run, state, batch, extra = {}) {
       // The header is the first thing the scorer writes, all at once.
       message.start = headerLength(pieces[0]);
       message.header = pieces[0].slice(0, message.start);
+      message.columns = splitRow(message.header);
       state.headerSent = true;
     }
   }
