@@ -380,12 +380,11 @@ impl<'m> Scorer<'m> {
         self
     }
 
-    /// A scorer that reads every line with the general reader and parser (see
-    /// [`RecordReader::general_only`]): the same output, slower. For tests and the fuzzer, which
-    /// prove the two paths agree.
-    pub fn general_only(mut self) -> Self {
+    /// Makes this scorer read every line with the general reader and parser (see
+    /// [`RecordReader::general_only`]): the same output, slower. For tests, the fuzzer and the
+    /// benchmarks, which prove the two paths agree and time both. Call it before the first push.
+    pub fn general_only(&mut self) {
         self.reader = std::mem::take(&mut self.reader).general_only();
-        self
     }
 
     /// Whether the file is a Zeek conn.log (known once its first line has been read).

@@ -122,6 +122,14 @@ impl WasmScorer {
         }
     }
 
+    /// Sends every line of this file through the general path (see `Scorer::general_only`):
+    /// the same output, slower. For the benchmark that compares the two paths in the browser;
+    /// call it before the first push.
+    #[wasm_bindgen(js_name = generalOnly)]
+    pub fn general_only(&mut self) {
+        self.scorer.general_only();
+    }
+
     /// Writes the output header now (before later parts' outputs); returns it as a batch.
     #[wasm_bindgen(js_name = writeHeader)]
     pub fn write_header(&mut self) -> Result<Object, JsError> {

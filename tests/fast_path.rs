@@ -17,7 +17,7 @@ use neptune::score::{Batch, Scorer};
 fn score(input: &[u8], chunk: usize, general: bool) -> (Vec<u8>, String) {
     let mut scorer = Scorer::new(model(), None);
     if general {
-        scorer = scorer.general_only();
+        scorer.general_only();
     }
     let mut batch = Batch::default();
     let mut result = Ok(());
@@ -316,12 +316,11 @@ fn parts_score_the_same_on_both_paths() {
     for input in inputs {
         let score_parts = |general: bool| {
             let fresh = || {
-                let scorer = Scorer::new(model(), None);
+                let mut scorer = Scorer::new(model(), None);
                 if general {
-                    scorer.general_only()
-                } else {
-                    scorer
+                    scorer.general_only();
                 }
+                scorer
             };
             let mut first = fresh();
             let mut batch = Batch::default();
@@ -333,7 +332,7 @@ fn parts_score_the_same_on_both_paths() {
                 .expect("the first part knows the layout");
             let mut part = Scorer::for_segment(model(), None, &context).unwrap();
             if general {
-                part = part.general_only();
+                part.general_only();
             }
             let mut later = Batch::default();
             part.push(&input[cut..], &mut later).unwrap();

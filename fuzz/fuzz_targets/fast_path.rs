@@ -53,7 +53,7 @@ fn read(pieces: &[&[u8]], general: bool) -> String {
 fn score(pieces: &[&[u8]], general: bool) -> (Vec<u8>, String) {
     let mut scorer = Scorer::new(model(), None);
     if general {
-        scorer = scorer.general_only();
+        scorer.general_only();
     }
     let mut batch = Batch::default();
     let mut result = Ok(());

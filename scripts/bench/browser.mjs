@@ -23,13 +23,16 @@
 //                                       (its glue's initSync() returns the live instance's exports)
 //   V8 counts neither the wasm memory nor ArrayBuffer contents in usedSize, hence the three parts.
 //   Also sampled: the proportional set size (PSS) of all Chromium processes, from /proc.
+// - The wasm scorer alone (Test_Data.csv, one thread, the page's main thread): the fast path and
+//   the general one alternating in one page, push + finish timed with performance.now().
 // - Long tasks: a PerformanceObserver for 'longtask' (the main thread only; Chromium reports tasks
 //   over 50 ms), installed before any page script by page.addInitScript.
 // - Memory and long tasks of a large-file run cover the run and SETTLE_MS after it (the results
 //   table is drawn then).
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -405,6 +408,62 @@ async function testDataRuns(browser, url, file, rows, n) {
   return runs;
 }
 
+/**
+ * The wasm scorer alone on one thread in Chromium, the fast path and the general one
+ * (`generalOnly()`) in the same page, alternating: medians of `n` runs of push + finish over the
+ * whole file (the batches it hands to JavaScript included), after two runs of each not counted.
+ */
+async function wasmStages(browser, file, n) {
+  // A page of its own next to copies of the module and its glue: the site's CSP keeps wasm out
+  // of its main thread.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'neptune-wasm-stages-'));
+  for (const name of ['neptune.js', 'neptune_bg.wasm']) copyFileSync(path.join(opts.dist, name), path.join(dir, name));
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>wasm stages</title>');
+  const { server, url } = await serve(dir, 0);
+  const { context, page } = await openPage(browser);
+  await page.goto(url);
+  const base64 = readFileSync(file).toString('base64');
+  const result = await page.evaluate(
+    async ({ base64, n }) => {
+      const glue = await import(new URL('./neptune.js', location.href).href);
+      await glue.default();
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const once = (general) => {
+        const scorer = new glue.WasmScorer();
+        if (general) scorer.generalOnly();
+        const started = performance.now();
+        scorer.push(bytes);
+        scorer.finish();
+        const ms = performance.now() - started;
+        scorer.free();
+        return ms;
+      };
+      const times = { fast: [], general: [] };
+      for (let i = -2; i < n; i++) {
+        const general = once(true);
+        const fast = once(false);
+        if (i >= 0) {
+          times.general.push(general);
+          times.fast.push(fast);
+        }
+      }
+      return times;
+    },
+    { base64, n },
+  );
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+  await context.close();
+  const mb = statSync(file).size / 1e6;
+  const out = {};
+  for (const path of ['fast', 'general']) {
+    const ms = median(result[path]);
+    out[path] = { ms, mbps: mb / (ms / 1000), runs: result[path] };
+  }
+  log(`wasm scorer on one thread: fast path ${out.fast.ms.toFixed(1)} ms, general path ${out.general.ms.toFixed(1)} ms`);
+  return out;
+}
+
 async function bigRuns(browser, url, file, rows, n) {
   const runs = [];
   for (let i = 0; i < n; i++) {
@@ -477,6 +536,7 @@ async function main() {
       rows: testRows,
       runs: await testDataRuns(browser, url, path.resolve(opts.test), testRows, Number(opts.runs)),
     };
+    result.wasmStages = await wasmStages(browser, path.resolve(opts.test), Number(opts.runs) * 2);
     result.big = [];
     for (const [i, file] of opts.big.entries()) {
       const rows = Number(opts['big-rows'][i]);

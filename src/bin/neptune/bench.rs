@@ -73,14 +73,16 @@ fn path_stages(
             }
             Ok(())
         };
-        reader.push(bytes, &mut encode).expect("a file with a header");
+        reader
+            .push(bytes, &mut encode)
+            .expect("a file with a header");
         reader.finish(&mut encode).expect("a file with a header");
     });
     let mut out_bytes = 0;
     let scorer_seconds = median_seconds(runs, || {
         let mut scorer = neptune::score::Scorer::new(model, None);
         if general {
-            scorer = scorer.general_only();
+            scorer.general_only();
         }
         let mut batch = neptune::score::Batch::default();
         scorer.push(bytes, &mut batch).expect("a usable file");
