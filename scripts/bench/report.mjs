@@ -389,6 +389,15 @@ function stageRow(name, key, rate) {
   ];
 }
 
+if (browser?.wasmStages) {
+  const { fast, general } = browser.wasmStages;
+  pageDetail.push(
+    `- The wasm scorer alone on one thread in Chromium (Test_Data.csv, push + finish, median of ${fast.runs.length}): ` +
+      `fast path ${fmt(fast.ms)} ms (${fmt(fast.mbps)} MB/s), general path ${fmt(general.ms)} ms (${fmt(general.mbps)} MB/s): ` +
+      `${fmt(general.ms / fast.ms, 2)}× (scripts/bench/browser.mjs, \`wasmStages\`).`,
+  );
+}
+
 const stagesTable = stages
   ? table(
       ['stage', 'general path', 'fast path', 'fast path rate', 'speedup'],
