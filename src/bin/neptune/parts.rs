@@ -12,6 +12,9 @@ use super::{Unusable, input};
 
 /// Bytes handed to one scoring thread at a time.
 const PART_BYTES: usize = 4 << 20;
+/// The start of the file, scored alone while the scorer learns the file's shape: small, since
+/// the other threads wait for it, but well over what the reader looks at (64 KB or 8 lines).
+const FIRST_PART_BYTES: usize = 256 << 10;
 /// A part grows to this while waiting for a line end; past it the file is scored on one thread.
 const MAX_PART_BYTES: usize = 64 << 20;
 
@@ -67,11 +70,14 @@ pub(super) fn run_scorer(
     let mut batch = Batch::default();
     let mut pending = Vec::with_capacity(PART_BYTES);
 
+    // A whole part is read first (a small file is then read, and any error in it found, before
+    // anything is written); its start alone goes to the primary.
     let mut at_end = fill(&mut reader, &mut pending, PART_BYTES).map_err(read_error)?;
-    let cut = if at_end {
+    let cut = if at_end && pending.len() <= FIRST_PART_BYTES {
         pending.len()
     } else {
-        last_line_end(&pending).unwrap_or(pending.len())
+        let head = &pending[..pending.len().min(FIRST_PART_BYTES)];
+        last_line_end(head).unwrap_or(head.len())
     };
     primary
         .push(&pending[..cut], &mut batch)
@@ -89,52 +95,54 @@ pub(super) fn run_scorer(
     let mut rest: Option<Scorer> = None;
     let mut line_offset = primary.line_ends();
     if let Some(context) = context {
+        // Rounds of up to `threads` parts, each scored on a thread of its own; while a round is
+        // scored, this thread writes the round before and reads the next.
+        let mut source = PartReader {
+            reader: reader.as_mut(),
+            pending: std::mem::take(&mut pending),
+            at_end,
+            stopped: false,
+            context: &context,
+        };
+        let mut parts = source.next_round(threads).map_err(read_error)?;
+        let mut scored = Vec::new();
         loop {
-            let mut parts: Vec<Vec<u8>> = Vec::with_capacity(threads);
-            let mut target = PART_BYTES;
-            while parts.len() < threads && !(at_end && pending.is_empty()) {
-                at_end = fill(&mut reader, &mut pending, target).map_err(read_error)?;
-                let cut = match last_line_end(&pending) {
-                    _ if at_end => pending.len(),
-                    Some(cut) => cut,
-                    None if pending.len() < MAX_PART_BYTES => {
-                        target = pending.len() + PART_BYTES;
-                        continue;
-                    }
-                    None => break,
-                };
-                if !context.can_split(&pending[..cut]) {
-                    break;
-                }
-                let tail = pending.split_off(cut);
-                parts.push(std::mem::replace(&mut pending, tail));
-                target = PART_BYTES;
-            }
-            let scored: Vec<_> = std::thread::scope(|scope| {
+            let (done, next) = std::thread::scope(|scope| {
                 let handles: Vec<_> = parts
                     .iter()
                     .map(|part| scope.spawn(|| score_part(model, threshold, &context, part)))
                     .collect();
-                handles
+                let written = write_parts(
+                    std::mem::take(&mut scored),
+                    &mut primary,
+                    &mut line_offset,
+                    &mut *on_batch,
+                    input,
+                );
+                let next = match written {
+                    Ok(()) if parts.is_empty() => Ok(Vec::new()),
+                    Ok(()) => source.next_round(threads).map_err(read_error),
+                    Err(e) => Err(e),
+                };
+                let done: Vec<PartResult> = handles
                     .into_iter()
                     .map(|h| h.join().expect("a scoring thread never panics"))
-                    .collect()
+                    .collect();
+                (done, next)
             });
-            for result in scored {
-                let (part_batch, summary, line_ends) = result.map_err(file_error)?;
-                on_batch(&part_batch).map_err(write_error)?;
-                primary.absorb(&summary, line_offset);
-                line_offset += line_ends;
-            }
-            if at_end && pending.is_empty() {
+            let next = next?;
+            if parts.is_empty() {
                 break;
             }
-            if parts.len() < threads {
-                // Splitting stopped (a quote, or no line end): one scorer takes the rest.
-                rest = Some(Scorer::for_segment(model, threshold, &context).map_err(file_error)?);
-                break;
-            }
+            scored = done;
+            parts = next;
         }
+        if source.stopped {
+            // Splitting stopped (a quote, or no line end): one scorer takes the rest.
+            rest = Some(Scorer::for_segment(model, threshold, &context).map_err(file_error)?);
+        }
+        at_end = source.at_end;
+        pending = source.pending;
     }
     // What is left goes through one scorer (a conn.log, a gzip input, a part with a quote): a
     // thread reads ahead while this one scores and writes. It is not joined: on an early error
@@ -203,6 +211,73 @@ fn read_ahead(mut reader: Box<dyn Read + Send>) -> ReadAhead {
         }
     });
     ReadAhead { chunks, spent }
+}
+
+/// What a part's scorer gave: its output, its summary and its line ends.
+type PartResult = Result<(Batch, Summary, u64), neptune::reader::FileError>;
+
+/// Writes the outputs of scored parts in order and adds their summaries to the primary's (their
+/// line numbers offset by the lines before them); stops at the first part that failed.
+fn write_parts(
+    scored: Vec<PartResult>,
+    primary: &mut Scorer<'_>,
+    line_offset: &mut u64,
+    on_batch: &mut dyn FnMut(&Batch) -> io::Result<()>,
+    input: &str,
+) -> Result<(), Unusable> {
+    for result in scored {
+        let (part_batch, summary, line_ends) =
+            result.map_err(|e| Unusable(anyhow::Error::new(e).context(input.to_string())))?;
+        on_batch(&part_batch)
+            .map_err(|e| Unusable(anyhow::Error::new(e).context("cannot write the output")))?;
+        primary.absorb(&summary, *line_offset);
+        *line_offset += line_ends;
+    }
+    Ok(())
+}
+
+/// The rest of a file cut into parts at line ends, after its start.
+struct PartReader<'a> {
+    reader: &'a mut dyn Read,
+    /// Bytes read and not yet in a part.
+    pending: Vec<u8>,
+    at_end: bool,
+    /// Set once a part could not be split off (a quote character, or no line end within
+    /// [`MAX_PART_BYTES`]): what is left goes to one scorer.
+    stopped: bool,
+    context: &'a SegmentContext,
+}
+
+impl PartReader<'_> {
+    /// Up to `threads` parts of about [`PART_BYTES`], each ending at a line end (the last at the
+    /// input's end); none once the input is used up or splitting stopped.
+    fn next_round(&mut self, threads: usize) -> io::Result<Vec<Vec<u8>>> {
+        let mut parts = Vec::with_capacity(threads);
+        let mut target = PART_BYTES;
+        while !self.stopped && parts.len() < threads && !(self.at_end && self.pending.is_empty()) {
+            self.at_end = fill(self.reader, &mut self.pending, target)?;
+            let cut = match last_line_end(&self.pending) {
+                _ if self.at_end => self.pending.len(),
+                Some(cut) => cut,
+                None if self.pending.len() < MAX_PART_BYTES => {
+                    target = self.pending.len() + PART_BYTES;
+                    continue;
+                }
+                None => {
+                    self.stopped = true;
+                    break;
+                }
+            };
+            if !self.context.can_split(&self.pending[..cut]) {
+                self.stopped = true;
+                break;
+            }
+            let tail = self.pending.split_off(cut);
+            parts.push(std::mem::replace(&mut self.pending, tail));
+            target = PART_BYTES;
+        }
+        Ok(parts)
+    }
 }
 
 /// Scores one part of a file on its own.
