@@ -519,6 +519,9 @@ impl<'m> Scorer<'m> {
             start.extend_from_slice(chunk);
             return self.decide(false, batch);
         }
+        // The output is the input and two short columns per row: room for it at once, rather
+        // than copies of the output as it grows.
+        batch.csv.reserve(chunk.len() + chunk.len() / 8);
         let (reader, mut sink) = self.split(batch);
         reader.push(chunk, &mut |record| sink.record(&record))
     }
