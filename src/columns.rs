@@ -36,11 +36,9 @@ pub fn layout_of_names(names: &[String]) -> Result<Layout, FileError> {
     }
     let layout = Layout::detect(&RawRecord::new(1, &bytes, &ends))?;
     if !layout.has_header {
-        return Err(FileError::Layout(format!(
-            "the column names ({}) look like a row of data, not names: name the columns \
-             (duration, protocol_type, service, flag, src_bytes, ...)",
-            names.join(", ")
-        )));
+        return Err(FileError::NamesLookLikeData {
+            names: names.to_vec(),
+        });
     }
     Ok(layout)
 }
@@ -128,12 +126,10 @@ pub fn parse_values<'a>(
                 }
                 Value::Missing => b"",
                 Value::Number(number) => {
-                    return Err(FileError::Layout(format!(
-                        "`{}` holds numbers ({number}) instead of names: the categories were \
-                         label-encoded, and their codes cannot be mapped back. Use the original \
-                         data, whose rows read like `tcp, http, SF`",
-                        feature.name
-                    )));
+                    return Err(FileError::LabelEncodedColumn {
+                        column: feature.name,
+                        value: number.to_string(),
+                    });
                 }
             };
             category += 1;

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::features;
-use crate::reader::{FileError, MAX_RECORD_BYTES, RawRecord};
+use crate::reader::{Column, FileError, MAX_RECORD_BYTES, RawRecord};
 use crate::schema::{self, FEATURE_COUNT, FEATURES, Kind, Role};
 
 /// Where each part of a connection sits in the input's rows.
@@ -52,17 +52,13 @@ impl Layout {
     /// Learns the layout from a file's first record.
     pub fn detect(first: &RawRecord<'_>) -> Result<Layout, FileError> {
         if first.oversized {
-            return Err(FileError::Layout(if first.too_many_fields {
-                "the first line has more than 65,536 fields: this does not look like a CSV of \
-                 connections"
-                    .to_string()
+            return Err(if first.too_many_fields {
+                FileError::FirstLineTooManyFields
             } else {
-                format!(
-                    "the first line is longer than {} MB: this does not look like a CSV of \
-                     connections",
-                    MAX_RECORD_BYTES >> 20
-                )
-            }));
+                FileError::FirstLineTooLong {
+                    mb: MAX_RECORD_BYTES >> 20,
+                }
+            });
         }
         let names: Vec<String> = (0..first.len())
             .map(|i| first.text(i).unwrap_or_default().trim().to_string())
@@ -107,23 +103,24 @@ impl Layout {
         let mut difficulty_column: Option<usize> = None;
         let mut labels: Vec<usize> = Vec::new();
         let mut unmatched: Vec<usize> = Vec::new();
-        let mut repeats: Vec<String> = Vec::new();
+        let mut repeats: Vec<(Column, Column)> = Vec::new();
         for (column, name) in names.iter().enumerate() {
             match schema::role_of(name) {
                 Role::Feature(i) if feature_columns[i] == usize::MAX => feature_columns[i] = column,
                 Role::Feature(i) => {
-                    let repeat = format!(
-                        "`{}` (column {}) repeats `{}` (column {})",
-                        escape(name),
-                        column + 1,
-                        escape(&names[feature_columns[i]]),
-                        feature_columns[i] + 1,
-                    );
+                    let repeat = Column {
+                        name: escape(name),
+                        position: column + 1,
+                    };
+                    let first = Column {
+                        name: escape(&names[feature_columns[i]]),
+                        position: feature_columns[i] + 1,
+                    };
                     notes.push(format!(
-                        "{repeat}: column {} is read, the other is passed through",
-                        feature_columns[i] + 1
+                        "{repeat} repeats {first}: column {} is read, the other is passed through",
+                        first.position
                     ));
-                    repeats.push(repeat);
+                    repeats.push((repeat, first));
                 }
                 Role::Label => labels.push(column),
                 Role::Difficulty if difficulty_column.is_none() => {
@@ -159,31 +156,18 @@ impl Layout {
             .map(|(f, _)| f.name)
             .collect();
         if !missing.is_empty() {
-            let unknown: Vec<String> = unmatched
-                .iter()
-                .map(|&c| format!("`{}` (column {})", names[c], c + 1))
-                .collect();
-            let repeats = if repeats.is_empty() {
-                String::new()
-            } else {
-                format!("; {}", repeats.join("; "))
-            };
-            return Err(FileError::Layout(format!(
-                "{} of the 41 feature columns {} missing: {}{repeats}; {}",
-                missing.len(),
-                if missing.len() == 1 { "is" } else { "are" },
-                missing.join(", "),
-                if unknown.is_empty() {
-                    format!("the header has {} columns", names.len())
-                } else {
-                    format!(
-                        "columns not recognized ({} of {}): {}",
-                        unknown.len(),
-                        names.len(),
-                        unknown.join(", ")
-                    )
-                }
-            )));
+            return Err(FileError::MissingColumns {
+                missing,
+                repeats,
+                columns: names.len(),
+                unrecognized: unmatched
+                    .iter()
+                    .map(|&c| Column {
+                        name: names[c].clone(),
+                        position: c + 1,
+                    })
+                    .collect(),
+            });
         }
         Ok(Layout {
             feature_columns,
@@ -238,13 +222,10 @@ impl Layout {
     fn headerless(first: &RawRecord<'_>, names: &[String]) -> Result<Layout, FileError> {
         let width = first.len();
         if !(FEATURE_COUNT..=FEATURE_COUNT + 2).contains(&width) {
-            return Err(FileError::Layout(format!(
-                "the first line names no known column and has {width} fields, so it is neither a \
-                 header (one naming columns such as duration, protocol_type, service, flag, \
-                 src_bytes) nor a headerless NSL-KDD row (41 features, then optionally the label \
-                 and the difficulty: 41 to 43 fields); it starts: {}",
-                preview(names, 8)
-            )));
+            return Err(FileError::NeitherHeaderNorRow {
+                fields: width,
+                start: preview(names, 8),
+            });
         }
         let mut layout = Self::standard(width)?;
         layout.place_trailing_columns(first, true);
@@ -255,9 +236,7 @@ impl Layout {
     /// difficulty.
     pub fn standard(width: usize) -> Result<Layout, FileError> {
         if !(FEATURE_COUNT..=FEATURE_COUNT + 2).contains(&width) {
-            return Err(FileError::Layout(format!(
-                "a headerless file has 41 to 43 columns, not {width}"
-            )));
+            return Err(FileError::HeaderlessWidth { width });
         }
         let mut names: Vec<String> = FEATURES.iter().map(|f| f.name.to_string()).collect();
         let label_column = (width > FEATURE_COUNT).then_some(FEATURE_COUNT);

@@ -342,17 +342,24 @@ mod tests {
     #[test]
     fn the_embedded_model_loads_and_matches_its_card() {
         let model = Model::embedded();
-        let card: serde_json::Value = serde_json::from_str(EMBEDDED_CARD).unwrap();
-        assert_eq!(card["model"]["bytes"], EMBEDDED_MODEL.len());
-        assert_eq!(card["model"]["trees"], model.trees.len());
-        assert_eq!(card["model"]["nodes"], model.node_count());
-        assert_eq!(card["threshold"], model.threshold);
+        let card = crate::train::ModelCard::from_json(EMBEDDED_CARD).unwrap();
+        assert_eq!(
+            card.to_json(),
+            EMBEDDED_CARD,
+            "the typed card writes the file back byte for byte"
+        );
+        assert_eq!(card.model.bytes, EMBEDDED_MODEL.len());
+        assert_eq!(card.model.trees, model.trees.len());
+        assert_eq!(card.model.nodes, model.node_count());
+        assert_eq!(card.threshold, model.threshold);
         assert!(
             EMBEDDED_MODEL.len() <= 64 * 1024,
             "the model must stay within 64 KB"
         );
-        let services = card["categories"]["service"].as_array().unwrap();
-        assert_eq!(services.len(), model.encoding.tables[1].len());
+        assert_eq!(
+            card.categories.service.len(),
+            model.encoding.tables[1].len()
+        );
     }
 
     #[test]

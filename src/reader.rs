@@ -58,8 +58,125 @@ pub enum FileError {
         line: u64,
         reason: String,
     },
-    #[error("{0}")]
-    Layout(String),
+    #[error(
+        "the first line has more than 65,536 fields: this does not look like a CSV of connections"
+    )]
+    FirstLineTooManyFields,
+    #[error("the first line is longer than {mb} MB: this does not look like a CSV of connections")]
+    FirstLineTooLong { mb: usize },
+    /// A header that names some of the 41 features but not all.
+    #[error("{}", missing_columns(missing, repeats, *columns, unrecognized))]
+    MissingColumns {
+        /// The features no column names, in NSL-KDD's order.
+        missing: Vec<&'static str>,
+        /// Columns naming a feature an earlier column names: (the repeat, the first).
+        repeats: Vec<(Column, Column)>,
+        /// Columns in the header.
+        columns: usize,
+        /// Columns whose names the reader does not know.
+        unrecognized: Vec<Column>,
+    },
+    #[error(
+        "the first line names no known column and has {fields} fields, so it is neither a header \
+         (one naming columns such as duration, protocol_type, service, flag, src_bytes) nor a \
+         headerless NSL-KDD row (41 features, then optionally the label and the difficulty: 41 \
+         to 43 fields); it starts: {start}"
+    )]
+    NeitherHeaderNorRow {
+        fields: usize,
+        /// The first fields, as shown to the user.
+        start: String,
+    },
+    #[error("a headerless file has 41 to 43 columns, not {width}")]
+    HeaderlessWidth { width: usize },
+    #[error(
+        "the column names ({}) look like a row of data, not names: name the columns (duration, \
+         protocol_type, service, flag, src_bytes, ...)",
+        names.join(", ")
+    )]
+    NamesLookLikeData { names: Vec<String> },
+    /// The categorical features hold numbers: the data was label-encoded.
+    #[error(
+        "protocol_type, service and flag hold numbers ({}) instead of names: {what} was \
+         label-encoded, and its codes cannot be mapped back. Use the original {}, whose rows \
+         read like `tcp, http, SF`",
+        values.join(", "),
+        what.rsplit(' ').next().unwrap_or(what)
+    )]
+    LabelEncoded {
+        /// The three categories of the first row, as written.
+        values: Vec<String>,
+        /// What was encoded: "this file", "the data".
+        what: &'static str,
+    },
+    /// One categorical column holds numbers (typed columns: the Python package).
+    #[error(
+        "`{column}` holds numbers ({value}) instead of names: the categories were label-encoded, \
+         and their codes cannot be mapped back. Use the original data, whose rows read like \
+         `tcp, http, SF`"
+    )]
+    LabelEncodedColumn { column: &'static str, value: String },
+    #[error(
+        "the file is Zeek's {log}, not its conn.log: the detector scores connections, so give it \
+         conn.log (one line per connection: ts, uid, id.orig_h, id.orig_p, id.resp_h, \
+         id.resp_p, proto, ..., conn_state)"
+    )]
+    NotConnLog {
+        /// The log it is (`dns.log`, ...).
+        log: String,
+    },
+    #[error("this Zeek log's #fields line lacks {}: the features need them", missing.join(", "))]
+    ZeekFieldsMissing { missing: Vec<&'static str> },
+    #[error("this Zeek log has no #fields line: its columns cannot be read by name")]
+    ZeekWithoutFields,
+    #[error(
+        "this Zeek log has no #fields line before its first row: its columns cannot be read by name"
+    )]
+    ZeekRowBeforeFields,
+    #[error("the first line of this Zeek JSON log is not a JSON object")]
+    ZeekJsonNotObject,
+}
+
+/// A column of the header: its name as shown (escaped) and its position, counted from 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub position: usize,
+}
+
+impl std::fmt::Display for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` (column {})", self.name, self.position)
+    }
+}
+
+/// The message of [`FileError::MissingColumns`].
+fn missing_columns(
+    missing: &[&str],
+    repeats: &[(Column, Column)],
+    columns: usize,
+    unrecognized: &[Column],
+) -> String {
+    let repeats: String = repeats
+        .iter()
+        .map(|(repeat, first)| format!("; {repeat} repeats {first}"))
+        .collect();
+    let verb = if missing.len() == 1 { "is" } else { "are" };
+    let found = if unrecognized.is_empty() {
+        format!("the header has {columns} columns")
+    } else {
+        let names: Vec<String> = unrecognized.iter().map(Column::to_string).collect();
+        format!(
+            "columns not recognized ({} of {columns}): {}",
+            names.len(),
+            names.join(", ")
+        )
+    };
+    format!(
+        "{} of the 41 feature columns {verb} missing: {}{repeats}; {found}",
+        missing.len(),
+        missing.join(", ")
+    )
 }
 
 /// What the sniffer learned about the file's shape.

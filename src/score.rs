@@ -403,9 +403,7 @@ impl<'m> Scorer<'m> {
         let start = self.undecided.take().expect("checked above");
         match kind {
             crate::zeek::Kind::NotZeek => self.push(&start, batch),
-            crate::zeek::Kind::OtherLog(log) => {
-                Err(FileError::Layout(crate::zeek::log::not_conn_log(&log)))
-            }
+            crate::zeek::Kind::OtherLog(log) => Err(FileError::NotConnLog { log }),
             kind => {
                 let threshold = self.threshold;
                 let mut conn_log = ConnLog::new(self.model, threshold, &kind, self.zeek_features);
@@ -675,18 +673,14 @@ fn write_header_once(written: &mut bool, layout: &Layout, csv: &mut Vec<u8>) {
 }
 
 /// The error for a file (or batch: `what`) whose categories hold numbers: it was label-encoded.
-pub(crate) fn label_encoded_error(categories: &[&[u8]; 3], what: &str) -> FileError {
-    let seen: Vec<String> = categories
-        .iter()
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
-    FileError::Layout(format!(
-        "protocol_type, service and flag hold numbers ({}) instead of names: {what} was \
-         label-encoded, and its codes cannot be mapped back. Use the original {}, whose rows \
-         read like `tcp, http, SF`",
-        seen.join(", "),
-        what.rsplit(' ').next().unwrap_or(what)
-    ))
+pub(crate) fn label_encoded_error(categories: &[&[u8]; 3], what: &'static str) -> FileError {
+    FileError::LabelEncoded {
+        values: categories
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect(),
+        what,
+    }
 }
 
 /// Writes one output row: the input fields unchanged (a short row is padded with empty fields

@@ -9,7 +9,7 @@
 //! [`train_bytes`] runs it all with a callback. The CLI adds the smartcore baselines and timings
 //! (`crate::baselines`, native only).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::features::{self, Encoding, FeatureVector};
@@ -528,80 +528,214 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The model card (models/neptune.card.json): what the model is, what it was trained on and how
-/// it did on the hold-out, with the comparison lines given (the chosen model's line is added
-/// last). Deterministic: no timings, no absolute paths, so the CLI and the page write the same
-/// card for the same file, name and seed.
-pub fn card(trained: &Trained, source: &DataSource, baselines: &[Candidate]) -> String {
+/// it did on the hold-out. Written by training ([`card`]), read back by the CLI's `info`, the
+/// page and the tests. Its JSON has its keys sorted (see [`ModelCard::to_json`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelCard {
+    /// What the model detects, in words.
+    pub name: String,
+    /// The kind of model.
+    pub kind: String,
+    /// What a row's score means.
+    pub score: String,
+    /// Rows scoring at least this are flagged.
+    pub threshold: f64,
+    /// How the threshold was chosen.
+    pub threshold_rule: String,
+    /// The model file.
+    pub model: CardModel,
+    /// The training file and how its rows were used.
+    pub training: CardTraining,
+    /// The 41 features, in NSL-KDD's order.
+    pub features: Vec<String>,
+    /// Columns deliberately not used, with why.
+    pub not_features: Vec<String>,
+    /// How the categories are encoded, and the names training saw.
+    pub categories: CardCategories,
+    /// The figures on the hold-out rows.
+    pub validation: CardValidation,
+    /// The models compared on the same hold-out, the chosen one last.
+    pub comparison: Vec<CardCandidate>,
+    /// The data set the training file is, when it is the known NSL-KDD file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_source: Option<String>,
+}
+
+/// The model file, as the card describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardModel {
+    /// Size of the model file.
+    pub bytes: usize,
+    /// Its sha256, lower-case hex.
+    pub sha256: String,
+    /// Trees in the forest.
+    pub trees: usize,
+    /// Nodes in all trees.
+    pub nodes: usize,
+    /// The file format's version.
+    pub format: u32,
+    /// The forest's hyper-parameters and seed.
+    pub settings: ForestSettings,
+}
+
+/// The training file, as the card describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardTraining {
+    /// The file's name, without folders (null for standard input or a nameless drop).
+    pub file: Option<String>,
+    /// The sha256 of its bytes.
+    pub sha256: String,
+    /// Rows used (training and hold-out).
+    pub rows_used: u64,
+    /// Rows that could not be read.
+    pub rows_rejected: u64,
+    /// Rows left out on purpose (other attacks).
+    pub rows_skipped: u64,
+    /// Rows the trees were grown on.
+    pub training_rows: u64,
+    /// Rows kept apart for the validation figures.
+    pub holdout_rows: u64,
+    /// How the hold-out was drawn.
+    pub holdout: String,
+}
+
+/// The category encoding, as the card describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardCategories {
+    /// How a name becomes a number.
+    pub encoding: String,
+    /// The names training saw, sorted.
+    pub protocol_type: Vec<String>,
+    /// The names training saw, sorted.
+    pub service: Vec<String>,
+    /// The names training saw, sorted.
+    pub flag: Vec<String>,
+}
+
+/// The hold-out figures, as the card gives them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardValidation {
+    /// Hold-out rows.
+    pub rows: u64,
+    /// Share of rows judged right.
+    pub accuracy: f64,
+    /// Share of flagged rows that are attacks.
+    pub precision: f64,
+    /// Share of attacks flagged.
+    pub recall: f64,
+    /// Harmonic mean of precision and recall.
+    pub f1: f64,
+    /// Area under the ROC curve of the scores.
+    pub roc_auc: f64,
+    /// Rows judged wrong.
+    pub errors: u64,
+    /// The confusion counts.
+    pub confusion: Confusion,
+}
+
+/// One line of the card's model comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardCandidate {
+    /// The model and its settings.
+    pub name: String,
+    /// Hold-out accuracy at its threshold.
+    pub accuracy: f64,
+    /// Hold-out rows judged wrong.
+    pub errors: u64,
+    /// Hold-out ROC-AUC.
+    pub roc_auc: f64,
+    /// Its serialized size.
+    pub bytes: usize,
+}
+
+impl ModelCard {
+    /// The card as pretty JSON with sorted keys and a final line end: the bytes of
+    /// models/neptune.card.json.
+    pub fn to_json(&self) -> String {
+        let value = serde_json::to_value(self).expect("a card always serializes");
+        serde_json::to_string_pretty(&value).expect("JSON of plain values") + "\n"
+    }
+
+    /// Reads a card's JSON.
+    pub fn from_json(text: &str) -> Result<ModelCard, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// The model card of `trained` (see [`ModelCard`]), with the comparison lines given (the chosen
+/// model's line is added last). Deterministic: no timings, no absolute paths, so the CLI and the
+/// page write the same card for the same file, name and seed.
+pub fn model_card(trained: &Trained, source: &DataSource, baselines: &[Candidate]) -> ModelCard {
     let model_bytes = trained.model.to_bytes();
-    let names = |which: usize| -> Vec<&str> {
+    let names = |which: usize| -> Vec<String> {
         trained.model.encoding.tables[which]
             .iter()
-            .map(|(n, _)| n.as_str())
+            .map(|(n, _)| n.clone())
             .collect()
     };
     let f = &trained.holdout;
     let counts = &trained.counts;
-    let candidates: Vec<serde_json::Value> = baselines
-        .iter()
-        .cloned()
-        .chain([trained.candidate()])
-        .map(|c| {
-            serde_json::json!({
-                "name": c.name,
-                "accuracy": c.accuracy,
-                "errors": c.errors,
-                "roc_auc": c.roc_auc,
-                "bytes": c.bytes,
+    ModelCard {
+        name: "Neptune (SYN flood) detector".into(),
+        kind: "random forest of regression trees on the 0/1 label (the project's own deterministic trainer, src/forest.rs), in a compact preorder form".into(),
+        score: "mean of the trees' leaf values: the share of Neptune rows among similar training rows, in [0, 1]".into(),
+        threshold: trained.model.threshold,
+        threshold_rule: "fewest out-of-bag errors on the training split, middle of the widest such gap".into(),
+        model: CardModel {
+            bytes: model_bytes.len(),
+            sha256: sha256_hex(&model_bytes),
+            trees: trained.model.trees.len(),
+            nodes: trained.model.node_count(),
+            format: FORMAT_VERSION,
+            settings: trained.settings,
+        },
+        training: CardTraining {
+            file: source.file.clone(),
+            sha256: source.sha256.clone(),
+            rows_used: counts.rows_used,
+            rows_rejected: counts.rows_rejected,
+            rows_skipped: counts.rows_skipped,
+            training_rows: counts.training_rows,
+            holdout_rows: counts.holdout_rows,
+            holdout: format!("stratified {}% per class, seed {}", HOLDOUT_SHARE * 100.0, trained.settings.seed),
+        },
+        features: crate::schema::FEATURES.iter().map(|f| f.name.to_string()).collect(),
+        not_features: vec!["difficulty (lastflag, level): describes the data set, not the connection".into()],
+        categories: CardCategories {
+            encoding: format!("smoothed share of Neptune rows per name (smoothing {CATEGORY_SMOOTHING}); a name never seen gets the overall share"),
+            protocol_type: names(0),
+            service: names(1),
+            flag: names(2),
+        },
+        validation: CardValidation {
+            rows: f.rows,
+            accuracy: f.accuracy,
+            precision: f.precision,
+            recall: f.recall,
+            f1: f.f1,
+            roc_auc: trained.holdout_auc,
+            errors: f.errors,
+            confusion: trained.holdout_confusion,
+        },
+        comparison: baselines
+            .iter()
+            .cloned()
+            .chain([trained.candidate()])
+            .map(|c| CardCandidate {
+                name: c.name,
+                accuracy: c.accuracy,
+                errors: c.errors,
+                roc_auc: c.roc_auc,
+                bytes: c.bytes,
             })
-        })
-        .collect();
-    let card = serde_json::json!({
-        "name": "Neptune (SYN flood) detector",
-        "kind": "random forest of regression trees on the 0/1 label (the project's own deterministic trainer, src/forest.rs), in a compact preorder form",
-        "score": "mean of the trees' leaf values: the share of Neptune rows among similar training rows, in [0, 1]",
-        "threshold": trained.model.threshold,
-        "threshold_rule": "fewest out-of-bag errors on the training split, middle of the widest such gap",
-        "model": {
-            "bytes": model_bytes.len(),
-            "sha256": sha256_hex(&model_bytes),
-            "trees": trained.model.trees.len(),
-            "nodes": trained.model.node_count(),
-            "format": FORMAT_VERSION,
-            "settings": trained.settings,
-        },
-        "training": {
-            "file": source.file,
-            "sha256": source.sha256,
-            "rows_used": counts.rows_used,
-            "rows_rejected": counts.rows_rejected,
-            "rows_skipped": counts.rows_skipped,
-            "training_rows": counts.training_rows,
-            "holdout_rows": counts.holdout_rows,
-            "holdout": format!("stratified {}% per class, seed {}", HOLDOUT_SHARE * 100.0, trained.settings.seed),
-        },
-        "features": crate::schema::FEATURES.iter().map(|f| f.name).collect::<Vec<_>>(),
-        "not_features": ["difficulty (lastflag, level): describes the data set, not the connection"],
-        "categories": {
-            "encoding": format!("smoothed share of Neptune rows per name (smoothing {CATEGORY_SMOOTHING}); a name never seen gets the overall share"),
-            "protocol_type": names(0),
-            "service": names(1),
-            "flag": names(2),
-        },
-        "validation": {
-            "rows": f.rows,
-            "accuracy": f.accuracy,
-            "precision": f.precision,
-            "recall": f.recall,
-            "f1": f.f1,
-            "roc_auc": trained.holdout_auc,
-            "errors": f.errors,
-            "confusion": trained.holdout_confusion,
-        },
-        "comparison": candidates,
-    });
-    let mut card = card;
-    if source.sha256 == NSL_KDD_TRAIN_DATA_SHA256 {
-        card["data_source"] = "NSL-KDD KDDTrain+ (normal and neptune rows), Canadian Institute for Cybersecurity, University of New Brunswick".into();
+            .collect(),
+        data_source: (source.sha256 == NSL_KDD_TRAIN_DATA_SHA256).then(|| {
+            "NSL-KDD KDDTrain+ (normal and neptune rows), Canadian Institute for Cybersecurity, University of New Brunswick".into()
+        }),
     }
-    serde_json::to_string_pretty(&card).expect("JSON of plain values") + "\n"
+}
+
+/// The model card's JSON (see [`ModelCard::to_json`]).
+pub fn card(trained: &Trained, source: &DataSource, baselines: &[Candidate]) -> String {
+    model_card(trained, source, baselines).to_json()
 }

@@ -520,6 +520,13 @@ fn a_label_encoded_file_is_refused_saying_what_was_found_and_what_is_needed() {
         row[2] = "20".to_string();
         row[3] = "9".to_string();
     }
+    assert_eq!(
+        score_bytes(model(), &csv(&table), None).unwrap_err(),
+        FileError::LabelEncoded {
+            values: vec!["1".into(), "20".into(), "9".into()],
+            what: "this file"
+        }
+    );
     let message = file_error(&csv(&table));
     assert_eq!(
         message,
@@ -531,7 +538,15 @@ fn a_label_encoded_file_is_refused_saying_what_was_found_and_what_is_needed() {
 
 #[test]
 fn a_first_line_that_is_neither_header_nor_row_is_refused() {
-    let message = file_error(b"a,b,c\n1,2,3\n");
+    let error = score_bytes(model(), b"a,b,c\n1,2,3\n", None).unwrap_err();
+    assert_eq!(
+        error,
+        FileError::NeitherHeaderNorRow {
+            fields: 3,
+            start: "`a`, `b`, `c`".to_string()
+        }
+    );
+    let message = error.to_string();
     assert!(
         message.starts_with("the first line names no known column and has 3 fields"),
         "{message}"

@@ -209,7 +209,7 @@ fn parts_refuse_a_label_encoded_file_like_one_scorer() {
     }
     let one = score_bytes(&Model::embedded(), file.as_bytes(), None);
     assert!(
-        matches!(one, Err(FileError::Layout(_))),
+        matches!(one, Err(FileError::LabelEncoded { .. })),
         "one scorer: {one:?}"
     );
     let parts = score_in_parts(file.as_bytes(), &[cut]);

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use super::json;
 use super::tables::{self, Proto};
 use super::traffic::{self, Connection};
+use crate::reader::FileError;
 
 /// conn.log's fields in Zeek's order: the JSON form's output columns (JSON lines omit unset
 /// fields, so no one line names them all), before any other key the first line has.
@@ -98,15 +99,6 @@ fn other_log_name(has: &dyn Fn(&str) -> bool) -> String {
         .find(|(key, _)| has(key))
         .map_or("a Zeek log other than conn.log", |(_, log)| log)
         .to_string()
-}
-
-/// The message for a Zeek log that is not conn.log.
-pub fn not_conn_log(log: &str) -> String {
-    format!(
-        "the file is Zeek's {log}, not its conn.log: the detector scores connections, so give it \
-         conn.log (one line per connection: ts, uid, id.orig_h, id.orig_p, id.resp_h, \
-         id.resp_p, proto, ..., conn_state)"
-    )
 }
 
 /// A JSON line's fields in order, nested objects flattened with dots (`{"id": {"orig_h": ..}}`
@@ -207,7 +199,7 @@ fn unescape(text: &[u8]) -> Vec<u8> {
 
 impl TsvHeader {
     /// Reads one `#` line. Returns an error for a Zeek log that is not conn.log.
-    pub fn read(&mut self, line: &[u8]) -> Result<(), String> {
+    pub fn read(&mut self, line: &[u8]) -> Result<(), FileError> {
         if let Some(rest) = line.strip_prefix(b"#separator") {
             let value = unescape(rest.trim_ascii());
             if !value.is_empty() {
@@ -225,7 +217,9 @@ impl TsvHeader {
             b"#path" => {
                 let path = String::from_utf8_lossy(first).trim().to_string();
                 if !path.is_empty() && path != "conn" && !path.starts_with("conn") {
-                    return Err(not_conn_log(&format!("{path}.log")));
+                    return Err(FileError::NotConnLog {
+                        log: format!("{path}.log"),
+                    });
                 }
                 self.path = Some(path);
             }
@@ -249,13 +243,12 @@ impl TsvHeader {
                 let has = |k: &str| names.iter().any(|n| n == k);
                 if !REQUIRED.iter().all(|k| has(k)) {
                     if self.path.is_none() && has("uid") && !has("conn_state") {
-                        return Err(not_conn_log(&other_log_name(&has)));
+                        return Err(FileError::NotConnLog {
+                            log: other_log_name(&has),
+                        });
                     }
-                    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|k| !has(k)).collect();
-                    return Err(format!(
-                        "this Zeek log's #fields line lacks {}: the features need them",
-                        missing.join(", ")
-                    ));
+                    let missing = REQUIRED.iter().copied().filter(|k| !has(k)).collect();
+                    return Err(FileError::ZeekFieldsMissing { missing });
                 }
                 self.fields = Some(names);
             }
@@ -534,7 +527,12 @@ mod tests {
         assert_eq!(fields[7], b"Malicious");
         let mut dns = TsvHeader::default();
         let error = dns.read(b"#path\tdns").unwrap_err();
-        assert!(error.contains("dns.log"), "{error}");
+        assert_eq!(
+            error,
+            FileError::NotConnLog {
+                log: "dns.log".into()
+            }
+        );
     }
 
     #[test]

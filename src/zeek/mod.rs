@@ -237,9 +237,7 @@ impl<'m> ConnLog<'m> {
             self.line_read(&line)?;
         }
         if self.names.is_none() {
-            return Err(FileError::Layout(
-                "this Zeek log has no #fields line: its columns cannot be read by name".into(),
-            ));
+            return Err(FileError::ZeekWithoutFields);
         }
         self.drain(0, batch);
         let incidents = std::mem::take(&mut self.incidents).finish(names);
@@ -292,7 +290,7 @@ impl<'m> ConnLog<'m> {
         }
         match &mut self.form {
             Form::Tsv(header) if line.starts_with(b"#") => {
-                header.read(line).map_err(FileError::Layout)?;
+                header.read(line)?;
                 // A second header block (logs joined) keeps the first one's columns.
                 let fields = header.fields.clone();
                 if let (Some(fields), None) = (fields, &self.names) {
@@ -302,11 +300,7 @@ impl<'m> ConnLog<'m> {
             }
             Form::Tsv(_) => {
                 if self.names.is_none() {
-                    return Err(FileError::Layout(
-                        "this Zeek log has no #fields line before its first row: its columns \
-                         cannot be read by name"
-                            .into(),
-                    ));
+                    return Err(FileError::ZeekRowBeforeFields);
                 }
                 self.tsv_row(line);
                 Ok(())
@@ -381,9 +375,7 @@ impl<'m> ConnLog<'m> {
         let parsed = JsonLine::parse(line.trim_ascii());
         if self.names.is_none() {
             let Ok(first) = &parsed else {
-                return Err(FileError::Layout(
-                    "the first line of this Zeek JSON log is not a JSON object".into(),
-                ));
+                return Err(FileError::ZeekJsonNotObject);
             };
             let mut names: Vec<String> = log::CONN_FIELDS.iter().map(|s| s.to_string()).collect();
             for (key, _) in &first.fields {

@@ -59,15 +59,15 @@ fn path_stages(
         let mut reader = reader();
         let mut layout: Option<Layout> = None;
         let mut encode = |record: RawRecord<'_>| -> Result<(), FileError> {
-            let Some(layout) = &layout else {
+            if layout.is_none() {
                 let found = Layout::detect(&record)?;
                 let header = found.has_header;
                 layout = Some(found);
-                if !header {
-                    return Err(FileError::Layout("bench-stages needs a header".into()));
+                if header {
+                    return Ok(());
                 }
-                return Ok(());
-            };
+            }
+            let layout = layout.as_ref().expect("set by the first record");
             if let Ok(row) = neptune::features::parse_row(&record, layout) {
                 vectors.push(model.encoding.encode(&row).0);
             }
@@ -76,7 +76,7 @@ fn path_stages(
         reader
             .push(bytes, &mut encode)
             .expect("a file with a header");
-        reader.finish(&mut encode).expect("a file with a header");
+        reader.finish(&mut encode).expect("a usable file");
     });
     let mut out_bytes = 0;
     let scorer_seconds = median_seconds(runs, || {

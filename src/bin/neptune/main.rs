@@ -171,7 +171,9 @@ fn main() -> ExitCode {
         } => explain::explain(&input, &lines, &scoring),
         Command::BenchStages { input, runs } => bench::bench_stages(&input, runs),
         Command::Info => {
-            println!("{EMBEDDED_CARD}");
+            let card = neptune::train::ModelCard::from_json(EMBEDDED_CARD)
+                .expect("the embedded card is a model card (a unit test proves it)");
+            println!("{}", card.to_json());
             Ok(ExitCode::SUCCESS)
         }
     };
