@@ -29,35 +29,50 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// A problem with the file as a whole: nothing in it can be scored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
+    /// The file holds nothing but blank space.
     #[error("the file is empty")]
     Empty,
+    /// The file is binary, not text; the text says what it looks like (`a PNG image`, ...).
     #[error(
         "the file is {0}, not a text CSV: export the connections as CSV (UTF-8 text, one connection per line)"
     )]
     NotText(&'static str),
+    /// The file is in a known format the message advises on (an archive, a packet capture).
     #[error("the file is {what}: {advice}")]
     OtherFormat {
+        /// What the file looks like, such as `a RAR archive`.
         what: &'static str,
+        /// What to do instead, such as `extract it and open the CSV inside`.
         advice: &'static str,
     },
+    /// The file is UTF-16 text; the text says which byte order.
     #[error(
         "the file is UTF-16 text ({0}); save it as UTF-8 (in Excel: \"CSV UTF-8 (comma delimited)\")"
     )]
     Utf16(&'static str),
+    /// The file is UTF-32 text; the text says which byte order.
     #[error("the file is UTF-32 text ({0}); save it as UTF-8")]
     Utf32(&'static str),
+    /// The file is JSON; the text says its shape (one object per line, or an array).
     #[error("the file is JSON ({0}), not a CSV: export the connections as CSV with a header line")]
     Json(&'static str),
+    /// An ARFF header that does not reach `@data` within this many bytes.
     #[error("the ARFF file has no @data section within its first {0} bytes")]
     ArffWithoutData(usize),
+    /// An ARFF file that declares no columns before `@data`.
     #[error("the ARFF file declares no @attribute columns before @data")]
     ArffWithoutAttributes,
+    /// The file has data rows but every one was rejected.
     #[error("no data row could be scored ({rows} rows, all rejected; line {line}: {reason})")]
     NothingScored {
+        /// Data rows read.
         rows: u64,
+        /// The line of the first rejected row.
         line: u64,
+        /// Why that row was rejected.
         reason: String,
     },
+    /// The columns cannot be matched to the features; the text says what is wrong.
     #[error("{0}")]
     Layout(String),
 }
@@ -65,7 +80,9 @@ pub enum FileError {
 /// What the sniffer learned about the file's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Dialect {
+    /// The byte between fields: `,`, `;`, tab or `|`.
     pub delimiter: u8,
+    /// The byte that quotes a field: `"`, or `'` in an ARFF file.
     pub quote: u8,
     /// Weka ARFF: the header came from `@attribute` lines, rows follow `@data`.
     pub arff: bool,
@@ -148,6 +165,7 @@ impl<'a> RawRecord<'a> {
         self.ends.len()
     }
 
+    /// Whether the record has no fields.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -173,6 +191,7 @@ impl<'a> RawRecord<'a> {
         &self.bytes[..self.ends.last().copied().unwrap_or(0)]
     }
 
+    /// Each field's bytes, unquoted, in order.
     pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         (0..self.len()).map(|i| self.field(i))
     }
@@ -303,6 +322,8 @@ impl Default for RecordReader {
 }
 
 impl RecordReader {
+    /// A reader for a whole file: it learns the file's shape from its start, before the first
+    /// record.
     pub fn new() -> Self {
         RecordReader {
             state: State::Sniffing(Vec::new()),
