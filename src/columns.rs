@@ -47,8 +47,11 @@ pub fn layout_of_names(names: &[String]) -> Result<Layout, FileError> {
 /// never seen (scored as "unknown").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scored {
+    /// The probability that the row is a Neptune connection, in [0, 1].
     pub score: f64,
+    /// Whether `score` reaches the scorer's threshold.
     pub flagged: bool,
+    /// Which of the row's `protocol_type`, `service` and `flag` names the model had never seen.
     pub unknown: UnknownCategories,
 }
 
@@ -73,6 +76,8 @@ impl<'m> ColumnScorer<'m> {
         }
     }
 
+    /// The score at or above which a row is flagged: the one given to [`ColumnScorer::new`],
+    /// else the model's own.
     pub fn threshold(&self) -> f64 {
         self.threshold
     }

@@ -13,6 +13,7 @@ use crate::reader::RawRecord;
 /// A feature's share of a row's score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Effect {
+    /// The feature's name, as in [`crate::schema::FEATURES`].
     pub feature: &'static str,
     /// Change of the score attributed to this feature (positive: towards "attack").
     pub effect: f64,
@@ -23,16 +24,23 @@ pub struct Effect {
 /// A row's score taken apart: `base` plus the sum of `effects` is `score` (up to rounding).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
+    /// The row's score: the probability that it is a Neptune connection, in [0, 1].
     pub score: f64,
+    /// Where every row's explanation starts: the mean score over the training rows.
     pub base: f64,
+    /// The model's threshold: a score at or above it is flagged.
     pub threshold: f64,
+    /// What each feature added, largest first; features that changed nothing are left out.
     pub effects: Vec<Effect>,
 }
 
+/// Why a line of the scored CSV could not be explained.
 #[derive(Debug, thiserror::Error)]
 pub enum ExplainError {
+    /// The header line does not show which column holds which feature.
     #[error("{0}")]
     File(#[from] crate::reader::FileError),
+    /// The row's features do not read (the reason the row has no score).
     #[error("this row was not scored: {0}")]
     Row(#[from] features::RowProblem),
 }

@@ -18,29 +18,69 @@ pub type FeatureVector = [f64; FEATURE_COUNT];
 /// Why one row could not be scored. The row is still written out, with empty score columns.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RowProblem {
+    /// The row has more or fewer fields than the file's layout.
     #[error("expected {expected} fields, found {found}")]
-    FieldCount { expected: usize, found: usize },
+    FieldCount {
+        /// Fields a row of this file should have.
+        expected: usize,
+        /// Fields this row has.
+        found: usize,
+    },
+    /// A numeric feature's field is empty.
     #[error("`{column}` is empty")]
-    Empty { column: &'static str },
+    Empty {
+        /// The feature's name.
+        column: &'static str,
+    },
+    /// A numeric feature's field does not read as a number.
     #[error("`{column}` is `{value}`, not a number")]
-    NotANumber { column: &'static str, value: String },
+    NotANumber {
+        /// The feature's name.
+        column: &'static str,
+        /// The value, as the message shows it (a long field cut to 40 bytes).
+        value: String,
+    },
+    /// A numeric feature is infinite or NaN.
     #[error("`{column}` is `{value}`, which is not a finite number")]
-    NotFinite { column: &'static str, value: String },
+    NotFinite {
+        /// The feature's name.
+        column: &'static str,
+        /// The value, as the message shows it (a long field cut to 40 bytes).
+        value: String,
+    },
+    /// A numeric feature is below 0.
     #[error("`{column}` is `{value}`, but it cannot be negative")]
-    Negative { column: &'static str, value: String },
+    Negative {
+        /// The feature's name.
+        column: &'static str,
+        /// The value, as the message shows it (a long field cut to 40 bytes).
+        value: String,
+    },
+    /// A rate feature is above 1.
     #[error("`{column}` is `{value}`, but a rate lies between 0 and 1")]
-    RateOutOfRange { column: &'static str, value: String },
+    RateOutOfRange {
+        /// The feature's name.
+        column: &'static str,
+        /// The value, as the message shows it (a long field cut to 40 bytes).
+        value: String,
+    },
+    /// A field holds a column name: the header line again.
     #[error("this line repeats the header (were two files joined?)")]
     RepeatedHeader,
+    /// The line is longer than [`crate::reader::MAX_RECORD_BYTES`] (the number: that limit in MB).
     #[error("the line is longer than {0} MB")]
     TooLong(usize),
+    /// The line has more than 65,536 fields.
     #[error("the line has more than 65,536 fields")]
     TooManyFields,
+    /// A quote opens a field that is not closed on its line (see
+    /// [`crate::reader::RecordReader`]); the line is read alone.
     #[error(
         "a quote (`\"`) opens a field that is not closed on this line; read across the next \
          lines it would break the row, so the line is read alone"
     )]
     UnclosedQuote,
+    /// The line holds a NUL byte.
     #[error("the line holds a NUL byte (binary data, not text)")]
     NulByte,
 }
@@ -234,11 +274,12 @@ pub struct Encoding {
     lookup: [rustc_hash::FxHashMap<Box<[u8]>, f64>; 3],
 }
 
-/// The encoded row, and which of its categories the model had never seen.
+/// Which of a row's three categories (protocol_type, service, flag) the model had never seen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UnknownCategories(pub [bool; 3]);
 
 impl UnknownCategories {
+    /// Whether the model had never seen at least one of the row's three names.
     pub fn any(&self) -> bool {
         self.0.iter().any(|&u| u)
     }

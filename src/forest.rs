@@ -34,6 +34,7 @@ use crate::schema::FEATURE_COUNT;
 pub struct SplitMix(pub u64);
 
 impl SplitMix {
+    /// The next draw, uniform over all `u64` values.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -59,6 +60,7 @@ impl SplitMix {
 /// The forest's hyper-parameters and seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForestSettings {
+    /// Trees in the forest.
     pub trees: u32,
     /// Drawn rows (bootstrap weight) each side of a split must keep at least.
     pub min_samples_leaf: u32,
@@ -66,6 +68,8 @@ pub struct ForestSettings {
     pub max_depth: Option<u16>,
     /// Features tried at each split.
     pub features_per_split: u32,
+    /// Decides every random draw (each tree's sample, the features it tries): the same seed and
+    /// rows give the same forest.
     pub seed: u64,
 }
 
@@ -373,6 +377,7 @@ pub struct ForestBuilder {
 /// A grown forest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forest {
+    /// The trees, in the order they were grown.
     pub trees: Vec<Tree>,
     /// Per training row, the mean score of the trees that did not draw it (NaN when every tree
     /// drew it).
@@ -395,6 +400,7 @@ impl ForestBuilder {
         }
     }
 
+    /// The settings the forest is grown with.
     pub fn settings(&self) -> &ForestSettings {
         &self.settings
     }

@@ -19,8 +19,10 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 /// Why gzip data could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GzipError {
+    /// The data ends inside a member, or holds no member at all.
     #[error("the gzip data is cut short: the file ends inside a compressed member")]
     CutShort,
+    /// The bytes are not valid gzip; the text says which check failed.
     #[error("the gzip data is damaged ({0})")]
     Damaged(&'static str),
 }
@@ -252,6 +254,7 @@ pub struct GunzipReader<R> {
 }
 
 impl<R: Read> GunzipReader<R> {
+    /// Decompresses `inner` as it is read; damaged or cut-short gzip is an `InvalidData` error.
     pub fn new(inner: R) -> Self {
         GunzipReader {
             inner,

@@ -19,7 +19,11 @@ pub struct Layout {
     /// Input column of each feature, in [`FEATURES`] order.
     #[serde(with = "feature_columns")]
     pub feature_columns: [usize; FEATURE_COUNT],
+    /// Input column of the label the scores are checked against (the finer of two); `None`: the
+    /// file is unlabelled.
     pub label_column: Option<usize>,
+    /// Input column of NSL-KDD's difficulty level, if the file has one (kept apart so it is never
+    /// read as the label).
     pub difficulty_column: Option<usize>,
     /// Number of fields every row should have.
     pub width: usize,
@@ -378,6 +382,7 @@ mod feature_columns {
 
     use crate::schema::FEATURE_COUNT;
 
+    /// Writes the indices as a sequence.
     pub fn serialize<S: Serializer>(
         columns: &[usize; FEATURE_COUNT],
         serializer: S,
@@ -385,6 +390,7 @@ mod feature_columns {
         columns.as_slice().serialize(serializer)
     }
 
+    /// Reads them back; a count other than 41 is an error.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<[usize; FEATURE_COUNT], D::Error> {

@@ -8,6 +8,8 @@
 //! the same reader and encoding, so training and scoring cannot encode a row differently; it runs
 //! natively and in wasm and gives the same model bytes on both.
 
+#![warn(missing_docs)]
+
 #[cfg(feature = "cli")]
 pub mod baselines;
 pub mod columns;

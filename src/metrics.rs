@@ -6,24 +6,35 @@ use serde::{Deserialize, Serialize};
 /// Counts of predictions against Neptune/normal labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Confusion {
+    /// Attack rows flagged.
     pub true_positive: u64,
+    /// Normal rows flagged.
     pub false_positive: u64,
+    /// Normal rows not flagged.
     pub true_negative: u64,
+    /// Attack rows not flagged.
     pub false_negative: u64,
 }
 
 /// The usual figures derived from a [`Confusion`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Figures {
+    /// Share of rows whose flag matches their label, in [0, 1].
     pub accuracy: f64,
+    /// Of the rows flagged, the share labelled attack (0 when none is flagged).
     pub precision: f64,
+    /// Of the attack rows, the share flagged (0 when there is none).
     pub recall: f64,
+    /// Harmonic mean of precision and recall (0 when both are 0).
     pub f1: f64,
+    /// Rows flagged wrongly plus attack rows missed.
     pub errors: u64,
+    /// Rows counted.
     pub rows: u64,
 }
 
 impl Confusion {
+    /// Counts one row: whether it is labelled an attack, and whether it was flagged.
     pub fn add(&mut self, attack: bool, flagged: bool) {
         match (attack, flagged) {
             (true, true) => self.true_positive += 1,
@@ -33,10 +44,12 @@ impl Confusion {
         }
     }
 
+    /// Rows counted, of all four kinds.
     pub fn rows(&self) -> u64 {
         self.true_positive + self.false_positive + self.true_negative + self.false_negative
     }
 
+    /// The figures of these counts; a share of no rows at all is 0.
     pub fn figures(&self) -> Figures {
         let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let precision = ratio(self.true_positive, self.true_positive + self.false_positive);
@@ -220,10 +233,13 @@ impl<'de> Deserialize<'de> for ScoreCounts {
 pub struct CurvePoint {
     /// A score of the file (`f64::INFINITY` for the first point: nothing flagged).
     pub threshold: f64,
+    /// Attack rows flagged at this threshold.
     pub true_positive: u64,
+    /// Normal rows flagged at this threshold.
     pub false_positive: u64,
     /// True positive rate (recall).
     pub tpr: f64,
+    /// False positive rate: the share of normal rows flagged.
     pub fpr: f64,
     /// Of the rows flagged, the share labelled Neptune (1 when none is flagged).
     pub precision: f64,

@@ -33,18 +33,23 @@ const FRAME_BYTES: usize = FILE_SIGNATURE.len() + 4 + 4;
 pub enum Node {
     /// Rows with `x[feature] <= threshold` go to the next node, the others to `right`.
     Split {
+        /// The feature tested, as an index into [`FEATURES`].
         feature: u8,
+        /// The cut: rows whose value is at most this go left.
         threshold: f64,
+        /// Index of the right child in the tree's nodes.
         right: u32,
         /// Mean score of the training rows that reached this node (for explanations only).
         mean: f32,
     },
+    /// A leaf and its score: the share of Neptune rows among the training rows that reached it.
     Leaf(f64),
 }
 
 /// One regression tree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tree {
+    /// The nodes in preorder, the root first.
     pub nodes: Vec<Node>,
 }
 
@@ -60,8 +65,11 @@ impl Tree {
 /// The trained model, as stored in `models/neptune.postcard`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
+    /// The byte format's version, [`FORMAT_VERSION`] when written by this build.
     pub format: u32,
+    /// How category names become numbers, as fitted in training.
     pub encoding: Encoding,
+    /// The trees whose mean leaf value is the score.
     pub trees: Vec<Tree>,
     /// Scores at or above this are flagged as attacks.
     pub threshold: f64,
@@ -143,16 +151,31 @@ impl FlatForest {
 /// Why model bytes could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
+    /// The bytes do not start with [`FILE_SIGNATURE`].
     #[error("this is not a Neptune model file (it does not start with the model file's signature)")]
     NotModel,
+    /// The file is shorter or longer than its frame says.
     #[error("the model file is cut short ({found} bytes, {expected} expected)")]
-    CutShort { found: usize, expected: usize },
+    CutShort {
+        /// Bytes in the file.
+        found: usize,
+        /// Bytes its frame announces.
+        expected: usize,
+    },
+    /// The payload's CRC-32 does not match the one stored after it.
     #[error("the model file is damaged: its checksum does not match its contents")]
     Checksum,
+    /// The payload is not a model in postcard; the text is postcard's reason.
     #[error("the model file cannot be decoded ({0})")]
     Decode(String),
+    /// The model is in another version of the byte format.
     #[error("the model file is format {found}, this program reads format {FORMAT_VERSION}")]
-    Format { found: u32 },
+    Format {
+        /// The file's format version.
+        found: u32,
+    },
+    /// The model decodes but breaks a rule of its shape (a child index, a leaf score out of
+    /// [0, 1], ...); the text says which.
     #[error("the model file is inconsistent: {0}")]
     Invalid(String),
 }
@@ -160,6 +183,7 @@ pub enum ModelError {
 /// What pushed one row's score up or down.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
+    /// The feature's name, as in [`FEATURES`].
     pub feature: &'static str,
     /// Change of the score attributed to this feature (positive: towards "attack").
     pub effect: f64,

@@ -29,41 +29,60 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// A problem with the file as a whole: nothing in it can be scored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
+    /// The file holds nothing but blank space.
     #[error("the file is empty")]
     Empty,
+    /// The file is binary, not text; the text says what it looks like (`a PNG image`, ...).
     #[error(
         "the file is {0}, not a text CSV: export the connections as CSV (UTF-8 text, one connection per line)"
     )]
     NotText(&'static str),
+    /// The file is in a known format the message advises on (an archive, a packet capture).
     #[error("the file is {what}: {advice}")]
     OtherFormat {
+        /// What the file looks like, such as `a RAR archive`.
         what: &'static str,
+        /// What to do instead, such as `extract it and open the CSV inside`.
         advice: &'static str,
     },
+    /// The file is UTF-16 text; the text says which byte order.
     #[error(
         "the file is UTF-16 text ({0}); save it as UTF-8 (in Excel: \"CSV UTF-8 (comma delimited)\")"
     )]
     Utf16(&'static str),
+    /// The file is UTF-32 text; the text says which byte order.
     #[error("the file is UTF-32 text ({0}); save it as UTF-8")]
     Utf32(&'static str),
+    /// The file is JSON; the text says its shape (one object per line, or an array).
     #[error("the file is JSON ({0}), not a CSV: export the connections as CSV with a header line")]
     Json(&'static str),
+    /// An ARFF header that does not reach `@data` within this many bytes.
     #[error("the ARFF file has no @data section within its first {0} bytes")]
     ArffWithoutData(usize),
+    /// An ARFF file that declares no columns before `@data`.
     #[error("the ARFF file declares no @attribute columns before @data")]
     ArffWithoutAttributes,
+    /// The file has data rows but every one was rejected.
     #[error("no data row could be scored ({rows} rows, all rejected; line {line}: {reason})")]
     NothingScored {
+        /// Data rows read.
         rows: u64,
+        /// The line of the first rejected row.
         line: u64,
+        /// Why that row was rejected.
         reason: String,
     },
+    /// The first line has more fields than any header or row could.
     #[error(
         "the first line has more than 65,536 fields: this does not look like a CSV of connections"
     )]
     FirstLineTooManyFields,
+    /// The first line is longer than any header or row could be.
     #[error("the first line is longer than {mb} MB: this does not look like a CSV of connections")]
-    FirstLineTooLong { mb: usize },
+    FirstLineTooLong {
+        /// The bound it passed, in MB.
+        mb: usize,
+    },
     /// A header that names some of the 41 features but not all.
     #[error("{}", missing_columns(missing, repeats, *columns, unrecognized))]
     MissingColumns {
@@ -82,19 +101,30 @@ pub enum FileError {
          headerless NSL-KDD row (41 features, then optionally the label and the difficulty: 41 \
          to 43 fields); it starts: {start}"
     )]
+    /// The first line names no known column and is not a row of 41 to 43 fields either.
     NeitherHeaderNorRow {
+        /// Fields on the first line.
         fields: usize,
         /// The first fields, as shown to the user.
         start: String,
     },
+    /// A headerless file whose rows do not have 41 to 43 fields.
     #[error("a headerless file has 41 to 43 columns, not {width}")]
-    HeaderlessWidth { width: usize },
+    HeaderlessWidth {
+        /// Fields on its first row.
+        width: usize,
+    },
+    /// Column names given apart from the data (typed columns: the Python package) that read
+    /// like a row of data.
     #[error(
         "the column names ({}) look like a row of data, not names: name the columns (duration, \
          protocol_type, service, flag, src_bytes, ...)",
         names.join(", ")
     )]
-    NamesLookLikeData { names: Vec<String> },
+    NamesLookLikeData {
+        /// The names given.
+        names: Vec<String>,
+    },
     /// The categorical features hold numbers: the data was label-encoded.
     #[error(
         "protocol_type, service and flag hold numbers ({}) instead of names: {what} was \
@@ -115,7 +145,13 @@ pub enum FileError {
          and their codes cannot be mapped back. Use the original data, whose rows read like \
          `tcp, http, SF`"
     )]
-    LabelEncodedColumn { column: &'static str, value: String },
+    LabelEncodedColumn {
+        /// The categorical feature.
+        column: &'static str,
+        /// The first number found in it.
+        value: String,
+    },
+    /// A Zeek log other than conn.log.
     #[error(
         "the file is Zeek's {log}, not its conn.log: the detector scores connections, so give it \
          conn.log (one line per connection: ts, uid, id.orig_h, id.orig_p, id.resp_h, \
@@ -125,14 +161,21 @@ pub enum FileError {
         /// The log it is (`dns.log`, ...).
         log: String,
     },
+    /// A Zeek log whose `#fields` line lacks fields the features need.
     #[error("this Zeek log's #fields line lacks {}: the features need them", missing.join(", "))]
-    ZeekFieldsMissing { missing: Vec<&'static str> },
+    ZeekFieldsMissing {
+        /// The fields it lacks.
+        missing: Vec<&'static str>,
+    },
+    /// A Zeek TSV log without a `#fields` line.
     #[error("this Zeek log has no #fields line: its columns cannot be read by name")]
     ZeekWithoutFields,
+    /// A Zeek TSV log with a row before its `#fields` line.
     #[error(
         "this Zeek log has no #fields line before its first row: its columns cannot be read by name"
     )]
     ZeekRowBeforeFields,
+    /// A Zeek JSON log whose first line is not a JSON object.
     #[error("the first line of this Zeek JSON log is not a JSON object")]
     ZeekJsonNotObject,
 }
@@ -140,7 +183,9 @@ pub enum FileError {
 /// A column of the header: its name as shown (escaped) and its position, counted from 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
+    /// The name, as the message shows it.
     pub name: String,
+    /// The column's position, counted from 1.
     pub position: usize,
 }
 
@@ -182,7 +227,9 @@ fn missing_columns(
 /// What the sniffer learned about the file's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Dialect {
+    /// The byte between fields: `,`, `;`, tab or `|`.
     pub delimiter: u8,
+    /// The byte that quotes a field: `"`, or `'` in an ARFF file.
     pub quote: u8,
     /// Weka ARFF: the header came from `@attribute` lines, rows follow `@data`.
     pub arff: bool,
@@ -265,6 +312,7 @@ impl<'a> RawRecord<'a> {
         self.ends.len()
     }
 
+    /// Whether the record has no fields.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -290,6 +338,7 @@ impl<'a> RawRecord<'a> {
         &self.bytes[..self.ends.last().copied().unwrap_or(0)]
     }
 
+    /// Each field's bytes, unquoted, in order.
     pub fn fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         (0..self.len()).map(|i| self.field(i))
     }
@@ -420,6 +469,8 @@ impl Default for RecordReader {
 }
 
 impl RecordReader {
+    /// A reader for a whole file: it learns the file's shape from its start, before the first
+    /// record.
     pub fn new() -> Self {
         RecordReader {
             state: State::Sniffing(Vec::new()),

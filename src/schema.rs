@@ -20,6 +20,7 @@ pub enum Kind {
 pub struct Feature {
     /// The standard snake_case name, as NSL-KDD's documentation spells it.
     pub name: &'static str,
+    /// What values the feature takes, which decides how its field is checked.
     pub kind: Kind,
 }
 
@@ -112,8 +113,11 @@ pub const DIFFICULTY_COLUMN: &str = "difficulty";
 /// What a column of an input file is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// A feature's column: the feature's index in [`FEATURES`].
     Feature(usize),
+    /// The connection's label (an attack name, an attack category, or normal against anomaly).
     Label,
+    /// NSL-KDD's difficulty level: passed through, never a feature.
     Difficulty,
     /// Anything else (an address, a timestamp): passed through untouched.
     Other,
@@ -157,6 +161,7 @@ pub fn role_of(name: &str) -> Role {
 /// What a label value says about a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Label {
+    /// `normal`, or `0` in a 0/1 column.
     Normal,
     /// `neptune`, or `1` in a 0/1 column (the seed's files mark Neptune with 1).
     Neptune,

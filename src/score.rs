@@ -29,16 +29,22 @@ pub const SCORE_COLUMNS: [&str; 2] = ["attack_score", "predicted_attack"];
 /// A row that could not be scored, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rejection {
+    /// The line the row starts on (1-based).
     pub line: u64,
+    /// Why the row was rejected, in plain words.
     pub reason: String,
 }
 
 /// What a label says, reduced to what metrics need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Truth {
+    /// No label: the file has no label column, or the row's label field is empty.
     Unlabelled,
+    /// Labelled normal.
     Normal,
+    /// Labelled Neptune.
     Neptune,
+    /// Labelled with another attack type (`smurf`, `satan`, ...).
     OtherAttack,
     /// A group of attacks that may include Neptune (`anomaly`, `DoS`, ...).
     AttackGroup,
@@ -62,13 +68,17 @@ impl Truth {
 /// The outcome of one input row.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RowOutcome {
+    /// The line the row starts on (1-based).
     pub line: u64,
     /// `None` when the row was rejected.
     pub score: Option<f64>,
+    /// Whether the score reaches the threshold (false for a rejected row).
     pub flagged: bool,
+    /// What the row's label says.
     pub truth: Truth,
     /// Where the row's output line lies in the batch's `csv`.
     pub csv_start: usize,
+    /// End of that line, exclusive (just past its line end).
     pub csv_end: usize,
 }
 
@@ -76,11 +86,15 @@ pub struct RowOutcome {
 /// clearing it once its contents are consumed.
 #[derive(Debug, Default)]
 pub struct Batch {
+    /// The scored CSV: each row's input fields, then [`SCORE_COLUMNS`]; the first batch starts
+    /// with the header.
     pub csv: Vec<u8>,
+    /// One outcome per data row, in input order.
     pub rows: Vec<RowOutcome>,
 }
 
 impl Batch {
+    /// Empties the batch for the next push, keeping its memory.
     pub fn clear(&mut self) {
         self.csv.clear();
         self.rows.clear();
@@ -90,15 +104,20 @@ impl Batch {
 /// Rows of one other attack type in a labelled file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct OtherAttack {
+    /// Rows with this label.
     pub rows: u64,
+    /// Of those, rows flagged.
     pub flagged: u64,
 }
 
 /// Metrics of a labelled file, Neptune against normal; other attack types apart.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Labelled {
+    /// Rows labelled Neptune or normal, against whether they were flagged.
     pub confusion: Confusion,
+    /// The figures of `confusion`; `None` when no row is labelled Neptune.
     pub figures: Option<Figures>,
+    /// Rows of each other attack type, by label.
     pub other_attacks: BTreeMap<String, OtherAttack>,
     /// Rows labelled only with a group of attacks (`anomaly`, `DoS`, ...): Neptune may be among
     /// them, so they are counted apart, by group.
@@ -122,8 +141,11 @@ impl Labelled {
 pub struct Summary {
     /// Data rows seen (scored + rejected).
     pub rows: u64,
+    /// Rows given a score.
     pub scored: u64,
+    /// Scored rows at or above the threshold.
     pub flagged: u64,
+    /// Rows that could not be scored (written out with empty score columns).
     pub rejected: u64,
     /// The first [`KEPT_REJECTIONS`] rejected rows.
     pub rejections: Vec<Rejection>,
@@ -133,17 +155,26 @@ pub struct Summary {
     /// are kept depends on it; merging parts follows it).
     #[serde(default)]
     pub unknown_first_seen: BTreeMap<String, Vec<String>>,
+    /// Scored rows with at least one category name the model never saw.
     pub rows_with_unknown_categories: u64,
+    /// Scored rows per bin, [0, 1] being cut into [`HISTOGRAM_BINS`] equal bins (a score of 1
+    /// counts in the last).
     pub histogram: [u64; HISTOGRAM_BINS],
     /// Rows per exact score and kind of label: what moving the threshold needs.
     #[serde(default)]
     pub score_counts: crate::metrics::ScoreCounts,
+    /// The score at or above which a row was flagged.
     pub threshold: f64,
     /// Present when the file has a label column.
     pub labelled: Option<Labelled>,
+    /// Whether the file's first record named its columns.
     pub has_header: bool,
+    /// Fields per row, as the first record gave them (for a Zeek conn.log: its field names).
     pub columns: usize,
+    /// The delimiter's name: `comma`, `semicolon`, `tab`, `pipe` or `other` (`json` for a
+    /// Zeek conn.log in JSON).
     pub delimiter: String,
+    /// Whether the file was Weka ARFF.
     pub arff: bool,
     /// How the file's columns were read where it did not say so plainly (generic or misspelled
     /// names, two label columns, a repeated column).
@@ -286,7 +317,9 @@ impl Summary {
 /// the same as one scorer's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentContext {
+    /// The file's delimiter and quote, and whether it is ARFF.
     pub dialect: crate::reader::Dialect,
+    /// Which column holds which feature, as the file's first record gave it.
     pub layout: Layout,
 }
 
@@ -476,10 +509,13 @@ impl<'m> Scorer<'m> {
         self.summary.merge(later, line_offset);
     }
 
+    /// The counts so far. For a Zeek conn.log they stay empty until [`Scorer::finish`].
     pub fn summary(&self) -> &Summary {
         &self.summary
     }
 
+    /// Which column holds which feature; `None` until the first record is read, and for a Zeek
+    /// conn.log.
     pub fn layout(&self) -> Option<&Layout> {
         self.layout.as_ref()
     }

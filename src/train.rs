@@ -31,14 +31,18 @@ pub const MIN_CLASS_ROWS: u64 = 5;
 /// One labelled training row, parsed but not yet encoded.
 #[derive(Debug, Clone)]
 pub struct Example {
+    /// The numeric features; the three category slots hold 0 until encoded.
     pub values: FeatureVector,
+    /// `protocol_type`, `service` and `flag` as written (trimmed).
     pub categories: [Vec<u8>; 3],
+    /// Labelled Neptune (true) or normal (false).
     pub attack: bool,
 }
 
 /// A labelled file, read.
 #[derive(Debug, Default)]
 pub struct Dataset {
+    /// The rows labelled normal or Neptune that could be read, in file order.
     pub examples: Vec<Example>,
     /// Rows that could not be used, with reasons.
     pub rejected: Vec<Rejection>,
@@ -46,25 +50,35 @@ pub struct Dataset {
     pub skipped: u64,
 }
 
+/// Why training could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
+    /// The file cannot be read as a connection file.
     #[error(transparent)]
     File(#[from] FileError),
+    /// The file has no label column.
     #[error("the training file has no label column (attack, label, class, ...)")]
     NoLabel,
+    /// Fewer than [`MIN_CLASS_ROWS`] rows of normal or of Neptune.
     #[error(
         "the training file needs at least {MIN_CLASS_ROWS} normal and {MIN_CLASS_ROWS} Neptune rows; \
          it has {normal} normal and {neptune} Neptune rows ({skipped} rows of other attack types \
          or without a label, {rejected} rows that could not be read)"
     )]
     TooFewRows {
+        /// Rows labelled normal that could be read.
         normal: u64,
+        /// Rows labelled Neptune that could be read.
         neptune: u64,
+        /// Rows of other attack types or without a label.
         skipped: u64,
+        /// Rows that could not be read.
         rejected: u64,
     },
+    /// The progress callback asked to stop.
     #[error("training was cancelled")]
     Cancelled,
+    /// A smartcore baseline failed (`neptune train` without `--no-compare`); the text says how.
     #[error("{0}")]
     Baseline(String),
 }
@@ -177,9 +191,13 @@ pub fn encode_rows(data: &Dataset, rows: &[usize], encoding: &Encoding) -> Vec<F
 /// One line of the model comparison.
 #[derive(Debug, Clone, Serialize)]
 pub struct Candidate {
+    /// What the model is, as the table shows it.
     pub name: String,
+    /// Hold-out accuracy at the model's threshold, in [0, 1].
     pub accuracy: f64,
+    /// Hold-out rows misjudged at the model's threshold.
     pub errors: u64,
+    /// Hold-out ROC-AUC (NaN when the hold-out holds one class only).
     pub roc_auc: f64,
     /// Serialized size: smartcore's own postcard bytes for a baseline, the model file for the
     /// chosen forest.
@@ -188,6 +206,8 @@ pub struct Candidate {
     pub fit_seconds: f64,
     /// Hold-out prediction time per row.
     pub predict_micros_per_row: f64,
+    /// Whether the model gives graded scores rather than 0/1 votes (its ROC-AUC is then
+    /// meaningful).
     pub has_scores: bool,
 }
 
@@ -266,12 +286,19 @@ pub fn choose_threshold(scores: &[f64], truth: &[bool]) -> f64 {
 /// A labelled file split and encoded, ready for the forest (and, in the CLI, the baselines).
 #[derive(Debug)]
 pub struct Prepared {
+    /// The category encoding, fitted on the training side only.
     pub encoding: Encoding,
+    /// The training rows, encoded.
     pub train_x: Vec<FeatureVector>,
+    /// Their labels: true for Neptune.
     pub train_y: Vec<bool>,
+    /// The held-out rows, encoded.
     pub holdout_x: Vec<FeatureVector>,
+    /// Their labels: true for Neptune.
     pub holdout_y: Vec<bool>,
+    /// The seed of the split, which also seeds the forest grown on it.
     pub seed: u64,
+    /// How many rows went where.
     pub counts: Counts,
 }
 
@@ -281,10 +308,13 @@ pub struct Prepared {
 pub struct Counts {
     /// Rows labelled normal or Neptune and read.
     pub rows_used: u64,
+    /// Rows labelled normal or Neptune that could not be read.
     pub rows_rejected: u64,
     /// Rows of other attack types or without a label.
     pub rows_skipped: u64,
+    /// Rows the forest is grown on.
     pub training_rows: u64,
+    /// Rows held out to judge the model.
     pub holdout_rows: u64,
 }
 
@@ -327,9 +357,13 @@ pub fn prepare(data: &Dataset, seed: u64) -> Result<Prepared, TrainError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TrainProgress {
+    /// Trees grown so far.
     pub trees_built: u32,
+    /// Trees the forest will have.
     pub trees: u32,
+    /// Rows the forest is grown on.
     pub training_rows: u64,
+    /// Rows held out to judge the model.
     pub holdout_rows: u64,
 }
 
@@ -365,6 +399,7 @@ impl Training {
         }
     }
 
+    /// How many trees are grown, of how many, and the sizes of the split.
     pub fn progress(&self) -> TrainProgress {
         TrainProgress {
             trees_built: self.builder.trees_built(),
@@ -403,13 +438,19 @@ impl Training {
 /// A trained model and how it did on the hold-out.
 #[derive(Debug, Clone)]
 pub struct Trained {
+    /// The new model.
     pub model: Model,
+    /// Its figures on the hold-out, at its threshold.
     pub holdout: Figures,
+    /// Its ROC-AUC on the hold-out.
     pub holdout_auc: f64,
+    /// Its confusion matrix on the hold-out, at its threshold.
     pub holdout_confusion: Confusion,
     /// The model's score of each hold-out row, in file order.
     pub holdout_scores: Vec<f64>,
+    /// How many rows went where.
     pub counts: Counts,
+    /// The forest's settings, seed included.
     pub settings: ForestSettings,
 }
 
@@ -441,8 +482,11 @@ impl Trained {
 /// How a model did on hold-out rows.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Evaluation {
+    /// The model's threshold, at which `figures` and `confusion` are counted.
     pub threshold: f64,
+    /// Accuracy, precision, recall and F1 on the hold-out rows.
     pub figures: Figures,
+    /// The hold-out rows flagged and missed.
     pub confusion: Confusion,
     /// NaN when the rows hold one class only.
     pub roc_auc: f64,
@@ -514,6 +558,7 @@ pub struct DataSource {
 }
 
 impl DataSource {
+    /// The source of `bytes`, named `file` (`None`: a file without a name).
     pub fn new(file: Option<String>, bytes: &[u8]) -> DataSource {
         DataSource {
             file,

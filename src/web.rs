@@ -228,6 +228,7 @@ pub struct WasmGunzip {
 
 #[wasm_bindgen(js_class = Gunzip)]
 impl WasmGunzip {
+    /// A decoder at the start of a gzip stream.
     #[wasm_bindgen(constructor)]
     pub fn new() -> WasmGunzip {
         WasmGunzip::default()

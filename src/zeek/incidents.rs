@@ -41,9 +41,16 @@ const MAX_COUNTED: usize = 1 << 20;
 /// The pattern of an incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pattern {
+    /// At least [`FLOOD_MIN_CONNECTIONS`] connections to one destination, at [`FLOOD_MIN_RATE`] or
+    /// more per second.
     SynFlood,
+    /// One source reaching [`SCAN_MIN_TARGETS`] or more host:port pairs, or that many ports of one
+    /// host probed from any sources.
     Scan,
+    /// At most [`RETRY_MAX_SOURCES`] sources, one of them trying the same destination again: a
+    /// server that does not answer.
     Retries,
+    /// Failed connections to one destination that fit none of the other patterns.
     Burst,
 }
 
@@ -62,10 +69,13 @@ impl Pattern {
 /// One incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
+    /// What kind of incident it is.
     pub pattern: Pattern,
     /// First and last flagged connection's start, seconds since 1970.
     pub start: f64,
+    /// The last flagged connection's start, seconds since 1970.
     pub end: f64,
+    /// Flagged connections in the incident.
     pub connections: u64,
     /// Distinct source hosts.
     pub sources: u64,
@@ -141,7 +151,9 @@ fn service_key(c: &Connection) -> u64 {
 
 /// The text of a flagged connection's endpoints.
 pub struct Names {
+    /// The destination: `host:port`, `host:port/udp` or `host:icmp type N`.
     pub destination: String,
+    /// The source host.
     pub source: String,
 }
 

@@ -104,10 +104,12 @@ fn other_log_name(has: &dyn Fn(&str) -> bool) -> String {
 /// A JSON line's fields in order, nested objects flattened with dots (`{"id": {"orig_h": ..}}`
 /// gives `id.orig_h`), each value as its raw JSON text.
 pub struct JsonLine<'a> {
+    /// Each key (nested keys joined with dots) and its value's raw JSON text, in line order.
     pub fields: Vec<(String, &'a str)>,
 }
 
 impl<'a> JsonLine<'a> {
+    /// Reads one line holding a JSON object; the error says why it does not.
     pub fn parse(line: &'a [u8]) -> Result<JsonLine<'a>, String> {
         let text =
             std::str::from_utf8(line).map_err(|_| "the line is not UTF-8 text".to_string())?;
@@ -116,6 +118,7 @@ impl<'a> JsonLine<'a> {
         Ok(JsonLine { fields })
     }
 
+    /// The raw JSON text of `key`'s value; `None` when the line lacks the key.
     pub fn get(&self, key: &str) -> Option<&'a str> {
         self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
     }
@@ -153,9 +156,13 @@ pub fn json_text(raw: &str) -> Cow<'_, str> {
 /// The `#` header lines of the tab-separated form.
 #[derive(Debug, Clone)]
 pub struct TsvHeader {
+    /// The bytes between fields (`#separator`; a tab by default).
     pub separator: Vec<u8>,
+    /// How an unset field is written (`#unset_field`; `-` by default).
     pub unset: Vec<u8>,
+    /// How an empty field is written (`#empty_field`; `(empty)` by default).
     pub empty: Vec<u8>,
+    /// The log's name from `#path` (`conn`), if the header has that line.
     pub path: Option<String>,
     /// Field names (the labelled variant's joined last field split into its names).
     pub fields: Option<Vec<String>>,
@@ -304,10 +311,13 @@ pub struct Columns {
     conn_state: Option<usize>,
     /// Stratosphere's `label` (Benign / Malicious) and `detailed-label`.
     pub label: Option<usize>,
+    /// Stratosphere's `detailed-label` (the attack's name), if the log has it.
     pub detailed_label: Option<usize>,
 }
 
 impl Columns {
+    /// Finds the fields by name; `None` when one that every connection needs (`ts`, `id.orig_h`,
+    /// `id.orig_p`, `id.resp_h`, `id.resp_p`, `proto`) is missing.
     pub fn of(names: &[String]) -> Option<Columns> {
         let at = |key: &str| names.iter().position(|n| n == key);
         let label_like = |keys: &[&str]| {

@@ -54,10 +54,12 @@ pub struct ZeekSummary {
     pub out_of_order: u64,
     /// The largest incidents ([`KEPT_INCIDENTS`] at most), largest first.
     pub incidents: Vec<Incident>,
+    /// Incidents found in all, including those past [`KEPT_INCIDENTS`].
     pub incidents_total: u64,
     /// JSON rows with keys that are not output columns (the columns come from conn.log's
     /// fields and the first line's keys), and the first such key.
     pub rows_with_unwritten_keys: u64,
+    /// The first such key met, if any.
     pub first_unwritten_key: Option<String>,
 }
 
@@ -129,6 +131,9 @@ impl Ord for TsOrder {
 }
 
 impl<'m> ConnLog<'m> {
+    /// A scorer for a conn.log whose first line showed form `kind` (JSON lines, or else
+    /// tab-separated), flagging scores at or above `threshold`; with `features`, each output row
+    /// also carries the 41 computed features.
     pub fn new(model: &'m Model, threshold: f64, kind: &Kind, features: bool) -> Self {
         ConnLog {
             model,

@@ -5,14 +5,19 @@
 /// A connection's transport, as Zeek's `proto` field names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proto {
+    /// TCP.
     Tcp,
+    /// UDP.
     Udp,
+    /// ICMP, over IPv4 or IPv6.
     Icmp,
     /// `unknown_transport` or anything else: no KDD protocol; the model sees an unknown name.
     Other,
 }
 
 impl Proto {
+    /// Reads Zeek's `proto` field (`tcp`, `udp`, `icmp`, `icmp6`; the first three also in
+    /// capitals).
     pub fn parse(text: &[u8]) -> Proto {
         match text {
             b"tcp" | b"TCP" => Proto::Tcp,

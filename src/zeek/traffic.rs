@@ -40,6 +40,8 @@ pub const HOST_WINDOW_CAP: u32 = 255;
 /// address of the mapped form takes.
 pub type Host = u128;
 
+/// The [`Host`] of an address written as text (`192.168.1.5`, `fe80::1`); other text gets its
+/// hash.
 pub fn host(text: &[u8]) -> Host {
     if let Some(ip) = std::str::from_utf8(text)
         .ok()
@@ -62,10 +64,15 @@ pub fn host(text: &[u8]) -> Host {
 pub struct Connection {
     /// Start time, seconds since 1970.
     pub ts: f64,
+    /// The originator's (client's) host.
     pub orig_h: Host,
+    /// The originator's port (ICMP: the message type).
     pub orig_p: u32,
+    /// The responder's (server's) host.
     pub resp_h: Host,
+    /// The responder's port (ICMP: the message code).
     pub resp_p: u32,
+    /// The transport protocol.
     pub proto: Proto,
     /// KDD's service name (see [`tables::service`]).
     pub service: &'static str,
@@ -73,7 +80,9 @@ pub struct Connection {
     pub flag: &'static str,
     /// Seconds; 0 when unset.
     pub duration: f64,
+    /// Payload bytes the originator sent (0 when unset).
     pub orig_bytes: u64,
+    /// Payload bytes the responder sent (0 when unset).
     pub resp_bytes: u64,
 }
 
