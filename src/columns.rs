@@ -199,7 +199,7 @@ pub fn explain_values(
 mod tests {
     use super::*;
 
-    const ROW: &str = "0,tcp,private,S0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,123,6,1.0,1.0,0.0,0.0,0.05,0.07,0.0,255,26,0.1,0.05,0.0,0.0,1.0,1.0,0.0,0.0";
+    const ROW: &str = crate::fixtures::FLOOD_FEATURES;
 
     fn header() -> String {
         FEATURES.map(|f| f.name).join(",")

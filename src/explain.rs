@@ -172,7 +172,7 @@ mod tests {
         let model = Model::embedded();
         let names: Vec<&str> = crate::schema::FEATURES.iter().map(|f| f.name).collect();
         let header = format!("{},attack_score,predicted_attack", names.join(","));
-        let row = "0,tcp,private,S0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,123,6,1.0,1.0,0.0,0.0,0.05,0.07,0.0,255,26,0.1,0.05,0.0,0.0,1.0,1.0,0.0,0.0,1.000000,1";
+        let row = format!("{},1.000000,1", crate::fixtures::FLOOD_FEATURES);
         let e = explain_output_row(&model, header.as_bytes(), row.as_bytes()).unwrap();
         assert!(e.score > model.threshold);
         assert!(e.effects[0].effect > 0.0);

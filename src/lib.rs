@@ -15,6 +15,8 @@ pub mod baselines;
 pub mod columns;
 pub mod explain;
 pub mod features;
+#[doc(hidden)]
+pub mod fixtures;
 pub mod forest;
 pub mod gunzip;
 pub mod layout;
