@@ -26,7 +26,7 @@ if ! [[ "$SECONDS_PER_TARGET" =~ ^[0-9]+$ ]] || [ "$SECONDS_PER_TARGET" -lt 1 ];
     echo "usage: $0 [SECONDS_PER_TARGET] [TARGET...]" >&2
     exit 2
 fi
-ALL_TARGETS=(reader score fast_path segments model model_mutate)
+ALL_TARGETS=(reader score fast_path parts model model_mutate)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 for t in "${TARGETS[@]}"; do
     if [ ! -f "fuzz/fuzz_targets/$t.rs" ]; then
@@ -85,7 +85,7 @@ for t in "${TARGETS[@]}"; do
     mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
     flags=("-max_total_time=$SECONDS_PER_TARGET" "${LIMITS[@]}")
     case "$t" in
-        reader | score | fast_path | segments) flags+=("-dict=fuzz/dicts/csv.dict") ;;
+        reader | score | fast_path | parts) flags+=("-dict=fuzz/dicts/csv.dict") ;;
     esac
     logfile="$LOG_DIR/$t.log"
     log "fuzzing '$t' for ${SECONDS_PER_TARGET}s (log: $logfile)"

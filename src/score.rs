@@ -316,14 +316,14 @@ impl Summary {
 /// (on other threads or in other workers) and their outputs concatenated in order: the bytes are
 /// the same as one scorer's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SegmentContext {
+pub struct PartContext {
     /// The file's delimiter and quote, and whether it is ARFF.
     pub dialect: crate::reader::Dialect,
     /// Which column holds which feature, as the file's first record gave it.
     pub layout: Layout,
 }
 
-impl SegmentContext {
+impl PartContext {
     /// Whether a part of the file (`bytes`) can be scored apart: cut at line ends, it must not
     /// hold a quote character (a quoted field may span lines) and the file must not be ARFF.
     pub fn can_split(&self, bytes: &[u8]) -> bool {
@@ -352,8 +352,8 @@ pub struct Scorer<'m> {
     /// Whether the label-encoding check has run on a well-formed row.
     categories_checked: bool,
     header_written: bool,
-    /// A later part of a file (see [`Scorer::for_segment`]): its rows alone need not be usable.
-    segment: bool,
+    /// A later part of a file (see [`Scorer::for_part`]): its rows alone need not be usable.
+    later_part: bool,
     summary: Summary,
     /// The file's start, until its first line tells a Zeek log from a CSV.
     undecided: Option<Vec<u8>>,
@@ -395,7 +395,7 @@ impl<'m> Scorer<'m> {
             layout: None,
             categories_checked: false,
             header_written: false,
-            segment: false,
+            later_part: false,
             summary: Summary {
                 threshold,
                 ..Summary::default()
@@ -459,17 +459,17 @@ impl<'m> Scorer<'m> {
     }
 
     /// A scorer for a part of the file that starts at a line start after the first record
-    /// (see [`SegmentContext`]). Its line numbers count from the part's first line; its output
+    /// (see [`PartContext`]). Its line numbers count from the part's first line; its output
     /// has no header.
-    pub fn for_segment(
+    pub fn for_part(
         model: &'m Model,
         threshold: Option<f64>,
-        context: &SegmentContext,
+        context: &PartContext,
     ) -> Result<Self, FileError> {
         let layout = context.layout.clone();
         let mut scorer = Scorer::new(model, threshold);
         scorer.reader = RecordReader::with_dialect(context.dialect, layout.width);
-        scorer.segment = true;
+        scorer.later_part = true;
         scorer.undecided = None;
         scorer.summary.has_header = layout.has_header;
         scorer.summary.columns = layout.width;
@@ -483,7 +483,7 @@ impl<'m> Scorer<'m> {
     }
 
     /// The context later parts of the file need, once the first record has been read.
-    pub fn segment_context(&self) -> Option<SegmentContext> {
+    pub fn part_context(&self) -> Option<PartContext> {
         // A conn.log's window features need the rows before: it is read by one scorer.
         if self.conn_log.is_some() || self.undecided.is_some() {
             return None;
@@ -493,7 +493,7 @@ impl<'m> Scorer<'m> {
             return None;
         }
         let layout = self.layout.as_ref()?;
-        Some(SegmentContext {
+        Some(PartContext {
             dialect: self.reader.dialect(),
             layout: layout.clone(),
         })
@@ -572,7 +572,7 @@ impl<'m> Scorer<'m> {
         let (reader, mut state) = self.split(batch);
         reader.finish(&mut |record| state.record(&record))?;
         state.write_header_once();
-        if !self.segment && self.summary.rows > 0 && self.summary.scored == 0 {
+        if !self.later_part && self.summary.rows > 0 && self.summary.scored == 0 {
             let first = self.summary.rejections.first();
             return Err(FileError::NothingScored {
                 rows: self.summary.rows,
@@ -852,12 +852,12 @@ mod tests {
         let mut batch = Batch::default();
         primary.push(&text[..cuts[0]], &mut batch).unwrap();
         primary.write_header(&mut batch);
-        let context = primary.segment_context().unwrap();
+        let context = primary.part_context().unwrap();
         let mut offset = primary.line_ends();
         let mut out = std::mem::take(&mut batch.csv);
         let bounds: Vec<usize> = cuts.iter().copied().chain([text.len()]).collect();
         for pair in bounds.windows(2) {
-            let mut part = Scorer::for_segment(model, None, &context).unwrap();
+            let mut part = Scorer::for_part(model, None, &context).unwrap();
             part.push(&text[pair[0]..pair[1]], &mut batch).unwrap();
             let summary = part.finish(&mut batch).unwrap();
             out.append(&mut batch.csv);

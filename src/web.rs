@@ -13,7 +13,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::model::{EMBEDDED_CARD, Model};
-use crate::score::{Batch, Scorer, SegmentContext, Summary};
+use crate::score::{Batch, PartContext, Scorer, Summary};
 
 static MODEL: OnceLock<Model> = OnceLock::new();
 
@@ -88,29 +88,29 @@ impl WasmScorer {
     }
 
     /// A scorer for a later part of the file, cut at a line end, holding no quote character:
-    /// `context` is the `bytes` of what the first part's scorer gave with `segmentContext()`.
+    /// `context` is the `bytes` of what the first part's scorer gave with `partContext()`.
     /// Its output has no header; its line numbers count from the part's first line. `model`:
     /// as for the constructor (the first part's model).
-    #[wasm_bindgen(js_name = forSegment)]
-    pub fn for_segment(
+    #[wasm_bindgen(js_name = forPart)]
+    pub fn for_part(
         context: &[u8],
         threshold: Option<f64>,
         model: Option<Vec<u8>>,
     ) -> Result<WasmScorer, JsError> {
-        let context: SegmentContext = postcard::from_bytes(context)
-            .map_err(|e| JsError::new(&format!("a damaged segment context: {e}")))?;
+        let context: PartContext = postcard::from_bytes(context)
+            .map_err(|e| JsError::new(&format!("a damaged part context: {e}")))?;
         Ok(WasmScorer {
-            scorer: Scorer::for_segment(model_for(model.as_deref())?, threshold, &context)?,
+            scorer: Scorer::for_part(model_for(model.as_deref())?, threshold, &context)?,
             batch: Batch::default(),
         })
     }
 
     /// What other scorers need to take later parts of this file, once its first record has
     /// been read: `{quote, bytes}`, the file's quote character and the context in postcard (for
-    /// `forSegment`); `undefined` before that or when the file cannot be split (ARFF).
-    #[wasm_bindgen(js_name = segmentContext)]
-    pub fn segment_context(&self) -> Result<JsValue, JsError> {
-        match self.scorer.segment_context() {
+    /// `forPart`); `undefined` before that or when the file cannot be split (ARFF).
+    #[wasm_bindgen(js_name = partContext)]
+    pub fn part_context(&self) -> Result<JsValue, JsError> {
+        match self.scorer.part_context() {
             Some(context) if !context.dialect.arff => {
                 let out = Object::new();
                 set(&out, "quote", &JsValue::from(context.dialect.quote))?;

@@ -328,9 +328,9 @@ fn parts_score_the_same_on_both_paths() {
             first.push(&input[..cut], &mut batch).unwrap();
             first.write_header(&mut batch);
             let context = first
-                .segment_context()
+                .part_context()
                 .expect("the first part knows the layout");
-            let mut part = Scorer::for_segment(model(), None, &context).unwrap();
+            let mut part = Scorer::for_part(model(), None, &context).unwrap();
             if general {
                 part.general_only();
             }

@@ -161,7 +161,7 @@ fn an_oversized_first_line_is_an_error_not_a_panic() {
 }
 
 /// A file scored as parts cut at `cuts` (line ends), as `neptune score` on several cores and the
-/// page's workers do (the `segments` target): output bytes and merged summary.
+/// page's workers do (the `parts` target): output bytes and merged summary.
 fn score_in_parts(file: &[u8], cuts: &[usize]) -> Result<(Vec<u8>, Summary), FileError> {
     let model = Model::embedded();
     let mut primary = Scorer::new(&model, None);
@@ -171,7 +171,7 @@ fn score_in_parts(file: &[u8], cuts: &[usize]) -> Result<(Vec<u8>, Summary), Fil
     let mut out = std::mem::take(&mut batch.csv);
     // No context yet (the label-encoding check has not run on a well-formed row): the rest of
     // the file goes through the primary, as the CLI does.
-    let Some(context) = primary.segment_context() else {
+    let Some(context) = primary.part_context() else {
         primary.push(&file[cuts[0]..], &mut batch)?;
         let summary = primary.finish(&mut batch)?;
         out.append(&mut batch.csv);
@@ -182,7 +182,7 @@ fn score_in_parts(file: &[u8], cuts: &[usize]) -> Result<(Vec<u8>, Summary), Fil
     for pair in bounds.windows(2) {
         let part = &file[pair[0]..pair[1]];
         assert!(context.can_split(part));
-        let mut scorer = Scorer::for_segment(&model, None, &context)?;
+        let mut scorer = Scorer::for_part(&model, None, &context)?;
         scorer.push(part, &mut batch)?;
         let summary = scorer.finish(&mut batch)?;
         out.append(&mut batch.csv);
@@ -194,7 +194,7 @@ fn score_in_parts(file: &[u8], cuts: &[usize]) -> Result<(Vec<u8>, Summary), Fil
     Ok((out, summary))
 }
 
-/// `segments`, found while writing the target (src/score.rs `Scorer::for_segment` sets
+/// `parts`, found while writing the target (src/score.rs `Scorer::for_part` sets
 /// `categories_checked`): the label-encoding check runs on the first well-formed row. When the
 /// primary's part has none, one scorer still refuses the label-encoded rows after it, but the
 /// parts score them.
@@ -216,7 +216,7 @@ fn parts_refuse_a_label_encoded_file_like_one_scorer() {
     assert_eq!(parts.map(|r| r.1.rows), one.map(|r| r.1.rows));
 }
 
-/// `segments`, found while writing the target (src/score.rs `Summary::merge`): once 50 unknown
+/// `parts`, found while writing the target (src/score.rs `Summary::merge`): once 50 unknown
 /// names of a column are kept, a later one is counted only if it was seen before. One scorer
 /// keeps the names in the order it meets them; the merge takes a part's names in sorted order,
 /// so with one slot left, one scorer keeps `zzz` (met first) and the parts keep `aaa`.
@@ -239,7 +239,7 @@ fn parts_keep_the_same_unknown_names_as_one_scorer() {
     assert_eq!(parts.unknown_categories, one.unknown_categories);
 }
 
-/// `segments`, found while writing the target: csv-core drops a UTF-8 byte order mark at the
+/// `parts`, found while writing the target: csv-core drops a UTF-8 byte order mark at the
 /// start of the first input it reads, and a part's reader (`RecordReader::with_dialect`) is a
 /// fresh csv-core reader. A line that starts with a BOM (two files joined with `cat`, the second
 /// one saved with a BOM) loses it when a part starts there, and is scored instead of rejected.

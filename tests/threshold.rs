@@ -57,18 +57,18 @@ fn counts_per_score_give_the_confusion_of_any_threshold() {
 fn counts_of_parts_merged_equal_the_whole_files() {
     let input = labelled_input();
     let whole = score_in_pieces(&input, &[]).unwrap().2;
-    // Parts as the CLI and the page score them: a segment context from the start, then later
+    // Parts as the CLI and the page score them: a part context from the start, then later
     // parts cut at line ends, merged in order.
     let mut primary = neptune::score::Scorer::new(model(), None);
     let mut batch = neptune::score::Batch::default();
     let cut = neptune::score::last_line_end(&input[..input.len() / 3]).unwrap();
     primary.push(&input[..cut], &mut batch).unwrap();
-    let context = primary.segment_context().expect("a context");
+    let context = primary.part_context().expect("a context");
     let mut offset = primary.line_ends();
     let rest = &input[cut..];
     let middle = neptune::score::last_line_end(&rest[..rest.len() / 2]).unwrap();
     for part in [&rest[..middle], &rest[middle..]] {
-        let mut scorer = neptune::score::Scorer::for_segment(model(), None, &context).unwrap();
+        let mut scorer = neptune::score::Scorer::for_part(model(), None, &context).unwrap();
         let mut part_batch = neptune::score::Batch::default();
         scorer.push(part, &mut part_batch).unwrap();
         let summary = scorer.finish(&mut part_batch).unwrap();

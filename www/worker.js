@@ -4,7 +4,7 @@
 // A run is one file. The page may score it in parts, each with its own scorer, in this worker or
 // in others (see run.js): part 0 is the primary scorer (`new WasmScorer()`), which reads the start
 // of the file (the whole file when it is not split) and in the end sums up the whole file; a
-// later part, cut at line ends, gets a scorer made by `WasmScorer.forSegment(context)`, whose
+// later part, cut at line ends, gets a scorer made by `WasmScorer.forPart(context)`, whose
 // line numbers count from the part's first line. A worker keeps the scorers of the latest run it
 // was sent only.
 //
@@ -206,7 +206,7 @@ function scorerFor(run, part, context, threshold, features, inline) {
     state = {
       part,
       scorer: later
-        ? WasmScorer.forSegment(context.bytes, threshold, model)
+        ? WasmScorer.forPart(context.bytes, threshold, model)
         : features ? WasmScorer.withZeekFeatures(threshold, model) : new WasmScorer(threshold, model),
       pending: [],
       pendingBytes: 0,
@@ -244,7 +244,7 @@ function push({ run, part, chunk, context, first, gzip, threshold, features, inl
     postBatch('batch', run, state, batch);
     return;
   }
-  const shared = state.scorer.segmentContext();
+  const shared = state.scorer.partContext();
   // The header now, before any later part's output: empty when a row has written it already
   // (and when it had not, the rows wrote nothing before it).
   batch.csv.push(state.scorer.writeHeader().csv);

@@ -1,6 +1,6 @@
 //! Helpers shared by the fuzz targets in `fuzz_targets/`.
 //!
-//! The CSV targets (`reader`, `score`, `segments`) read a *chunk plan* from the front of their
+//! The CSV targets (`reader`, `score`, `parts`) read a *chunk plan* from the front of their
 //! input, then treat the rest as the file:
 //!
 //! ```text
@@ -9,7 +9,7 @@
 //! the rest        the file
 //! ```
 //!
-//! A plan of only zeros (or none at all) pushes the file in one piece. `segments` reads the sizes
+//! A plan of only zeros (or none at all) pushes the file in one piece. `parts` reads the sizes
 //! as part lengths instead ([`part_sizes`]). The CSV seeds start with such a plan (see
 //! `fuzz/README.md`).
 

@@ -6,7 +6,7 @@ use std::io::{self, Read};
 use std::sync::mpsc;
 
 use neptune::model::Model;
-use neptune::score::{Batch, Scorer, SegmentContext, Summary, last_line_end};
+use neptune::score::{Batch, PartContext, Scorer, Summary, last_line_end};
 
 use super::{Unusable, input};
 
@@ -83,7 +83,7 @@ pub(super) fn run_scorer(
         .push(&pending[..cut], &mut batch)
         .map_err(file_error)?;
     let context = primary
-        .segment_context()
+        .part_context()
         .filter(|c| threads > 1 && c.can_split(&pending[..cut]));
     primary.write_header(&mut batch);
     on_batch(&batch).map_err(write_error)?;
@@ -139,7 +139,7 @@ pub(super) fn run_scorer(
         }
         if source.stopped {
             // Splitting stopped (a quote, or no line end): one scorer takes the rest.
-            rest = Some(Scorer::for_segment(model, threshold, &context).map_err(file_error)?);
+            rest = Some(Scorer::for_part(model, threshold, &context).map_err(file_error)?);
         }
         at_end = source.at_end;
         pending = source.pending;
@@ -245,7 +245,7 @@ struct PartReader<'a> {
     /// Set once a part could not be split off (a quote character, or no line end within
     /// [`MAX_PART_BYTES`]): what is left goes to one scorer.
     stopped: bool,
-    context: &'a SegmentContext,
+    context: &'a PartContext,
 }
 
 impl PartReader<'_> {
@@ -284,10 +284,10 @@ impl PartReader<'_> {
 fn score_part(
     model: &Model,
     threshold: Option<f64>,
-    context: &SegmentContext,
+    context: &PartContext,
     part: &[u8],
 ) -> Result<(Batch, Summary, u64), neptune::reader::FileError> {
-    let mut scorer = Scorer::for_segment(model, threshold, context)?;
+    let mut scorer = Scorer::for_part(model, threshold, context)?;
     let mut batch = Batch::default();
     scorer.push(part, &mut batch)?;
     let summary = scorer.finish(&mut batch)?;

@@ -1,10 +1,10 @@
-//! `segments`: a file scored in parts, as `neptune score` does on several cores and the page
+//! `parts`: a file scored in parts, as `neptune score` does on several cores and the page
 //! in several workers, must give the bytes and summary of one scorer (or its error).
 //!
 //! Mirrors `run_scorer` in src/bin/neptune.rs: a primary `Scorer` reads the start of the file
-//! up to a line end and learns its shape (`segment_context`); later parts, cut at line ends
-//! (`last_line_end`) while they hold no quote character (`SegmentContext::can_split`), are each
-//! scored by `Scorer::for_segment` and merged in order (`absorb`, line offsets from
+//! up to a line end and learns its shape (`part_context`); later parts, cut at line ends
+//! (`last_line_end`) while they hold no quote character (`PartContext::can_split`), are each
+//! scored by `Scorer::for_part` and merged in order (`absorb`, line offsets from
 //! `line_ends`); once a part cannot be split, one scorer takes the rest of the file.
 //!
 //! The reference is one scorer fed the primary's part and then the rest: the sniffer sees the
@@ -72,7 +72,7 @@ fn in_parts(
     let result = (|| {
         primary.push(&file[..cut], &mut batch)?;
         let context = primary
-            .segment_context()
+            .part_context()
             .filter(|c| c.can_split(&file[..cut]));
         primary.write_header(&mut batch);
         out.append(&mut batch.csv);
@@ -84,10 +84,10 @@ fn in_parts(
                 let end = part_end(pending, sizes.next().unwrap_or(usize::MAX));
                 let part = &pending[..end];
                 if !context.can_split(part) {
-                    rest = Some(Scorer::for_segment(model, None, &context)?);
+                    rest = Some(Scorer::for_part(model, None, &context)?);
                     break;
                 }
-                let mut scorer = Scorer::for_segment(model, None, &context)?;
+                let mut scorer = Scorer::for_part(model, None, &context)?;
                 let mut part_batch = Batch::default();
                 scorer.push(part, &mut part_batch)?;
                 let summary = scorer.finish(&mut part_batch)?;
