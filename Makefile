@@ -57,6 +57,10 @@ lint: setup
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --quiet
 	@echo "==> eslint (the page, the browser tests, the scripts)"
 	node_modules/.bin/eslint .
+	@echo "==> tsc --noEmit (the same JavaScript type-checked: the page, its worker, the tests and scripts)"
+	node_modules/.bin/tsc -p tsconfig.json
+	node_modules/.bin/tsc -p tsconfig.worker.json
+	node_modules/.bin/tsc -p tsconfig.node.json
 
 test-native:
 	@echo "==> native tests (cargo test)"

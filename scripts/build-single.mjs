@@ -1,3 +1,4 @@
+// @ts-check
 // Builds ONE self-contained HTML file from the assembled site, for opening from disk (file://).
 // Usage: node scripts/build-single.mjs DIST OUT   e.g. node scripts/build-single.mjs dist dist/neptune.html
 //

@@ -1,3 +1,4 @@
+// @ts-check
 // Writes docs/screenshot.png: the page (dist/) after scoring the first 5,000 rows of
 // Train_Data.csv (labelled, so the metrics and the curves show) with the threshold moved to 0.35;
 // docs/incidents.png: the incidents of the Zeek conn.log zeekids_0621.conn.log (skipped when

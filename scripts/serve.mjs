@@ -1,9 +1,11 @@
+// @ts-check
 // Serves a folder on localhost (no dependencies). Used by `make demo`, the browser tests and the
 // benchmarks. Usage: node scripts/serve.mjs [DIR] [PORT]; PORT 0 picks a free port.
 // Prints "serving DIR at http://127.0.0.1:PORT/" once listening.
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
+/** @import { AddressInfo } from 'node:net' */
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -42,7 +44,8 @@ export function serve(dir, port = 0, host = '127.0.0.1') {
   });
   return new Promise((ok) => {
     server.listen(port, host, () => {
-      ok({ server, url: `http://${host}:${server.address().port}/` });
+      const { port } = /** @type {AddressInfo} */ (server.address());
+      ok({ server, url: `http://${host}:${port}/` });
     });
   });
 }

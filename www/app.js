@@ -1,3 +1,4 @@
+// @ts-check
 // The page: wires the DOM to the scorer workers and renders what they report. No scoring here:
 // pool.js runs the workers, run.js reads a file and scores it on them.
 
@@ -18,15 +19,15 @@ const HASH_DELAY_MS = 150;
 
 const el = (id) => document.getElementById(id);
 const ui = {
-  fileInput: el('file-input'),
-  dropzone: el('dropzone'),
+  fileInput: /** @type {HTMLInputElement} */ (el('file-input')),
+  dropzone: /** @type {HTMLButtonElement} */ (el('dropzone')),
   dropzoneHint: el('dropzone-hint'),
-  sample: el('sample'),
+  sample: /** @type {HTMLButtonElement} */ (el('sample')),
   cancel: el('cancel'),
   summary: el('summary'),
   status: el('status'),
   progressBox: el('progress-box'),
-  progress: el('progress'),
+  progress: /** @type {HTMLProgressElement} */ (el('progress')),
   progressText: el('progress-text'),
   error: el('error'),
   figures: el('figures'),
@@ -38,14 +39,14 @@ const ui = {
   time: el('fig-time'),
   facts: el('file-facts'),
   notes: el('notes'),
-  rejections: el('rejections'),
+  rejections: /** @type {HTMLDetailsElement} */ (el('rejections')),
   rejectionsTitle: el('rejections-title'),
   rejectionList: el('rejection-list'),
   rejectionsMore: el('rejections-more'),
   unknown: el('unknown'),
   unknownTitle: el('unknown-title'),
   unknownList: el('unknown-list'),
-  download: el('download'),
+  download: /** @type {HTMLAnchorElement} */ (el('download')),
   downloadNote: el('download-note'),
   panels: el('panels'),
   histogram: el('histogram'),
@@ -54,9 +55,9 @@ const ui = {
   resultsCard: el('results-card'),
   modelBody: el('model-body'),
   thresholdBox: el('threshold-box'),
-  threshold: el('threshold'),
-  thresholdNumber: el('threshold-number'),
-  thresholdReset: el('threshold-reset'),
+  threshold: /** @type {HTMLInputElement} */ (el('threshold')),
+  thresholdNumber: /** @type {HTMLInputElement} */ (el('threshold-number')),
+  thresholdReset: /** @type {HTMLButtonElement} */ (el('threshold-reset')),
   thresholdNote: el('threshold-note'),
   curves: el('curves'),
   roc: el('roc'),

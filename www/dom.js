@@ -1,26 +1,41 @@
+// @ts-check
 // Small DOM builders shared by the views: plain elements with text set through textContent
 // (never markup), the summary's figure tiles, and SVG elements.
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-/** An element `tag` with an optional class, text, id and (for a header cell) scope. */
+/**
+ * An element `tag` with an optional class, text, id and (for a header cell) scope.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {{className?: string, text?: string, id?: string, scope?: string}} [options]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function make(tag, { className, text, id, scope } = {}) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   if (id) node.id = id;
-  if (scope) node.scope = scope;
+  if (scope) /** @type {HTMLTableCellElement} */ (node).scope = scope;
   return node;
 }
 
-/** A figure tile: a large value above its label. */
+/**
+ * A figure tile: a large value above its label.
+ * @param {string} value
+ * @param {string} label
+ */
 export function figure(value, label) {
   const div = make('div', { className: 'figure' });
   div.append(make('span', { className: 'figure-value', text: value }), make('span', { className: 'figure-label', text: label }));
   return div;
 }
 
-/** An SVG element `name` with `attributes` set. */
+/**
+ * An SVG element `name` with `attributes` set.
+ * @param {string} name
+ * @param {Record<string, string | number>} [attributes]
+ */
 export function svgNode(name, attributes = {}) {
   const element = document.createElementNS(SVG, name);
   for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));

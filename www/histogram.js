@@ -1,3 +1,4 @@
+// @ts-check
 // The score histogram: 20 bins over [0, 1] as an SVG built with DOM calls, the threshold marked.
 // Heights are on a log scale and every non-empty bar carries its count, so a handful of rows in a
 // bin next to ten thousand in another still shows.

@@ -1,3 +1,4 @@
+// @ts-check
 // The incidents of a Zeek conn.log: its flagged connections grouped and named by the library
 // (src/zeek/incidents.rs; the summary's `zeek`), shown as a table, largest first, with a strip of
 // flagged connections per second for the largest. Nothing is computed here but the drawing.

@@ -1,3 +1,4 @@
+// @ts-check
 // The scorer workers: each owns a wasm instance (see worker.js for the protocol they speak). The
 // pool starts several so that a large file can be scored on every core (see run.js); with one
 // worker the page works exactly the same, only slower on large files.

@@ -1,3 +1,4 @@
+// @ts-check
 // Scores one file on the pool of workers and hands its results over in file order.
 //
 // The start of the file goes to one scorer, the primary (part 0), which learns the file's shape.
@@ -13,6 +14,8 @@
 // Nothing of the scoring or of the summary is done here: the workers' scorers do it all. This
 // only reads, cuts at line ends, routes messages and adds each part's line offset to its rows'
 // line numbers. Every loop over bytes is a native TypedArray search, so the page stays free.
+
+/** @import { ScorerPool } from './pool.js' */
 
 // Chunks of a file read by one scorer from start to end.
 const CHUNK_BYTES = 1 << 20;
@@ -47,6 +50,9 @@ export class ScoringRun {
    * order, line numbers counted from the file's first line; `onProgress({bytes, rows, flagged})`
    * how far the results handed over reach; `threshold`, when given, flags rows at it;
    * `features`: a conn.log's output carries its 41 computed features (see worker.js).
+   * @param {{id: number, file: File, pool: ScorerPool, onBatch: (message: any) => void,
+   *   onProgress: (progress: {bytes: number, rows: number, flagged: number}) => void, threshold?: number,
+   *   features?: boolean}} options
    */
   constructor({ id, file, pool, onBatch, onProgress, threshold, features }) {
     this.id = id;
@@ -75,6 +81,7 @@ export class ScoringRun {
     /** What later parts need, from the primary's first answer: null when it cannot be split. */
     this.context = undefined;
     this.over = false;
+    /** @type {((value?: unknown) => void) | null} Ends the wait in `until` (see `wakeUp`). */
     this.wake = null;
   }
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The built-in sample: a few thousand plausible connections for a demo with no file at hand.
 //
 // Deterministic (a seeded PRNG), in NSL-KDD's columns with a `label` column: ordinary traffic,

@@ -1,3 +1,4 @@
+// @ts-check
 // The results view: a compact store of scored rows and a paged table over it.
 //
 // A million rows must not cost a million DOM nodes or strings. Per row the store keeps only typed
@@ -172,15 +173,16 @@ export class ResultsTable {
     this.body = el('results-body');
     this.status = el('table-status');
     this.explanation = el('explanation');
-    this.attacksOnly = el('attacks-only');
-    this.sort = el('sort');
-    this.pageSize = el('page-size');
+    this.attacksOnly = /** @type {HTMLInputElement} */ (el('attacks-only'));
+    this.sort = /** @type {HTMLSelectElement} */ (el('sort'));
+    this.pageSize = /** @type {HTMLSelectElement} */ (el('page-size'));
     this.pageInfo = el('page-info');
+    const button = (id) => /** @type {HTMLButtonElement} */ (el(id));
     this.buttons = {
-      first: el('page-first'),
-      prev: el('page-prev'),
-      next: el('page-next'),
-      last: el('page-last'),
+      first: button('page-first'),
+      prev: button('page-prev'),
+      next: button('page-next'),
+      last: button('page-last'),
     };
     this.store = null;
     /**
@@ -204,7 +206,7 @@ export class ResultsTable {
     this.buttons.next.addEventListener('click', () => this.goTo(this.page + 1));
     this.buttons.last.addEventListener('click', () => this.goTo(Infinity));
     this.body.addEventListener('click', (event) => {
-      const tr = event.target.closest('tr[data-row]');
+      const tr = /** @type {Element} */ (event.target).closest('tr[data-row]');
       if (tr) this.select(tr, true);
     });
     this.body.addEventListener('keydown', (event) => this.onKey(event));
@@ -311,7 +313,7 @@ export class ResultsTable {
     if (this.labelled) names.push('Label');
     for (const name of names) tr.append(cell('th', name, 'fixed'));
     for (const name of this.columns) tr.append(cell('th', name));
-    for (const th of tr.children) th.scope = 'col';
+    for (const th of tr.children) /** @type {HTMLTableCellElement} */ (th).scope = 'col';
     this.head.replaceChildren(tr);
   }
 
@@ -374,7 +376,7 @@ export class ResultsTable {
   }
 
   focusRow(tr) {
-    for (const other of this.body.children) other.tabIndex = -1;
+    for (const other of this.body.children) /** @type {HTMLElement} */ (other).tabIndex = -1;
     tr.tabIndex = 0;
     tr.focus();
   }

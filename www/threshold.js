@@ -1,3 +1,4 @@
+// @ts-check
 // The threshold in the analyst's hands: what a threshold flags, and the ROC and precision-recall
 // curves, computed from the summary's counts per exact score (`score_counts`: distinct scores,
 // highest first, each with its rows per kind of label), never from a pass over the rows. A few

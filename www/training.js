@@ -1,3 +1,4 @@
+// @ts-check
 // Training a model in the page, comparing it with the built-in one, and model files: the
 // "Your own model" card. Training runs in a worker of its own (worker.js's `train`, which uses
 // `neptune train --no-compare`'s code), so the page stays free and cancel is a terminate; model
@@ -5,6 +6,9 @@
 // scores the file is app.js's business: this module asks for a model through `useModel`.
 
 import { createWorker, embeddedWasm } from './pool.js';
+/** @import { make } from './dom.js' */
+/** @import { Evaluation } from './neptune.js' */
+/** @import { ScorerPool } from './pool.js' */
 
 // The seed of the stratified 80/20 split and of the forest: fixed, so that the CLI gives the
 // same model (`neptune train --data FILE --seed 42 --no-compare`).
@@ -14,6 +18,12 @@ const TICK_MS = 250;
 
 const el = (id) => document.getElementById(id);
 
+/**
+ * A model file to score with: its bytes, their sha256, its card (null for a file loaded
+ * without one) and where it came from, in words.
+ * @typedef {{bytes: Uint8Array, sha256: string, card: object | null, source: string}} Model
+ */
+
 /** The card's controls, and what it knows of the file shown and of the model in use. */
 export class TrainingPanel {
   /**
@@ -21,25 +31,32 @@ export class TrainingPanel {
    * built-in model; resolves once every scorer has it, throws when a scorer refuses it.
    * `builtinCard()`: the embedded model's card. `render`: app.js's {confusionTable, percent,
    * formatBytes, make}.
+   * @param {{pool: ScorerPool, useModel: (model: Model | null) => Promise<void>,
+   *   builtinCard: () => any, render: {confusionTable: (confusion: object) => HTMLElement,
+   *   percent: (x: number, digits?: number) => string, formatBytes: (n: number) => string,
+   *   make: typeof make}}} options
    */
   constructor({ pool, useModel, builtinCard, render }) {
-    Object.assign(this, { pool, useModel, builtinCard, render });
+    this.pool = pool;
+    this.useModel = useModel;
+    this.builtinCard = builtinCard;
+    this.render = render;
     this.file = null;
     this.job = null;
     this.result = null;
     this.inUse = null;
     this.downloadUrl = null;
     this.ui = {
-      train: el('train'),
+      train: /** @type {HTMLButtonElement} */ (el('train')),
       unavailable: el('train-unavailable'),
       training: el('training'),
-      progress: el('training-progress'),
+      progress: /** @type {HTMLProgressElement} */ (el('training-progress')),
       text: el('training-text'),
       cancel: el('training-cancel'),
       comparison: el('comparison'),
-      use: el('use-model'),
-      download: el('model-download'),
-      input: el('model-input'),
+      use: /** @type {HTMLButtonElement} */ (el('use-model')),
+      download: /** @type {HTMLAnchorElement} */ (el('model-download')),
+      input: /** @type {HTMLInputElement} */ (el('model-input')),
       builtin: el('use-builtin'),
       error: el('model-error'),
       inUse: el('model-in-use'),
@@ -199,6 +216,7 @@ export class TrainingPanel {
     const thead = make('thead');
     thead.append(head);
     const body = make('tbody');
+    /** @type {[string, (e: Evaluation) => string][]} */
     const rows = [
       ['errors', (e) => e.figures.errors.toLocaleString()],
       ['accuracy', (e) => percent(e.figures.accuracy, 3)],

@@ -1,3 +1,4 @@
+// @ts-check
 // The worker owns the wasm scorers; the page only renders. It speaks a small message protocol,
 // one message per chunk (never per row), and transfers every buffer it sends back.
 //
@@ -75,6 +76,7 @@ const PUSH_BYTES = 1 << 20;
 
 import init, { Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, splitRow } from './neptune.js';
 import { sampleFile } from './sample.js';
+/** @import { SegmentContext, Trained } from './neptune.js' */
 
 /**
  * The scorers of the latest run: {run, parts: Map(part -> {part, scorer, pending (scored CSV
@@ -90,7 +92,7 @@ let model;
 // Messages are handled one at a time, in order, after `init` has finished.
 let queue = Promise.resolve();
 
-self.addEventListener('message', (event) => {
+self.addEventListener('message', (/** @type {MessageEvent} */ event) => {
   const message = event.data;
   waiting++;
   queue = queue.then(() => {
@@ -233,6 +235,11 @@ function endPart(state) {
   latest.parts.delete(state.part);
 }
 
+/**
+ * @param {{run: number, part: number, chunk: ArrayBuffer | Uint8Array, first?: boolean, gzip?: boolean,
+ *   context?: SegmentContext, threshold?: number, features?: boolean,
+ *   inline?: boolean}} message  a `push` (see the top of this file)
+ */
 function push({ run, part, chunk, context, first, gzip, threshold, features, inline }) {
   const state = scorerFor(run, part, context, threshold, features, inline);
   if (!state) return;
@@ -318,6 +325,7 @@ function postBatch(type, run, state, batch, extra = {}) {
   const { csv, scores, lines, flags, ends, rows, scored, flagged, rejected } = batch;
   const pieces = csv.filter((piece) => piece.length > 0);
   const csvBytes = pieces.reduce((n, piece) => n + piece.length, 0);
+  /** @type {{[field: string]: any}} */
   const message = {
     type, run, part: state.part, scores, lines, flags, ends, rows, scored, flagged, rejected,
     csvBytes, start: 0, ...extra,
@@ -393,6 +401,7 @@ async function train({ id, file, seed }) {
     const report = () => self.postMessage({ type: 'training', id, ...trainer.progress() });
     report();
     while (trainer.step()) report();
+    /** @type {Trained & {memoryBytes?: number}} */
     const result = trainer.finish();
     // The wasm memory never shrinks: its size now is its peak during training.
     result.memoryBytes = wasm.memory.buffer.byteLength;

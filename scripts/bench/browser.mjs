@@ -1,3 +1,4 @@
+// @ts-check
 // The page in headless Chromium, through the real page and worker path: first load to usable page,
 // Test_Data.csv warm runs, and the large file with its memory and main-thread long tasks.
 //
@@ -271,7 +272,7 @@ async function runFile(page, file, timeout = 120_000) {
 async function thresholdChanges(page) {
   const times = await page.evaluate(async () => {
     const control = document.querySelector('[data-testid="threshold"]');
-    const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+    const frame = () => /** @type {Promise<void>} */ (new Promise((resolve) => requestAnimationFrame(() => resolve())));
     const times = [];
     for (const value of [0.3, 0.5, 0.35, 0.6, 0.25, 0.45, 0.4]) {
       await frame();
@@ -359,8 +360,8 @@ async function firstLoads(browser, url, n) {
     await page.goto(url, { waitUntil: 'commit' });
     const readyMs = await waitReady(page);
     const nav = await page.evaluate(() => {
-      const e = performance.getEntriesByType('navigation')[0];
-      const resources = performance.getEntriesByType('resource');
+      const e = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]);
+      const resources = /** @type {PerformanceResourceTiming[]} */ (performance.getEntriesByType('resource'));
       return {
         domContentLoadedMs: e?.domContentLoadedEventEnd ?? null,
         loadMs: e?.loadEventEnd || null,

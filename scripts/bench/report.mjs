@@ -1,3 +1,4 @@
+// @ts-check
 // Turns the raw results of scripts/bench/run.sh (target/bench/*.json) into the report: prints the
 // tables and writes the Markdown file (docs/BENCHMARKS.md in a full run).
 //
@@ -255,7 +256,9 @@ for (const [k, bar, limit] of [['test', '≤ 16.7 ms (one frame)', 16.7], [large
 {
   const cliZeek = nativeFigures(native.zeek);
   const pageZeek = browser && pageFigures(browser.big?.find((b) => b.file.endsWith('.log')));
-  for (const [who, zeek, csv] of [['CLI', cliZeek, cli.x10], ['page', pageZeek, page.x10]]) {
+  /** @type {[string, {bytes: number, mbps: number}, {mbps: number}][]} */
+  const pairs = [['CLI', cliZeek, cli.x10], ['page', pageZeek, page.x10]];
+  for (const [who, zeek, csv] of pairs) {
     if (!zeek || !csv) continue;
     const ratio = zeek.mbps / csv.mbps;
     target(

@@ -1,3 +1,4 @@
+// @ts-check
 // Training in the page on a full labelled file (issue 14's bar: Train_Data.csv within 30 s on
 // 2 cores, under 512 MB), with `neptune train`'s native time beside it and the two model files
 // compared byte for byte.

@@ -1,3 +1,4 @@
+// @ts-check
 // Files the page must refuse in plain words, rows it must reject without dropping them, and
 // data it must show as text, never as markup.
 

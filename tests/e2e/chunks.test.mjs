@@ -1,3 +1,4 @@
+// @ts-check
 // The page reads a file in chunks; wherever a chunk ends (inside a quoted field, inside a UTF-8
 // character, between the \r and \n of a line end) the download must equal `neptune score`.
 //
@@ -43,6 +44,7 @@ async function limitFileReads(page, bytes) {
   await page.addInitScript((limit) => {
     const slice = Blob.prototype.slice;
     window.__e2eShortReads = 0;
+    /** @this {Blob} */
     Blob.prototype.slice = function (start = 0, end = this.size, type) {
       if (!(this instanceof File)) return slice.call(this, start, end, type);
       const at = (i) => (i < 0 ? Math.max(this.size + i, 0) : Math.min(i, this.size));

@@ -1,3 +1,4 @@
+// @ts-check
 // Shared plumbing for the browser end-to-end tests: the browser, the served site, the CLI that
 // gives the expected bytes, fixtures written to a temp dir, and helpers that drive the page
 // through its data-testid hooks. Each *.test.mjs file launches one browser and opens a fresh
@@ -276,7 +277,7 @@ export async function trackStates(page) {
     const current = () => document.querySelector('[data-testid="summary"]')?.getAttribute('data-state') ?? null;
     const observer = new MutationObserver((records) => {
       const changes = records.filter(
-        (r) => r.type === 'attributes' && r.target.getAttribute?.('data-testid') === 'summary',
+        (r) => r.type === 'attributes' && /** @type {Element} */ (r.target).getAttribute?.('data-testid') === 'summary',
       );
       // The value after change i is the old value of change i+1; after the last, the current one.
       for (let i = 1; i < changes.length; i++) states.push(changes[i].oldValue);

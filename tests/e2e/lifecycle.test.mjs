@@ -1,3 +1,4 @@
+// @ts-check
 // The page across runs: a new file resets the summary (even while a run is going), the sample
 // button scores the bundled sample, and a cancelled run leaves the page ready for the next file.
 

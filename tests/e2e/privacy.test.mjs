@@ -1,3 +1,4 @@
+// @ts-check
 // Privacy: once the page has loaded, scoring a file makes no network request, and the page's
 // Content-Security-Policy would stop one to another host.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Files as people publish them, in the page (issue 9): gzip, a stray quote, generic and
 // misspelled headers (said in the page as on the CLI's stderr), labels that name groups of
 // attacks, JSON, and a file where no row can be scored. Each download equals `neptune score`.

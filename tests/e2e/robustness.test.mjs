@@ -1,3 +1,4 @@
+// @ts-check
 // The bad-input catalogue, through the page, each case against `neptune score` on the same file.
 //
 // Row-level cases: the page ends `done`; data-rows, data-flagged and data-rejected equal the CLI's

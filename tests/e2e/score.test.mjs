@@ -1,3 +1,4 @@
+// @ts-check
 // Scoring the real NSL-KDD files in the page: counts, results, and the download byte for byte
 // equal to `neptune score`.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // dist/neptune.html is one self-contained file: opened from disk (file://) it scores a file and
 // its download equals `neptune score`, loading nothing else.
 

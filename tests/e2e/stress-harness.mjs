@@ -1,3 +1,4 @@
+// @ts-check
 // Helpers that only the robustness and stress tests need, on top of harness.mjs (which they reuse
 // for the browser, the site, the CLI reference runs, fixtures and driving the page): the CLI's
 // summary counts and refusals, Train_Data.csv's lines, large generated files, console errors a
@@ -76,12 +77,12 @@ export async function repeatedTestData(megabytes, name = `repeated-${megabytes}m
     out.emit('drain');
   });
   const write = async (chunk) => {
-    if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(chunk)) await /** @type {Promise<void>} */ (new Promise((resolve) => out.once('drain', resolve)));
     if (failed) throw failed;
   };
   await write(header + '\n');
   for (let i = 0; i < copies; i++) await write(body);
-  await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
+  await /** @type {Promise<void>} */ (new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve()))));
   if (failed) throw failed;
   assert.equal(statSync(file).size, result.bytes, `${file} has the size planned`);
   return result;

@@ -1,3 +1,4 @@
+// @ts-check
 // The page under stress (issue #6, item 5): a large file cancelled midway, two files chosen in
 // quick succession, a scorer worker that dies mid-run, memory across ten runs in one page, and
 // (opt-in, NEPTUNE_E2E_HUGE=1) a 2 GB file. Driven only through the data-testid hooks and what a
@@ -183,7 +184,7 @@ describe('stress', () => {
         await page.setInputFiles('#e2e-stash', [trainData, small]);
         await trackStates(page);
         await page.evaluate(() => {
-          const [first, second] = document.getElementById('e2e-stash').files;
+          const [first, second] = /** @type {HTMLInputElement} */ (document.getElementById('e2e-stash')).files;
           const input = document.querySelector('[data-testid="file-input"]');
           for (const file of [first, second]) {
             const transfer = new DataTransfer();

@@ -1,3 +1,4 @@
+// @ts-check
 // The threshold in the analyst's hands (issue 12): moving the control changes every view to
 // what `neptune eval --threshold T` and `neptune score --threshold T` report, without
 // rescoring; the curves' AUC and average precision are `neptune eval`'s; the hash keeps it.

@@ -1,3 +1,4 @@
+// @ts-check
 // Training in the page (issue 14): a labelled file trains a model in a worker, whose file is
 // byte for byte `neptune train --seed 42 --no-compare`'s; using it rescored the file to the bytes
 // of `neptune score --model`; a model file loads back the same way; damaged and foreign model
@@ -163,7 +164,9 @@ describe('training a model in the page', () => {
       await openApp(page, suite.site.url);
       assert.equal((await scoreFile(page, file)).state, 'done');
       const builtinCsv = await download(page);
-      for (const [bad, words] of [[damagedPath, /damaged/], [cut, /cut short/], [file, /not a Neptune model file/]]) {
+      /** @type {[string, RegExp][]} */
+      const cases = [[damagedPath, /damaged/], [cut, /cut short/], [file, /not a Neptune model file/]];
+      for (const [bad, words] of cases) {
         const message = await loadModelFile(page, bad, false);
         assert.match(message, words, `${path.basename(bad)}: ${message}`);
         assert.equal(await dataModel(page), 'builtin');

@@ -1,3 +1,4 @@
+// @ts-check
 // Zeek conn.logs in the page (issue 13): the four published logs beside the repository (skipped
 // when absent), gzip, bad lines, another Zeek log refused, and a CSV that shows no incidents.
 // Each download equals `neptune score`'s bytes; the incidents are the library's, shown largest first.
