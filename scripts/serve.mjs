@@ -4,7 +4,8 @@
 // Prints "serving DIR at http://127.0.0.1:PORT/" once listening.
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 /** @import { AddressInfo } from 'node:net' */
 
 const TYPES = {
@@ -23,9 +24,16 @@ const TYPES = {
 export function serve(dir, port = 0, host = '127.0.0.1') {
   const root = resolve(dir);
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
+      return;
+    }
     let file = normalize(join(root, path));
-    if (!file.startsWith(root)) {
+    // Inside the folder: the folder itself, or below it (not a sibling that starts alike).
+    if (file !== root && !file.startsWith(root + sep)) {
       res.writeHead(403).end('forbidden');
       return;
     }
@@ -50,7 +58,7 @@ export function serve(dir, port = 0, host = '127.0.0.1') {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const dir = process.argv[2] ?? 'dist';
   const port = Number(process.argv[3] ?? 8080);
   const { url } = await serve(dir, port);

@@ -49,11 +49,11 @@ export interface FinalBatch extends Batch {
   lineEnds: number;
 }
 
-/** What later parts of a file need (`segmentContext`). */
-export interface SegmentContext {
+/** What later parts of a file need (`partContext`). */
+export interface PartContext {
   /** The file's quote character (a byte). */
   quote: number;
-  /** The context in postcard, for `WasmScorer.forSegment`. */
+  /** The context in postcard, for `WasmScorer.forPart`. */
   bytes: Uint8Array;
 }
 
@@ -63,10 +63,10 @@ export class WasmScorer {
   constructor(threshold?: number | null, model?: Uint8Array | null);
   /** A scorer whose conn.log output carries the 41 computed features before the score columns. */
   static withZeekFeatures(threshold?: number | null, model?: Uint8Array | null): WasmScorer;
-  /** A scorer for a later part of the file, from the first part's `segmentContext().bytes`. */
-  static forSegment(context: Uint8Array, threshold?: number | null, model?: Uint8Array | null): WasmScorer;
+  /** A scorer for a later part of the file, from the first part's `partContext().bytes`. */
+  static forPart(context: Uint8Array, threshold?: number | null, model?: Uint8Array | null): WasmScorer;
   /** Undefined before the first record, or when the file cannot be split (ARFF). */
-  segmentContext(): SegmentContext | undefined;
+  partContext(): PartContext | undefined;
   /** Every line through the general path (before the first push; for the benchmark). */
   generalOnly(): void;
   /** Writes the output header now; returns it as a batch. */

@@ -76,7 +76,7 @@ const PUSH_BYTES = 1 << 20;
 
 import init, { Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, splitRow } from './neptune.js';
 import { sampleFile } from './sample.js';
-/** @import { SegmentContext, Trained } from './neptune.js' */
+/** @import { PartContext, Trained } from './neptune.js' */
 
 /**
  * The scorers of the latest run: {run, parts: Map(part -> {part, scorer, pending (scored CSV
@@ -237,7 +237,7 @@ function endPart(state) {
 
 /**
  * @param {{run: number, part: number, chunk: ArrayBuffer | Uint8Array, first?: boolean, gzip?: boolean,
- *   context?: SegmentContext, threshold?: number, features?: boolean,
+ *   context?: PartContext, threshold?: number, features?: boolean,
  *   inline?: boolean}} message  a `push` (see the top of this file)
  */
 function push({ run, part, chunk, context, first, gzip, threshold, features, inline }) {
