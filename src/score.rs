@@ -65,6 +65,33 @@ impl Truth {
     }
 }
 
+/// A row's outcome packed in one byte, as the page receives it (`flags` of a batch): these
+/// names are the only definition of the bits; the page gets them from `rowFlags()`.
+pub mod row_flags {
+    use super::RowOutcome;
+
+    /// The row's score reached the threshold.
+    pub const FLAGGED: u8 = 1;
+    /// The row could not be scored.
+    pub const REJECTED: u8 = 2;
+    /// Where the label kind ([`super::Truth::code`]) starts.
+    pub const TRUTH_SHIFT: u8 = 2;
+    /// The label kind's bits, once shifted down.
+    pub const TRUTH_MASK: u8 = 7;
+
+    /// The byte of one row.
+    pub fn pack(row: &RowOutcome) -> u8 {
+        let mut flags = (row.truth.code() as u8) << TRUTH_SHIFT;
+        if row.flagged {
+            flags |= FLAGGED;
+        }
+        if row.score.is_none() {
+            flags |= REJECTED;
+        }
+        flags
+    }
+}
+
 /// The outcome of one input row.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RowOutcome {
@@ -829,6 +856,30 @@ mod tests {
     use super::*;
 
     use crate::fixtures::{FLOOD_ROW as FLOOD, LABELLED_HEADER as HEADER, NORMAL_ROW as NORMAL};
+
+    #[test]
+    fn a_rows_flags_byte_holds_its_verdict_and_its_label_kind() {
+        let row = |score: Option<f64>, flagged, truth| RowOutcome {
+            line: 2,
+            score,
+            flagged,
+            truth,
+            csv_start: 0,
+            csv_end: 1,
+        };
+        let flood = row_flags::pack(&row(Some(1.0), true, Truth::Neptune));
+        assert_eq!(flood & row_flags::FLAGGED, row_flags::FLAGGED);
+        assert_eq!(flood & row_flags::REJECTED, 0);
+        let kind = (flood >> row_flags::TRUTH_SHIFT) & row_flags::TRUTH_MASK;
+        assert_eq!(usize::from(kind), Truth::Neptune.code());
+        let rejected = row_flags::pack(&row(None, false, Truth::Unlabelled));
+        assert_eq!(rejected, row_flags::REJECTED);
+        // Every label kind fits its bits.
+        for truth in [Truth::Normal, Truth::OtherAttack, Truth::AttackGroup] {
+            let byte = row_flags::pack(&row(Some(0.0), false, truth));
+            assert_eq!(usize::from(byte >> row_flags::TRUTH_SHIFT), truth.code());
+        }
+    }
 
     fn file(line_end: &str) -> String {
         let mut rows = vec![HEADER.to_string()];

@@ -180,8 +180,9 @@ impl WasmScorer {
     /// - `csv`: output bytes (Uint8Array),
     /// - `scores`: one per row, exact (Float64Array; NaN for a rejected row),
     /// - `lines`: the input line of each row (Float64Array),
-    /// - `flags`: per row bit 0 = flagged, bit 1 = rejected, bits 2-4 = label (0 none, 1 normal,
-    ///   2 Neptune, 3 other attack, 4 a group of attacks such as `anomaly`) (Uint8Array),
+    /// - `flags`: per row, the bits of [`crate::score::row_flags`] (see [`row_flags`]): flagged,
+    ///   rejected, and the label kind (0 none, 1 normal, 2 Neptune, 3 other attack, 4 a group of
+    ///   attacks such as `anomaly`) (Uint8Array),
     /// - `ends`: each row's end offset in `csv` (Uint32Array; a row starts where the previous
     ///   ends, the first after the header),
     /// - running counts `rows`, `scored`, `flagged`, `rejected`.
@@ -189,14 +190,7 @@ impl WasmScorer {
         let rows = &self.batch.rows;
         let scores: Vec<f64> = rows.iter().map(|r| r.score.unwrap_or(f64::NAN)).collect();
         let lines: Vec<f64> = rows.iter().map(|r| r.line as f64).collect();
-        let flags: Vec<u8> = rows
-            .iter()
-            .map(|r| {
-                u8::from(r.flagged)
-                    | (u8::from(r.score.is_none()) << 1)
-                    | ((r.truth.code() as u8) << 2)
-            })
-            .collect();
+        let flags: Vec<u8> = rows.iter().map(crate::score::row_flags::pack).collect();
         let ends: Vec<u32> = rows.iter().map(|r| r.csv_end as u32).collect();
         let out = Object::new();
         set(&out, "csv", &Uint8Array::from(self.batch.csv.as_slice()))?;
@@ -244,6 +238,23 @@ impl WasmGunzip {
     pub fn finish(self) -> Result<(), JsError> {
         Ok(self.inner.finish()?)
     }
+}
+
+/// The bits of a batch's `flags` (see [`crate::score::row_flags`]): `{flagged, rejected,
+/// truthShift, truthMask}`, so that the page decodes them by name.
+#[wasm_bindgen(js_name = rowFlags)]
+pub fn row_flags() -> Result<Object, JsError> {
+    use crate::score::row_flags::{FLAGGED, REJECTED, TRUTH_MASK, TRUTH_SHIFT};
+    let out = Object::new();
+    for (key, value) in [
+        ("flagged", FLAGGED),
+        ("rejected", REJECTED),
+        ("truthShift", TRUTH_SHIFT),
+        ("truthMask", TRUTH_MASK),
+    ] {
+        set(&out, key, &JsValue::from(value))?;
+    }
+    Ok(out)
 }
 
 /// The embedded model's card (JSON text).

@@ -153,6 +153,8 @@ export interface Explanation {
 export function modelCard(): string;
 /** The embedded model's threshold. */
 export function modelThreshold(): number;
+/** The bits of a batch's `flags`, by name (src/score.rs `row_flags`). */
+export function rowFlags(): { flagged: number; rejected: number; truthShift: number; truthMask: number };
 /** Splits one line of the scored CSV into its fields. */
 export function splitRow(line: Uint8Array): string[];
 /** Explains a row of the scored CSV (`header`, `row`: its lines) under `model` (undefined: the embedded one). */

@@ -15,6 +15,7 @@
 // only reads, cuts at line ends, routes messages and adds each part's line offset to its rows'
 // line numbers. Every loop over bytes is a native TypedArray search, so the page stays free.
 
+import { ROW } from './flags.js';
 /** @import { ScorerPool } from './pool.js' */
 
 // Chunks of a file read by one scorer from start to end.
@@ -270,7 +271,7 @@ export class ScoringRun {
     if (output) this.outputs.push(output);
     const { flags } = message;
     let flagged = 0;
-    for (let i = 0; i < flags.length; i++) flagged += flags[i] & 1;
+    for (let i = 0; i < flags.length; i++) flagged += flags[i] & ROW.flagged ? 1 : 0;
     this.progress.rows += flags.length;
     this.progress.flagged += flagged;
     this.onBatch(message);

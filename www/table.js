@@ -8,11 +8,10 @@
 // into fields by the worker. Filtering and
 // sorting also run in the worker, on copies of the scores and flags made a segment at a time.
 
-const FLAGGED = 1;
-const REJECTED = 2;
-// The label bits of a row's flags (see `take_batch` in src/web.rs).
+import { ROW, truthOf } from './flags.js';
+
+// The label kinds of a row's flags, by code (see `Truth::code` in src/score.rs).
 const TRUTH = ['', 'normal', 'neptune', 'other attack', 'attack group'];
-const TRUTH_BITS = 7;
 const SEGMENT_BITS = 18;
 const SEGMENT_ROWS = 1 << SEGMENT_BITS;
 const SEGMENT_MASK = SEGMENT_ROWS - 1;
@@ -331,8 +330,8 @@ export class ResultsTable {
   /** A row's flags, its flagged bit at the table's threshold. */
   flagOf(row) {
     const flag = this.store.flag(row);
-    if (this.threshold === undefined || flag & REJECTED) return flag;
-    return (flag & ~FLAGGED) | (this.store.score(row) >= this.threshold ? FLAGGED : 0);
+    if (this.threshold === undefined || flag & ROW.rejected) return flag;
+    return (flag & ~ROW.flagged) | (this.store.score(row) >= this.threshold ? ROW.flagged : 0);
   }
 
   renderBody(rows, fields) {
@@ -344,12 +343,12 @@ export class ResultsTable {
       const tr = document.createElement('tr');
       tr.dataset.row = row;
       tr.tabIndex = k === 0 ? 0 : -1;
-      tr.classList.toggle('is-attack', (flag & FLAGGED) !== 0);
-      tr.classList.toggle('is-rejected', (flag & REJECTED) !== 0);
+      tr.classList.toggle('is-attack', (flag & ROW.flagged) !== 0);
+      tr.classList.toggle('is-rejected', (flag & ROW.rejected) !== 0);
       tr.append(cell('td', store.line(row).toLocaleString(), 'fixed num'));
       tr.append(scoreCell(score, flag));
       tr.append(verdictCell(flag));
-      if (this.labelled) tr.append(cell('td', TRUTH[(flag >> 2) & TRUTH_BITS], 'fixed'));
+      if (this.labelled) tr.append(cell('td', TRUTH[truthOf(flag)], 'fixed'));
       const values = fields[k];
       for (let c = 0; c < this.columns.length; c++) tr.append(cell('td', values[c] ?? ''));
       fragment.append(tr);
@@ -478,14 +477,14 @@ function cell(tag, text, className) {
 function scoreCell(score, flag) {
   const td = document.createElement('td');
   td.className = 'fixed score-cell';
-  if (flag & REJECTED) {
+  if (flag & ROW.rejected) {
     td.textContent = '—';
     return td;
   }
   const bar = document.createElement('span');
   bar.className = 'score-bar';
   const fill = document.createElement('span');
-  fill.className = `score-fill ${flag & FLAGGED ? 'towards-attack' : 'towards-normal'}`;
+  fill.className = `score-fill ${flag & ROW.flagged ? 'towards-attack' : 'towards-normal'}`;
   fill.style.setProperty('--share', `${Math.max(2, score * 100)}%`);
   bar.append(fill);
   td.append(bar, cell('span', score.toFixed(3), 'num'));
@@ -497,18 +496,18 @@ function verdictCell(flag) {
   td.className = 'fixed';
   let text = 'normal';
   let kind = 'normal';
-  if (flag & REJECTED) {
+  if (flag & ROW.rejected) {
     text = 'rejected';
     kind = 'rejected';
-  } else if (flag & FLAGGED) {
+  } else if (flag & ROW.flagged) {
     text = 'attack';
     kind = 'attack';
   }
   td.append(cell('span', text, `pill pill-${kind}`));
-  const truth = (flag >> 2) & TRUTH_BITS;
-  if (!(flag & REJECTED) && truth === 1 && flag & FLAGGED) {
+  const truth = truthOf(flag);
+  if (!(flag & ROW.rejected) && truth === 1 && flag & ROW.flagged) {
     td.append(cell('span', 'false alarm', 'pill pill-wrong'));
-  } else if (!(flag & REJECTED) && truth === 2 && !(flag & FLAGGED)) {
+  } else if (!(flag & ROW.rejected) && truth === 2 && !(flag & ROW.flagged)) {
     td.append(cell('span', 'missed', 'pill pill-wrong'));
   }
   return td;

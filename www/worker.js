@@ -43,7 +43,7 @@
 //   {type:'train', id, file, seed}      train a model on `file` (a File): see train(); a worker
 //                                       that trains does nothing else, cancel = terminate it
 // Out (one `batch` per push, one `done` per finish):
-//   {type:'ready', card, threshold}
+//   {type:'ready', card, threshold, rowFlags}   rowFlags: the bits of a batch's `flags`, by name
 //   {type:'batch', run, part, csvBytes, blob?, csv?, start, header, scores, lines, flags, ends,
 //                  rows, scored, flagged, rejected, first?, context?, lineEnds?}
 //        csvBytes: length of this batch's scored CSV; blob (once 16 MB wait, and always with a
@@ -74,7 +74,7 @@ const BLOB_BYTES = 16 << 20;
 // shrinks: a larger chunk is pushed this much at a time, its answers joined into one batch.
 const PUSH_BYTES = 1 << 20;
 
-import init, { Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, splitRow } from './neptune.js';
+import init, { Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, rowFlags, splitRow } from './neptune.js';
 import { sampleFile } from './sample.js';
 /** @import { PartContext, Trained } from './neptune.js' */
 
@@ -156,7 +156,7 @@ async function start({ wasmHex, warm = true }) {
   const module_or_path = wasmHex === undefined ? undefined : decodeHex(wasmHex);
   wasm = await init({ module_or_path });
   const card = modelCard();
-  self.postMessage({ type: 'ready', card, threshold: modelThreshold() });
+  self.postMessage({ type: 'ready', card, threshold: modelThreshold(), rowFlags: rowFlags() });
   if (warm) warmUp(JSON.parse(card).features);
 }
 
@@ -424,7 +424,8 @@ function order({ id, scores: scoreParts, flags: flagParts, attacksOnly, sort, th
   let kept = 0;
   // Flagged at `threshold` when given (the page's control moved), else as scored. A rejected
   // row's score is NaN: never flagged.
-  const flagged = threshold === undefined ? (i) => flags[i] & 1 : (i) => scores[i] >= threshold;
+  const bit = rowFlags().flagged;
+  const flagged = threshold === undefined ? (i) => (flags[i] & bit) !== 0 : (i) => scores[i] >= threshold;
   for (let i = 0; i < n; i++) {
     if (!attacksOnly || flagged(i)) order[kept++] = i;
   }
