@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 import { serve } from './serve.mjs';
 
@@ -22,7 +22,7 @@ writeFileSync(file, readFileSync(path.join(data, 'Train_Data.csv'), 'utf8').spli
 const connLog = path.join(data, 'zeek/zeekids_0621.conn.log');
 
 const { server, url } = await serve(dist, 0);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1 });
   await page.goto(`${url}#threshold=0.35`);

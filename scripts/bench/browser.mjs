@@ -37,7 +37,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, launchChromium } from '../chromium.mjs';
 
 import { serve } from '../serve.mjs';
 
@@ -55,16 +55,8 @@ const { values: opts } = parseArgs({
   },
 });
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-precise-memory-info',
-];
+// Chromium's flags (scripts/chromium.mjs) and, for memory figures, precise memory info.
+const EXTRA_ARGS = ['--enable-precise-memory-info'];
 const SAMPLE_MS = 250;
 // After `done` the page still shows its table (sorted in the worker, drawn on the main thread):
 // large-file runs keep sampling memory and long tasks this long after it, and Test_Data.csv runs
@@ -525,8 +517,8 @@ async function bigRuns(browser, url, file, rows, n) {
 
 async function main() {
   const { server, url } = await serve(opts.dist, 0);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  const result = { chromium: browser.version(), url, args: CHROMIUM_ARGS };
+  const browser = await launchChromium(EXTRA_ARGS);
+  const result = { chromium: browser.version(), url, args: [...CHROMIUM_ARGS, ...EXTRA_ARGS] };
   try {
     log(`Chromium ${browser.version()}, serving ${opts.dist} at ${url}`);
     result.firstLoad = await firstLoads(browser, url, Number(opts.loads));

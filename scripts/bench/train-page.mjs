@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../chromium.mjs';
 
 import { serve } from '../serve.mjs';
 
@@ -77,11 +77,7 @@ function nativeTrain(out) {
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'neptune-train-bench-'));
 const { server, url } = await serve(path.resolve(opts.dist), 0);
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const results = { data: opts.data, runs: [] };
 try {
   const cliModel = path.join(tmp, 'cli.postcard');

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../scripts/chromium.mjs';
 
 import { serve } from '../../scripts/serve.mjs';
 
@@ -31,16 +31,6 @@ export const cliPath = path.join(repoRoot, 'target/release/neptune');
 export const RUN_TIMEOUT = 60_000;
 /** Per-test timeout for node:test. */
 export const TEST_TIMEOUT = 180_000;
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Fails early, with the command to run, when the site or the data is missing. */
 export function checkPrerequisites() {
@@ -177,7 +167,7 @@ export function smallFixture(n = 100) {
 
 /** Launches Debian's chromium (never a downloaded one). */
 export function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return launchChromium();
 }
 
 /** Serves dist/ on a free port; `hits` counts every request the server saw. */
