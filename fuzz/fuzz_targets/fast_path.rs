@@ -13,7 +13,7 @@ use libfuzzer_sys::fuzz_target;
 use neptune::reader::{FileError, RawRecord, RecordReader};
 use neptune::score::{Batch, Scorer};
 use neptune::Model;
-use neptune_fuzz::{chunks, split_plan};
+use neptune_fuzz::{chunks, read_all, split_plan};
 
 fn model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
@@ -35,16 +35,7 @@ fn read(pieces: &[&[u8]], general: bool) -> String {
         ));
         Ok(())
     };
-    let mut result = Ok(());
-    for piece in pieces {
-        result = reader.push(piece, &mut collect);
-        if result.is_err() {
-            break;
-        }
-    }
-    if result.is_ok() {
-        result = reader.finish(&mut collect);
-    }
+    let result = read_all(&mut reader, pieces.iter().copied(), &mut collect);
     format!("{out}{result:?} {:?}", reader.dialect())
 }
 

@@ -71,9 +71,7 @@ fn in_parts(
     let mut split = 0;
     let result = (|| {
         primary.push(&file[..cut], &mut batch)?;
-        let context = primary
-            .part_context()
-            .filter(|c| c.can_split(&file[..cut]));
+        let context = primary.part_context().filter(|c| c.can_split(&file[..cut]));
         primary.write_header(&mut batch);
         out.append(&mut batch.csv);
         let mut pending = &file[cut..];

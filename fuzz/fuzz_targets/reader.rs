@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use neptune::reader::{Dialect, FileError, RawRecord, RecordReader};
-use neptune_fuzz::{plan_pushes, split_plan};
+use neptune_fuzz::{plan_pushes, read_all, split_plan};
 
 #[derive(Debug, PartialEq)]
 struct Record {
@@ -43,16 +43,7 @@ fn read<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
         });
         Ok(())
     };
-    let mut result = Ok(());
-    for piece in pieces {
-        result = reader.push(piece, &mut collect);
-        if result.is_err() {
-            break;
-        }
-    }
-    if result.is_ok() {
-        result = reader.finish(&mut collect);
-    }
+    let result = read_all(&mut reader, pieces, &mut collect);
     // Each record starts on a later line than the one before.
     for pair in records.windows(2) {
         assert!(

@@ -14,7 +14,20 @@
 //! `fuzz/README.md`).
 
 use neptune::model::{Model, Node};
+use neptune::reader::{FileError, RawRecord, RecordReader};
 use neptune::schema::FEATURE_COUNT;
+
+/// Pushes `pieces` through `reader`, then finishes it; stops at the first error, which it returns.
+pub fn read_all<'a>(
+    reader: &mut RecordReader,
+    pieces: impl IntoIterator<Item = &'a [u8]>,
+    on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), FileError>,
+) -> Result<(), FileError> {
+    for piece in pieces {
+        reader.push(piece, on_record)?;
+    }
+    reader.finish(on_record)
+}
 
 /// Splits a fuzz input into (chunk sizes, file bytes).
 pub fn split_plan(data: &[u8]) -> (&[u8], &[u8]) {
