@@ -5,8 +5,9 @@
 // files are checked by a scorer worker (`inspect`) before any scorer uses them. Which model
 // scores the file is app.js's business: this module asks for a model through `useModel`.
 
+import { make } from './dom.js';
 import { createWorker, embeddedWasm } from './pool.js';
-/** @import { make } from './dom.js' */
+import { confusionTable, formatBytes, percent } from './views.js';
 /** @import { Evaluation } from './neptune.js' */
 /** @import { ScorerPool } from './pool.js' */
 
@@ -29,18 +30,14 @@ export class TrainingPanel {
   /**
    * `useModel(model)`: score with `model` ({bytes, sha256, card, source}) or, given null, the
    * built-in model; resolves once every scorer has it, throws when a scorer refuses it.
-   * `builtinCard()`: the embedded model's card. `render`: app.js's {confusionTable, percent,
-   * formatBytes, make}.
+   * `builtinCard()`: the embedded model's card.
    * @param {{pool: ScorerPool, useModel: (model: Model | null) => Promise<void>,
-   *   builtinCard: () => any, render: {confusionTable: (confusion: object) => HTMLElement,
-   *   percent: (x: number, digits?: number) => string, formatBytes: (n: number) => string,
-   *   make: typeof make}}} options
+   *   builtinCard: () => any}} options
    */
-  constructor({ pool, useModel, builtinCard, render }) {
+  constructor({ pool, useModel, builtinCard }) {
     this.pool = pool;
     this.useModel = useModel;
     this.builtinCard = builtinCard;
-    this.render = render;
     this.file = null;
     this.job = null;
     this.result = null;
@@ -179,7 +176,7 @@ export class TrainingPanel {
     this.result = { ...result, file: job.file, seconds };
     this.ui.text.textContent =
       `Trained on ${job.file.name} in ${seconds.toFixed(1)} s: ${result.trees} trees, ${result.nodes.toLocaleString()} nodes, ` +
-      `${this.render.formatBytes(result.bytes)}.`;
+      `${formatBytes(result.bytes)}.`;
     this.ui.training.dataset.sha256 = result.sha256;
     this.ui.training.dataset.seconds = seconds.toFixed(2);
     this.ui.training.dataset.memoryBytes = String(result.memoryBytes);
@@ -204,7 +201,6 @@ export class TrainingPanel {
 
   /** The held-out rows' figures of the new model beside the built-in one's. */
   showComparison(r) {
-    const { make, percent, formatBytes, confusionTable } = this.render;
     const builtinBytes = this.builtinCard()?.model?.bytes;
     const table = make('table', { className: 'data-table' });
     table.append(make('caption', {
@@ -262,7 +258,6 @@ export class TrainingPanel {
       this.refuse(`${file.name} cannot be used: ${error.message}.`);
       return;
     }
-    const { formatBytes } = this.render;
     await this.choose({
       bytes, sha256: info.sha256, card: null,
       source: `the model file ${file.name} (${info.trees} trees, ${info.nodes.toLocaleString()} nodes, ` +
@@ -293,7 +288,7 @@ export class TrainingPanel {
     const line = this.ui.inUse;
     line.dataset.model = model ? model.sha256 : 'builtin';
     if (model) {
-      const sha = this.render.make('code', { text: model.sha256 });
+      const sha = make('code', { text: model.sha256 });
       line.replaceChildren(`In use: a model ${model.source}, sha256 `, sha, '.');
     } else {
       line.textContent = 'In use: the built-in model.';
