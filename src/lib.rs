@@ -22,6 +22,7 @@ pub mod gunzip;
 pub mod layout;
 pub mod metrics;
 pub mod model;
+pub mod parts;
 pub mod reader;
 pub mod schema;
 pub mod score;

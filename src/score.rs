@@ -12,6 +12,7 @@ use crate::features::{self, Encoding, FeatureVector, ParsedRow, RowProblem};
 use crate::layout::Layout;
 use crate::metrics::{Confusion, Figures};
 use crate::model::Model;
+use crate::parts::{self, PartContext};
 use crate::reader::{FileError, RawRecord, RecordReader};
 use crate::schema::{CATEGORY_FEATURES, FEATURES, Label};
 use crate::zeek::ConnLog;
@@ -338,38 +339,6 @@ impl Summary {
     }
 }
 
-/// What a scorer for a later part of a file needs from the scorer of its start: the file's
-/// shape and the layout its first record gave. Parts cut at line ends can then be scored apart
-/// (on other threads or in other workers) and their outputs concatenated in order: the bytes are
-/// the same as one scorer's.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PartContext {
-    /// The file's delimiter and quote, and whether it is ARFF.
-    pub dialect: crate::reader::Dialect,
-    /// Which column holds which feature, as the file's first record gave it.
-    pub layout: Layout,
-}
-
-impl PartContext {
-    /// Whether a part of the file (`bytes`) can be scored apart: cut at line ends, it must not
-    /// hold a quote character (a quoted field may span lines) and the file must not be ARFF.
-    pub fn can_split(&self, bytes: &[u8]) -> bool {
-        !self.dialect.arff && memchr::memchr(self.dialect.quote, bytes).is_none()
-    }
-}
-
-/// Index just past the last line end (`\n`, or a `\r` not followed by `\n`) in `bytes`, if
-/// there is one whose end is certain: a final `\r` might be half of a `\r\n`.
-pub fn last_line_end(bytes: &[u8]) -> Option<usize> {
-    let at = memchr::memrchr2(b'\n', b'\r', bytes)?;
-    match bytes[at] {
-        b'\n' => Some(at + 1),
-        _ if at + 1 < bytes.len() => Some(at + 1),
-        // A final `\r`: cut before it, at the previous line end.
-        _ => last_line_end(&bytes[..at]),
-    }
-}
-
 /// Scores a file pushed in chunks.
 pub struct Scorer<'m> {
     model: &'m Model,
@@ -483,6 +452,30 @@ impl<'m> Scorer<'m> {
         if let Some(layout) = &self.layout {
             write_header_once(&mut self.header_written, layout, &mut batch.csv);
         }
+    }
+
+    /// Pushes the start of a file that continues after `head` (at most
+    /// [`parts::FIRST_PART_BYTES`]; see [`crate::parts`]). When the rest can be scored in parts,
+    /// only `head` up to its [`parts::cut`] is scored, the output header is written, and the
+    /// context later parts need is returned: the next part's look-behind holds the rest of `head`.
+    /// Otherwise all of `head` is scored and `None` returned: this scorer reads on.
+    pub fn push_start(
+        &mut self,
+        head: &[u8],
+        batch: &mut Batch,
+    ) -> Result<Option<PartContext>, FileError> {
+        let Some(cut) = parts::cut(head) else {
+            self.push(head, batch)?;
+            return Ok(None);
+        };
+        self.push(&head[..cut], batch)?;
+        let context = self.part_context().filter(|c| c.can_split(&head[..cut]));
+        if context.is_some() {
+            self.write_header(batch);
+        } else {
+            self.push(&head[cut..], batch)?;
+        }
+        Ok(context)
     }
 
     /// A scorer for a part of the file that starts at a line start after the first record
@@ -928,7 +921,7 @@ mod tests {
             let (whole, whole_summary) = score_bytes(&model, text.as_bytes(), None).unwrap();
             assert!(whole_summary.rejected > 0 && whole_summary.rows_with_unknown_categories > 0);
             let ends: Vec<usize> = (1..text.len())
-                .filter(|&i| last_line_end(&text.as_bytes()[..i]) == Some(i))
+                .filter(|&i| parts::last_line_end(&text.as_bytes()[..i]) == Some(i))
                 .collect();
             for (k, &first) in ends.iter().enumerate().skip(8).step_by(3) {
                 let cuts: Vec<usize> = std::iter::once(first)
@@ -939,14 +932,6 @@ mod tests {
                 assert_eq!(summary, whole_summary, "{line_end:?} cut at {cuts:?}");
             }
         }
-    }
-
-    #[test]
-    fn a_final_carriage_return_is_not_a_certain_line_end() {
-        assert_eq!(last_line_end(b"a\nb\r"), Some(2));
-        assert_eq!(last_line_end(b"a\r\nb"), Some(3));
-        assert_eq!(last_line_end(b"a\rb"), Some(2));
-        assert_eq!(last_line_end(b"ab"), None);
     }
 
     #[test]

@@ -13,7 +13,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::model::{EMBEDDED_CARD, Model};
-use crate::score::{Batch, PartContext, Scorer, Summary};
+use crate::parts::{self, PartContext};
+use crate::score::{Batch, Scorer, Summary};
 
 static MODEL: OnceLock<Model> = OnceLock::new();
 
@@ -58,6 +59,8 @@ fn start() {
 pub struct WasmScorer {
     scorer: Scorer<'static>,
     batch: Batch,
+    /// A later part's context (see `forPart`): what `partBounds` checks the part against.
+    context: Option<PartContext>,
 }
 
 #[wasm_bindgen]
@@ -69,6 +72,7 @@ impl WasmScorer {
         Ok(WasmScorer {
             scorer: Scorer::new(model_for(model.as_deref())?, threshold),
             batch: Batch::default(),
+            context: None,
         })
     }
 
@@ -84,13 +88,13 @@ impl WasmScorer {
         Ok(WasmScorer {
             scorer: Scorer::new(model_for(model.as_deref())?, threshold).with_zeek_features(true),
             batch: Batch::default(),
+            context: None,
         })
     }
 
-    /// A scorer for a later part of the file, cut at a line end, holding no quote character:
-    /// `context` is the `bytes` of what the first part's scorer gave with `partContext()`.
-    /// Its output has no header; its line numbers count from the part's first line. `model`:
-    /// as for the constructor (the first part's model).
+    /// A scorer for a later part of the file (see [`crate::parts`]): `context` is the
+    /// `context` of the primary scorer's `pushStart`. Its output has no header; its line numbers
+    /// count from the part's first line. `model`: as for the constructor (the first part's).
     #[wasm_bindgen(js_name = forPart)]
     pub fn for_part(
         context: &[u8],
@@ -102,24 +106,49 @@ impl WasmScorer {
         Ok(WasmScorer {
             scorer: Scorer::for_part(model_for(model.as_deref())?, threshold, &context)?,
             batch: Batch::default(),
+            context: Some(context),
         })
     }
 
-    /// What other scorers need to take later parts of this file, once its first record has
-    /// been read: `{quote, bytes}`, the file's quote character and the context in postcard (for
-    /// `forPart`); `undefined` before that or when the file cannot be split (ARFF).
-    #[wasm_bindgen(js_name = partContext)]
-    pub fn part_context(&self) -> Result<JsValue, JsError> {
-        match self.scorer.part_context() {
-            Some(context) if !context.dialect.arff => {
-                let out = Object::new();
-                set(&out, "quote", &JsValue::from(context.dialect.quote))?;
+    /// Scores the start of a file that goes on after `head` (at most `partPlan().firstPartBytes`;
+    /// see [`Scorer::push_start`]). Returns the batch (with the output header) plus `context`:
+    /// the postcard bytes later parts' scorers need (`forPart`), or `undefined` when the file
+    /// cannot be cut into parts (this scorer has then scored all of `head` and reads on).
+    #[wasm_bindgen(js_name = pushStart)]
+    pub fn push_start(&mut self, head: &[u8]) -> Result<Object, JsError> {
+        let context = self.scorer.push_start(head, &mut self.batch)?;
+        let out = self.take_batch()?;
+        let context = match context {
+            Some(context) => {
                 let bytes = postcard::to_allocvec(&context).expect("a context always serializes");
-                set(&out, "bytes", &Uint8Array::from(bytes.as_slice()))?;
-                Ok(out.into())
+                Uint8Array::from(bytes.as_slice()).into()
             }
-            _ => Ok(JsValue::UNDEFINED),
-        }
+            None => JsValue::UNDEFINED,
+        };
+        set(&out, "context", &context)?;
+        Ok(out)
+    }
+
+    /// Where this later part's own bytes lie in what it was sent (see [`parts::bounds`]):
+    /// `before`, the look-behind (the last `partPlan().lookBehindBytes` of the range before),
+    /// and `range`, its own range, the file's last when `last`. Returns `[carry, end]`: push
+    /// `before.subarray(carry)`, then `range.subarray(0, end)`. Returns `undefined` when the part
+    /// cannot be cut off from what follows it: one scorer must then read the file from the
+    /// part's start, the `carry` that `partBounds(before, range, true)` gives.
+    #[wasm_bindgen(js_name = partBounds)]
+    pub fn part_bounds(
+        &self,
+        before: &[u8],
+        range: &[u8],
+        last: bool,
+    ) -> Result<Option<Vec<u32>>, JsError> {
+        let context = self
+            .context
+            .as_ref()
+            .ok_or_else(|| JsError::new("partBounds is for a later part's scorer (forPart)"))?;
+        let bounds = parts::bounds(&context.dialect, before, range, last);
+        // wasm32 sizes fit in u32.
+        Ok(bounds.map(|b| vec![b.carry as u32, b.end as u32]))
     }
 
     /// Sends every line of this file through the general path (see `Scorer::general_only`):
@@ -128,13 +157,6 @@ impl WasmScorer {
     #[wasm_bindgen(js_name = generalOnly)]
     pub fn general_only(&mut self) {
         self.scorer.general_only();
-    }
-
-    /// Writes the output header now (before later parts' outputs); returns it as a batch.
-    #[wasm_bindgen(js_name = writeHeader)]
-    pub fn write_header(&mut self) -> Result<Object, JsError> {
-        self.scorer.write_header(&mut self.batch);
-        self.take_batch()
     }
 
     /// Line ends read so far: the next part's line numbers are offset by the sum of these.
@@ -253,6 +275,22 @@ pub fn row_flags() -> Result<Object, JsError> {
         ("truthMask", TRUTH_MASK),
     ] {
         set(&out, key, &JsValue::from(value))?;
+    }
+    Ok(out)
+}
+
+/// How a file is cut into parts (see [`crate::parts`]): `{firstPartBytes, minPartBytes,
+/// partBytes, lookBehindBytes}`, for the page to read its ranges.
+#[wasm_bindgen(js_name = partPlan)]
+pub fn part_plan() -> Result<Object, JsError> {
+    let out = Object::new();
+    for (key, value) in [
+        ("firstPartBytes", parts::FIRST_PART_BYTES),
+        ("minPartBytes", parts::MIN_PART_BYTES),
+        ("partBytes", parts::PART_BYTES),
+        ("lookBehindBytes", parts::LOOK_BEHIND_BYTES),
+    ] {
+        set(&out, key, &JsValue::from(value as u32))?;
     }
     Ok(out)
 }

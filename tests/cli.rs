@@ -774,6 +774,57 @@ fn quoted_line_ends_at_every_mebibyte_boundary_stay_in_their_fields() {
     );
 }
 
+#[test]
+fn lines_longer_than_the_look_behind_at_part_boundaries_keep_the_bytes_of_one_scorer() {
+    // A part ends at the last line end in the last `LOOK_BEHIND_BYTES` of its range; with no
+    // line end that close to a boundary, the rest of the file goes to one scorer. Over every
+    // MiB boundary put a long line (a row with a long extra field: rejected) that starts a bit
+    // more than half the look-behind before it up to 7 MiB (parts are cut there), and more than
+    // the look-behind from 8 MiB on (the rest then goes to one scorer).
+    let look_behind = neptune::parts::LOOK_BEHIND_BYTES;
+    let input = many_rows(90_000);
+    let newline = input.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let (header, body) = input.split_at(newline);
+    let mut file = header.to_vec();
+    let row = &body[..body.iter().position(|&b| b == b'\n').unwrap()];
+    let mut boundaries = (1..12)
+        .map(|k| {
+            (
+                k << 20,
+                if k < 8 {
+                    look_behind * 5 / 8
+                } else {
+                    look_behind + 1000
+                },
+            )
+        })
+        .peekable();
+    for line in body.split_inclusive(|&b| b == b'\n') {
+        if let Some(&(boundary, before)) = boundaries.peek() {
+            if file.len() + line.len() + before > boundary {
+                file.extend_from_slice(row);
+                file.push(b',');
+                file.resize(boundary + 10, b'x');
+                file.push(b'\n');
+                boundaries.next();
+            }
+        }
+        file.extend_from_slice(line);
+    }
+    assert!(file.len() > 10 << 20);
+    let (library, summary) = common::score(&file);
+    assert_eq!(summary.rejected, 11);
+    let files = Files::new();
+    let path = files.write("long.csv", &file);
+    let run = neptune(&["score", s(&path)], None);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout == library,
+        "CLI output differs from one scorer's"
+    );
+    assert!(run.stderr.contains("11 rejected"), "{}", run.stderr);
+}
+
 /// A connections file of about `rows` rows (the hand-written ones repeated), with a header.
 fn many_rows(rows: usize) -> Vec<u8> {
     let table = Table::data_file_layout(&hand_written());

@@ -324,7 +324,7 @@ fn parts_score_the_same_on_both_paths() {
             };
             let mut first = fresh();
             let mut batch = Batch::default();
-            let cut = neptune::score::last_line_end(&input[..input.len() / 3]).unwrap() + 1;
+            let cut = neptune::parts::last_line_end(&input[..input.len() / 3]).unwrap() + 1;
             first.push(&input[..cut], &mut batch).unwrap();
             first.write_header(&mut batch);
             let context = first

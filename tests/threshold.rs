@@ -61,12 +61,12 @@ fn counts_of_parts_merged_equal_the_whole_files() {
     // parts cut at line ends, merged in order.
     let mut primary = neptune::score::Scorer::new(model(), None);
     let mut batch = neptune::score::Batch::default();
-    let cut = neptune::score::last_line_end(&input[..input.len() / 3]).unwrap();
+    let cut = neptune::parts::last_line_end(&input[..input.len() / 3]).unwrap();
     primary.push(&input[..cut], &mut batch).unwrap();
     let context = primary.part_context().expect("a context");
     let mut offset = primary.line_ends();
     let rest = &input[cut..];
-    let middle = neptune::score::last_line_end(&rest[..rest.len() / 2]).unwrap();
+    let middle = neptune::parts::last_line_end(&rest[..rest.len() / 2]).unwrap();
     for part in [&rest[..middle], &rest[middle..]] {
         let mut scorer = neptune::score::Scorer::for_part(model(), None, &context).unwrap();
         let mut part_batch = neptune::score::Batch::default();

@@ -6,17 +6,10 @@ use std::io::{self, Read};
 use std::sync::mpsc;
 
 use neptune::model::Model;
-use neptune::score::{Batch, PartContext, Scorer, Summary, last_line_end};
+use neptune::parts::{self, Bounds, FIRST_PART_BYTES, PART_BYTES, PartContext};
+use neptune::score::{Batch, Scorer, Summary};
 
 use super::{Unusable, input};
-
-/// Bytes handed to one scoring thread at a time.
-const PART_BYTES: usize = 4 << 20;
-/// The start of the file, scored alone while the scorer learns the file's shape: small, since
-/// the other threads wait for it, but well over what the reader looks at (64 KB or 8 lines).
-const FIRST_PART_BYTES: usize = 256 << 10;
-/// A part grows to this while waiting for a line end; past it the file is scored on one thread.
-const MAX_PART_BYTES: usize = 64 << 20;
 
 /// Reads from `reader` into `pending` until it holds `target` bytes or the input ends.
 fn fill(reader: &mut dyn Read, pending: &mut Vec<u8>, target: usize) -> io::Result<bool> {
@@ -73,22 +66,22 @@ pub(super) fn run_scorer(
     // A whole part is read first (a small file is then read, and any error in it found, before
     // anything is written); its start alone goes to the primary.
     let mut at_end = fill(&mut reader, &mut pending, PART_BYTES).map_err(read_error)?;
-    let cut = if at_end && pending.len() <= FIRST_PART_BYTES {
-        pending.len()
+    let head = pending.len().min(FIRST_PART_BYTES);
+    let continues = !at_end || pending.len() > head;
+    let context = if threads > 1 && continues {
+        primary
+            .push_start(&pending[..head], &mut batch)
+            .map_err(file_error)?
     } else {
-        let head = &pending[..pending.len().min(FIRST_PART_BYTES)];
-        last_line_end(head).unwrap_or(head.len())
+        primary
+            .push(&pending[..head], &mut batch)
+            .map_err(file_error)?;
+        None
     };
-    primary
-        .push(&pending[..cut], &mut batch)
-        .map_err(file_error)?;
-    let context = primary
-        .part_context()
-        .filter(|c| threads > 1 && c.can_split(&pending[..cut]));
-    primary.write_header(&mut batch);
     on_batch(&batch).map_err(write_error)?;
     batch.clear();
-    pending.drain(..cut);
+    let before = parts::look_behind(&pending[..head]).to_vec();
+    pending.drain(..head);
 
     // One scorer for whatever cannot be split: the primary itself, or a scorer for the rest of
     // the file once splitting stopped.
@@ -101,14 +94,15 @@ pub(super) fn run_scorer(
             reader: reader.as_mut(),
             pending: std::mem::take(&mut pending),
             at_end,
-            stopped: false,
+            before,
+            stopped: None,
             context: &context,
         };
-        let mut parts = source.next_round(threads).map_err(read_error)?;
+        let mut round = source.next_round(threads).map_err(read_error)?;
         let mut scored = Vec::new();
         loop {
             let (done, next) = std::thread::scope(|scope| {
-                let handles: Vec<_> = parts
+                let handles: Vec<_> = round
                     .iter()
                     .map(|part| scope.spawn(|| score_part(model, threshold, &context, part)))
                     .collect();
@@ -120,7 +114,7 @@ pub(super) fn run_scorer(
                     input,
                 );
                 let next = match written {
-                    Ok(()) if parts.is_empty() => Ok(Vec::new()),
+                    Ok(()) if round.is_empty() => Ok(Vec::new()),
                     Ok(()) => source.next_round(threads).map_err(read_error),
                     Err(e) => Err(e),
                 };
@@ -131,15 +125,25 @@ pub(super) fn run_scorer(
                 (done, next)
             });
             let next = next?;
-            if parts.is_empty() {
+            if round.is_empty() {
                 break;
             }
             scored = done;
-            parts = next;
+            round = next;
         }
-        if source.stopped {
-            // Splitting stopped (a quote, or no line end): one scorer takes the rest.
-            rest = Some(Scorer::for_part(model, threshold, &context).map_err(file_error)?);
+        if let Some((before, range)) = source.stopped.take() {
+            // A part that cannot be cut off (a quote, or no line end near its end): one scorer
+            // reads the file from that part's start on.
+            let mut scorer = Scorer::for_part(model, threshold, &context).map_err(file_error)?;
+            let start = parts::bounds(&context.dialect, &before, &range, true)
+                .expect("the part before ended at a line end in this look-behind");
+            scorer
+                .push(&before[start.carry..], &mut batch)
+                .map_err(file_error)?;
+            scorer.push(&range, &mut batch).map_err(file_error)?;
+            on_batch(&batch).map_err(write_error)?;
+            batch.clear();
+            rest = Some(scorer);
         }
         at_end = source.at_end;
         pending = source.pending;
@@ -236,47 +240,50 @@ fn write_parts(
     Ok(())
 }
 
-/// The rest of a file cut into parts at line ends, after its start.
+/// A later part of a file: its range, the look-behind (the end of the range before it) and
+/// where its own bytes lie in them (see [`neptune::parts`]).
+struct Part {
+    before: Vec<u8>,
+    range: Vec<u8>,
+    bounds: Bounds,
+}
+
+/// The rest of a file read in ranges of [`PART_BYTES`], after its start, one range ahead (to
+/// know which is the last).
 struct PartReader<'a> {
     reader: &'a mut dyn Read,
-    /// Bytes read and not yet in a part.
+    /// The next range, read.
     pending: Vec<u8>,
     at_end: bool,
-    /// Set once a part could not be split off (a quote character, or no line end within
-    /// [`MAX_PART_BYTES`]): what is left goes to one scorer.
-    stopped: bool,
+    /// The look-behind of the next range.
+    before: Vec<u8>,
+    /// A range that could not be cut off as a part, with its look-behind: one scorer reads the
+    /// file from there.
+    stopped: Option<(Vec<u8>, Vec<u8>)>,
     context: &'a PartContext,
 }
 
 impl PartReader<'_> {
-    /// Up to `threads` parts of about [`PART_BYTES`], each ending at a line end (the last at the
-    /// input's end); none once the input is used up or splitting stopped.
-    fn next_round(&mut self, threads: usize) -> io::Result<Vec<Vec<u8>>> {
-        let mut parts = Vec::with_capacity(threads);
-        let mut target = PART_BYTES;
-        while !self.stopped && parts.len() < threads && !(self.at_end && self.pending.is_empty()) {
-            self.at_end = fill(self.reader, &mut self.pending, target)?;
-            let cut = match last_line_end(&self.pending) {
-                _ if self.at_end => self.pending.len(),
-                Some(cut) => cut,
-                None if self.pending.len() < MAX_PART_BYTES => {
-                    target = self.pending.len() + PART_BYTES;
-                    continue;
-                }
-                None => {
-                    self.stopped = true;
-                    break;
-                }
-            };
-            if !self.context.can_split(&self.pending[..cut]) {
-                self.stopped = true;
-                break;
+    /// Up to `threads` parts; none once the input is used up or a range could not be cut off.
+    fn next_round(&mut self, threads: usize) -> io::Result<Vec<Part>> {
+        let mut round = Vec::with_capacity(threads);
+        while self.stopped.is_none() && round.len() < threads && !self.pending.is_empty() {
+            let range = std::mem::replace(&mut self.pending, Vec::with_capacity(PART_BYTES));
+            if !self.at_end {
+                self.at_end = fill(self.reader, &mut self.pending, PART_BYTES)?;
             }
-            let tail = self.pending.split_off(cut);
-            parts.push(std::mem::replace(&mut self.pending, tail));
-            target = PART_BYTES;
+            let last = self.pending.is_empty();
+            let before = std::mem::replace(&mut self.before, parts::look_behind(&range).to_vec());
+            match parts::bounds(&self.context.dialect, &before, &range, last) {
+                Some(bounds) => round.push(Part {
+                    before,
+                    range,
+                    bounds,
+                }),
+                None => self.stopped = Some((before, range)),
+            }
         }
-        Ok(parts)
+        Ok(round)
     }
 }
 
@@ -285,11 +292,12 @@ fn score_part(
     model: &Model,
     threshold: Option<f64>,
     context: &PartContext,
-    part: &[u8],
+    part: &Part,
 ) -> Result<(Batch, Summary, u64), neptune::reader::FileError> {
     let mut scorer = Scorer::for_part(model, threshold, context)?;
     let mut batch = Batch::default();
-    scorer.push(part, &mut batch)?;
+    scorer.push(&part.before[part.bounds.carry..], &mut batch)?;
+    scorer.push(&part.range[..part.bounds.end], &mut batch)?;
     let summary = scorer.finish(&mut batch)?;
     Ok((batch, summary, scorer.line_ends()))
 }
