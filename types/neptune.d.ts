@@ -49,28 +49,20 @@ export interface FinalBatch extends Batch {
   lineEnds: number;
 }
 
-/** What later parts of a file need (`partContext`). */
-export interface PartContext {
-  /** The file's quote character (a byte). */
-  quote: number;
-  /** The context in postcard, for `WasmScorer.forPart`. */
-  bytes: Uint8Array;
-}
-
 /** Scores one file pushed in chunks. */
 export class WasmScorer {
   /** With the embedded model or the model file `model`; `threshold` overrides the model's. */
   constructor(threshold?: number | null, model?: Uint8Array | null);
   /** A scorer whose conn.log output carries the 41 computed features before the score columns. */
   static withZeekFeatures(threshold?: number | null, model?: Uint8Array | null): WasmScorer;
-  /** A scorer for a later part of the file, from the first part's `partContext().bytes`. */
+  /** A scorer for a later part of the file, from the primary's `pushStart(...).context`. */
   static forPart(context: Uint8Array, threshold?: number | null, model?: Uint8Array | null): WasmScorer;
-  /** Undefined before the first record, or when the file cannot be split (ARFF). */
-  partContext(): PartContext | undefined;
+  /** Scores the start of a file that goes on; `context` is undefined when it cannot be split. */
+  pushStart(head: Uint8Array): Batch & { context?: Uint8Array };
+  /** A later part's own bytes: `[carry, end]` in (before, range), or undefined: cannot be cut off. */
+  partBounds(before: Uint8Array, range: Uint8Array, last: boolean): Uint32Array | undefined;
   /** Every line through the general path (before the first push; for the benchmark). */
   generalOnly(): void;
-  /** Writes the output header now; returns it as a batch. */
-  writeHeader(): Batch;
   /** Line ends read so far. */
   lineEnds(): number;
   /** Adds a later part's `summaryBytes`, its line numbers offset by `lineOffset`. */
@@ -155,6 +147,8 @@ export function modelCard(): string;
 export function modelThreshold(): number;
 /** The bits of a batch's `flags`, by name (src/score.rs `row_flags`). */
 export function rowFlags(): { flagged: number; rejected: number; truthShift: number; truthMask: number };
+/** How a file is cut into parts (src/parts.rs). */
+export function partPlan(): { firstPartBytes: number; minPartBytes: number; partBytes: number; lookBehindBytes: number };
 /** Splits one line of the scored CSV into its fields. */
 export function splitRow(line: Uint8Array): string[];
 /** Explains a row of the scored CSV (`header`, `row`: its lines) under `model` (undefined: the embedded one). */

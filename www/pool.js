@@ -3,7 +3,7 @@
 // pool starts several so that a large file can be scored on every core (see run.js); with one
 // worker the page works exactly the same, only slower on large files.
 
-import { setRowFlags } from './flags.js';
+import { setFromReady } from './flags.js';
 
 // More workers than this gain little (reading the file and merging in order become the limit)
 // and each costs a wasm instance and its memory.
@@ -137,7 +137,7 @@ class ScorerWorker {
 
   receive(message) {
     if (message.type === 'ready') {
-      setRowFlags(message.rowFlags);
+      setFromReady(message);
       this.isReady = true;
       this.resolveReady(message);
       this.onReady(message);

@@ -1,21 +1,22 @@
 // @ts-check
 // Scores one file on the pool of workers and hands its results over in file order.
 //
-// The start of the file goes to one scorer, the primary (part 0), which learns the file's shape.
-// When that start holds no quote character (a quoted field may span lines), the rest is cut at
-// line ends into parts of a few MB, each scored by a scorer of its own on the least busy worker;
-// their outputs are handed over in file order and their summaries added to the primary's in the
-// same order, so the rows, the download and the summary are those of one scorer reading the
-// whole file: what `neptune score` does on its threads (src/bin/neptune/parts.rs, `run_scorer`). A
-// part holding a quote character, or no line end within MAX_PART_BYTES, sends the rest of the
-// file to one scorer, chunk by chunk. With one worker, or a file no larger than the first part,
-// the primary reads the whole file chunk by chunk.
+// How a file is cut into parts is decided in Rust (src/parts.rs, whose constants arrive as
+// PART_PLAN): the start goes to one scorer, the primary (part 0), which learns the file's shape.
+// When the file can be split, the rest is read in ranges, each sent with the look-behind (the
+// end of the range before it) to a scorer of its own on the least busy worker, which finds its
+// part's own bytes in them; their outputs are handed over in file order and their summaries
+// added to the primary's in the same order, so the rows, the download and the summary are those
+// of one scorer reading the whole file: what `neptune score` does on its threads
+// (src/bin/neptune/parts.rs). A part that cannot be cut off (its worker answers `unsplit`)
+// sends the file from that part's start to one scorer, chunk by chunk. With one worker, or a
+// file no larger than the start, the primary reads the whole file chunk by chunk.
 //
-// Nothing of the scoring or of the summary is done here: the workers' scorers do it all. This
-// only reads, cuts at line ends, routes messages and adds each part's line offset to its rows'
-// line numbers. Every loop over bytes is a native TypedArray search, so the page stays free.
+// Nothing of the scoring, of the cutting or of the summary is done here: the workers' scorers do
+// it all. This only reads, routes messages and adds each part's line offset to its rows' line
+// numbers.
 
-import { ROW } from './flags.js';
+import { PART_PLAN, ROW } from './flags.js';
 /** @import { ScorerPool } from './pool.js' */
 
 // Chunks of a file read by one scorer from start to end.
@@ -24,22 +25,10 @@ const CHUNK_BYTES = 1 << 20;
 const FIRST_CHUNK_BYTES = 1 << 18;
 // Chunks read ahead of a scorer: enough to keep it busy, few enough to bound memory.
 const CHUNKS_IN_FLIGHT = 3;
-// The start of a file that may be split: read by the primary alone, while the other workers
-// wait for what it learns, hence small; the reader learns the file's shape from its first eight
-// lines (or 64 KB), and a start too short for that keeps the file with one scorer.
-const FIRST_PART_BYTES = 1 << 16;
 // A file up to this size has its scored CSV sent back as bytes, not Blobs (see worker.js).
 const INLINE_BYTES = 16 << 20;
-// Later parts: the rest of the file shared among the workers, within these bounds.
-const MIN_PART_BYTES = 1 << 18;
-const PART_BYTES = 4 << 20;
-// A part grows to this while waiting for a line end; past it the rest goes to one scorer.
-const MAX_PART_BYTES = 64 << 20;
 // Parts read ahead per worker: one being scored, one waiting for its turn.
 const PARTS_PER_WORKER = 2;
-
-const LF = 0x0a;
-const CR = 0x0d;
 
 /** Thrown inside a run's reading loop once the run is over (stopped, failed or finished). */
 const STOPPED = Symbol('stopped');
@@ -81,6 +70,13 @@ export class ScoringRun {
     this.progress = { bytes: 0, rows: 0, flagged: 0 };
     /** What later parts need, from the primary's first answer: null when it cannot be split. */
     this.context = undefined;
+    /** The highest part number given out. */
+    this.lastPart = 0;
+    /**
+     * Where the first part that could not be cut off starts ({offset, before}): the file from
+     * there goes to one scorer.
+     */
+    this.unsplit = undefined;
     this.over = false;
     /** @type {((value?: unknown) => void) | null} Ends the wait in `until` (see `wakeUp`). */
     this.wake = null;
@@ -117,7 +113,10 @@ export class ScoringRun {
     }
     const piece = this.receiving.get(message.part);
     if (piece === undefined) return;
-    if (message.type === 'batch') this.busy.set(piece.worker, this.busy.get(piece.worker) - 1);
+    if (message.type === 'batch' || message.type === 'unsplit') {
+      piece.unanswered--;
+      this.busy.set(piece.worker, this.busy.get(piece.worker) - 1);
+    }
     piece.messages.push(message);
     if (piece.endsWith(message)) this.receiving.delete(message.part);
     this.handOver();
@@ -126,32 +125,34 @@ export class ScoringRun {
   /** Reads the file and hands it to the workers, in parts when it can (see the top of this file). */
   async read() {
     const { file, pool } = this;
-    const head = await this.readBytes(0, FIRST_PART_BYTES);
+    const head = await this.readBytes(0, PART_PLAN.firstPartBytes);
     if (isGzip(head.subarray(0, GZIP_MAGIC.length))) {
       // Decompressed by the primary's worker as it streams (one scorer: gzip cannot be cut).
-      await this.stream(this.primary, 0, 0, undefined, true);
+      await this.stream(this.primary, 0, 0, { gzip: true });
       return;
     }
-    if (pool.size === 1 || file.size <= FIRST_PART_BYTES) {
+    if (pool.size === 1 || file.size <= head.length) {
       await this.stream(this.primary, 0, 0);
       return;
     }
-    const cut = lastLineEnd(head) ?? head.length;
     const first = this.open(0, this.primary, (message) => message.first === true);
-    const carry = head.slice(cut);
-    this.send(first, { chunk: head.subarray(0, cut), first: true }, cut, [head.buffer]);
+    const before = lookBehind(head);
+    // `head` is transferred (its length then reads 0): where the rest starts.
+    const rest = head.length;
+    this.send(first, { chunk: head, first: true }, rest, [head.buffer]);
     // The rest of the file in ranges of about `partBytes`, read ahead (several at once) while the
     // primary learns whether there will be parts at all.
-    const partBytes = clamp(Math.ceil((file.size - cut) / pool.size), MIN_PART_BYTES, PART_BYTES);
-    const ranges = new RangeReader(this, cut + carry.length, partBytes, pool.size * PARTS_PER_WORKER);
+    const { minPartBytes, partBytes: maxPartBytes } = PART_PLAN;
+    const partBytes = clamp(Math.ceil((file.size - rest) / pool.size), minPartBytes, maxPartBytes);
+    const ranges = new RangeReader(this, rest, partBytes, pool.size * PARTS_PER_WORKER);
     try {
       await this.until(() => this.context !== undefined);
       if (this.context === null) {
-        // Not splittable: the primary reads on.
-        await this.stream(this.primary, 0, cut);
+        // Not splittable: the primary has scored all of the start and reads on.
+        await this.stream(this.primary, 0, rest);
         return;
       }
-      await this.split(cut, carry, ranges);
+      await this.split(rest, before, ranges);
     } finally {
       ranges.close();
     }
@@ -162,49 +163,43 @@ export class ScoringRun {
   }
 
   /**
-   * Scores the file from `offset` in parts, each on the least busy worker: a part is what the
-   * range before it left over (`carry`, the bytes after its last line end) and the next range
-   * up to its own last line end, sent as two pushes. A part holding a quote character (a quoted
-   * field may span lines), or no line end within MAX_PART_BYTES, sends the rest of the file to
-   * one scorer.
+   * Scores the file from `offset` in parts, one range each, each on the least busy worker, sent
+   * with `before`, the look-behind of the range before it. Once a part answers `unsplit`, the
+   * file from that part's start goes to one scorer.
    */
-  async split(offset, carry, ranges) {
+  async split(offset, before, ranges) {
     const { pool, context } = this;
-    const { quote } = context;
-    for (let part = 1; ; part++) {
-      let bytes = await ranges.next();
-      let last = ranges.done;
-      let cut = last ? bytes.length : lastLineEnd(bytes);
-      // A range with no line end joins the next, up to MAX_PART_BYTES.
-      while (cut === undefined && carry.length + bytes.length < MAX_PART_BYTES) {
-        bytes = concat(bytes, await ranges.next());
-        last = ranges.done;
-        cut = last ? bytes.length : lastLineEnd(bytes);
-      }
-      if (cut === undefined || carry.indexOf(quote) !== -1 || bytes.subarray(0, cut).indexOf(quote) !== -1) {
-        await this.stream(this.leastBusy(), part, offset, context);
-        return;
-      }
-      await this.until(() => this.inFlight < pool.size * PARTS_PER_WORKER);
+    const limit = pool.size * PARTS_PER_WORKER;
+    for (let done = false; !done && this.unsplit === undefined; ) {
+      const bytes = await ranges.next();
+      const last = ranges.done;
+      await this.until(() => this.inFlight < limit || this.unsplit !== undefined);
+      if (this.unsplit !== undefined) break;
       const worker = this.leastBusy();
-      const piece = this.open(part, worker, (message) => message.type === 'done');
-      const rest = bytes.slice(cut);
-      if (carry.length > 0) this.send(piece, { chunk: carry, context }, offset + carry.length, [carry.buffer]);
-      offset += carry.length + cut;
-      const shared = carry.length > 0 ? undefined : context;
-      this.send(piece, { chunk: bytes.subarray(0, cut), context: shared }, offset, [bytes.buffer]);
-      worker.post({ type: 'finish', run: this.id, part });
-      carry = rest;
-      if (last) return;
+      const piece = this.open(++this.lastPart, worker, (message) => message.type === 'done');
+      piece.start = { offset, before };
+      const next = lookBehind(bytes);
+      offset += bytes.length;
+      // `before` is copied, not transferred: it is kept to restart from this part.
+      this.send(piece, { chunk: bytes, before, last, context }, offset, [bytes.buffer]);
+      worker.post({ type: 'finish', run: this.id, part: piece.part });
+      before = next;
+      done = last;
     }
+    await this.until(() => this.pieces.length === 0 || this.unsplit !== undefined);
+    if (this.unsplit === undefined) return;
+    ranges.close();
+    const start = this.unsplit;
+    await this.stream(this.leastBusy(), ++this.lastPart, start.offset, { context, before: start.before });
   }
 
   /**
-   * Scores the file from `offset` to its end with one scorer (part `part` on `worker`; a later
-   * part's scorer when `context` is given), a few chunks ahead of its answers; `gzip`: the file
-   * is gzip, decompressed in the worker.
+   * Scores the file from `offset` to its end with one scorer (part `part` on `worker`): a later
+   * part's scorer when `context` is given, whose first push carries `before`, the look-behind of
+   * the range before (see worker.js); `gzip`: the file is gzip, decompressed in the worker. Reads
+   * a few chunks ahead of the answers.
    */
-  async stream(worker, part, offset, context, gzip = false) {
+  async stream(worker, part, offset, { context = undefined, before = undefined, gzip = false } = {}) {
     const piece = this.open(part, worker, (message) => message.type === 'done');
     let size = offset === 0 ? FIRST_CHUNK_BYTES : CHUNK_BYTES;
     let first = true;
@@ -215,7 +210,8 @@ export class ScoringRun {
       if (chunk.byteLength === 0) throw new Error('The file could not be read: it ended early.');
       offset += chunk.byteLength;
       size = CHUNK_BYTES;
-      this.send(piece, { chunk, context: first ? context : undefined, gzip: first && gzip }, offset, [chunk]);
+      const opening = first ? { context, before, last: before === undefined ? undefined : true, gzip } : {};
+      this.send(piece, { chunk, ...opening }, offset, [chunk]);
       first = false;
     }
     worker.post({ type: 'finish', run: this.id, part });
@@ -226,7 +222,7 @@ export class ScoringRun {
    * the one `endsWith` accepts. Pieces are handed over one after another in the order opened.
    */
   open(part, worker, endsWith) {
-    const piece = { part, worker, endsWith, messages: [], chunkEnds: [] };
+    const piece = { part, worker, endsWith, messages: [], chunkEnds: [], unanswered: 0, start: undefined };
     this.pieces.push(piece);
     this.receiving.set(part, piece);
     return piece;
@@ -235,6 +231,7 @@ export class ScoringRun {
   /** Pushes a chunk ending at file offset `end` to the piece's scorer. */
   send(piece, message, end, transfer) {
     piece.chunkEnds.push(end);
+    piece.unanswered++;
     this.inFlight++;
     this.busy.set(piece.worker, (this.busy.get(piece.worker) ?? 0) + 1);
     const { threshold, features } = this;
@@ -248,6 +245,10 @@ export class ScoringRun {
       const piece = this.pieces[0];
       const message = piece.messages.shift();
       if (message === undefined) break;
+      if (message.type === 'unsplit') {
+        this.abandon(piece);
+        break;
+      }
       this.deliver(piece, message);
       if (piece.endsWith(message)) {
         this.pieces.shift();
@@ -255,6 +256,20 @@ export class ScoringRun {
       }
     }
     this.wakeUp();
+  }
+
+  /**
+   * Drops `piece`, whose part could not be cut off, and every piece after it (their late
+   * messages are ignored); the file from `piece`'s start is then sent to one scorer (`split`).
+   */
+  abandon(piece) {
+    for (const dropped of this.pieces) {
+      this.receiving.delete(dropped.part);
+      this.inFlight -= dropped.chunkEnds.length;
+      this.busy.set(dropped.worker, this.busy.get(dropped.worker) - dropped.unanswered);
+    }
+    this.pieces = [];
+    this.unsplit = piece.start;
   }
 
   deliver(piece, message) {
@@ -416,23 +431,9 @@ class RangeReader {
   }
 }
 
-/**
- * Index just past the last line end of `bytes` whose end is certain (`\n`, or a `\r` not
- * followed by `\n`; a final `\r` might be half of a `\r\n`), or undefined: the rule of Rust's
- * `score::last_line_end`, which cuts the CLI's parts.
- */
-export function lastLineEnd(bytes) {
-  let end = bytes.length;
-  while (end > 0) {
-    const lf = bytes.lastIndexOf(LF, end - 1);
-    // A `\r` can only come after the last `\n`: search that tail alone.
-    const cr = bytes.subarray(lf + 1, end).lastIndexOf(CR);
-    const at = cr === -1 ? lf : lf + 1 + cr;
-    if (at === -1) return undefined;
-    if (bytes[at] === LF || at + 1 < end) return at + 1;
-    end = at;
-  }
-  return undefined;
+/** A copy of the look-behind of the part after a range (`parts::look_behind` in src/parts.rs). */
+function lookBehind(bytes) {
+  return bytes.slice(Math.max(0, bytes.length - PART_PLAN.lookBehindBytes));
 }
 
 /** The first two bytes of every gzip member (RFC 1952), as the CLI recognizes gzip. */
@@ -440,13 +441,6 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 
 function isGzip(head) {
   return head.length === GZIP_MAGIC.length && head.every((byte, i) => byte === GZIP_MAGIC[i]);
-}
-
-function concat(a, b) {
-  const all = new Uint8Array(a.length + b.length);
-  all.set(a);
-  all.set(b, a.length);
-  return all;
 }
 
 function clamp(x, lo, hi) {

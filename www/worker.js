@@ -3,24 +3,26 @@
 // one message per chunk (never per row), and transfers every buffer it sends back.
 //
 // A run is one file. The page may score it in parts, each with its own scorer, in this worker or
-// in others (see run.js): part 0 is the primary scorer (`new WasmScorer()`), which reads the start
-// of the file (the whole file when it is not split) and in the end sums up the whole file; a
-// later part, cut at line ends, gets a scorer made by `WasmScorer.forPart(context)`, whose
-// line numbers count from the part's first line. A worker keeps the scorers of the latest run it
-// was sent only.
+// in others (see run.js and src/parts.rs, where the plan lives): part 0 is the primary scorer
+// (`new WasmScorer()`), which reads the start of the file (the whole file when it is not split)
+// and in the end sums up the whole file; a later part gets a scorer made by
+// `WasmScorer.forPart(context)`, whose line numbers count from the part's first line. A worker
+// keeps the scorers of the latest run it was sent only.
 //
 // In:
 //   {type:'init', wasmHex?}             load the module (fetched next to the glue unless given)
-//   {type:'push', run, part, chunk, context?, first?, gzip?, threshold?, features?, inline?}
-//                                       score the rows completed by `chunk` (ArrayBuffer or
+//   {type:'push', run, part, chunk, context?, before?, last?, first?, gzip?, threshold?, features?,
+//         inline?}                      score the rows completed by `chunk` (ArrayBuffer or
 //                                       Uint8Array) with the part's scorer; a part not seen
 //                                       before gets a new scorer: a later part's when `context`
-//                                       is given, else the primary
-//        first: `chunk` is the start of the file, cut at a line end; the answer then carries
-//        `context` (defined when later parts may be scored apart: the file's layout is known,
-//        it is not ARFF and `chunk` holds no quote character) and `lineEnds`; the output header
-//        is written now (before any later part's output) and the answer's blob closes
-//        everything scored so far
+//                                       (postcard bytes) is given, else the primary
+//        first: `chunk` is the start of a file that goes on after it (`pushStart`): the answer
+//        carries `context` (defined when later parts may be scored apart) and `lineEnds`, and
+//        its output closes with the header, before any later part's output
+//        before: `chunk` is a later part's range and `before` the look-behind (the end of the
+//        range before it); Rust finds the part's own bytes in them (`partBounds`), the whole
+//        rest of the file from the part's start when `last`; a part that cannot be cut off
+//        (a quote, a line end too far from the boundary) is answered with `unsplit` instead
 //        threshold: a new scorer flags rows at it (default: the model's)
 //        features: a new primary scorer writes a conn.log's 41 computed features (to explain rows)
 //        inline: a new scorer's part is small: its scored CSV comes back as bytes (`csv`) rather
@@ -43,7 +45,10 @@
 //   {type:'train', id, file, seed}      train a model on `file` (a File): see train(); a worker
 //                                       that trains does nothing else, cancel = terminate it
 // Out (one `batch` per push, one `done` per finish):
-//   {type:'ready', card, threshold, rowFlags}   rowFlags: the bits of a batch's `flags`, by name
+//   {type:'ready', card, threshold, rowFlags, partPlan}   rowFlags: the bits of a batch's
+//        `flags`, by name; partPlan: how files are cut into parts (src/parts.rs)
+//   {type:'unsplit', run, part}         the part's range cannot be cut off (see `before`): the
+//                                       page sends the file from the part's start to one scorer
 //   {type:'batch', run, part, csvBytes, blob?, csv?, start, header, scores, lines, flags, ends,
 //                  rows, scored, flagged, rejected, first?, context?, lineEnds?}
 //        csvBytes: length of this batch's scored CSV; blob (once 16 MB wait, and always with a
@@ -74,13 +79,15 @@ const BLOB_BYTES = 16 << 20;
 // shrinks: a larger chunk is pushed this much at a time, its answers joined into one batch.
 const PUSH_BYTES = 1 << 20;
 
-import init, { Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, rowFlags, splitRow } from './neptune.js';
+import init, {
+  Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, partPlan, rowFlags, splitRow,
+} from './neptune.js';
 import { sampleFile } from './sample.js';
-/** @import { PartContext, Trained } from './neptune.js' */
+/** @import { Trained } from './neptune.js' */
 
 /**
  * The scorers of the latest run: {run, parts: Map(part -> {part, scorer, pending (scored CSV
- * not in a Blob yet), pendingBytes, headerSent})}.
+ * not in a Blob yet), pendingBytes, headerSent, unsplit (its range could not be cut off)})}.
  */
 let latest = { run: -Infinity, parts: new Map() };
 // A run that failed: its messages still queued are dropped rather than scored as a new file.
@@ -156,7 +163,7 @@ async function start({ wasmHex, warm = true }) {
   const module_or_path = wasmHex === undefined ? undefined : decodeHex(wasmHex);
   wasm = await init({ module_or_path });
   const card = modelCard();
-  self.postMessage({ type: 'ready', card, threshold: modelThreshold(), rowFlags: rowFlags() });
+  self.postMessage({ type: 'ready', card, threshold: modelThreshold(), rowFlags: rowFlags(), partPlan: partPlan() });
   if (warm) warmUp(JSON.parse(card).features);
 }
 
@@ -208,13 +215,14 @@ function scorerFor(run, part, context, threshold, features, inline) {
     state = {
       part,
       scorer: later
-        ? WasmScorer.forPart(context.bytes, threshold, model)
+        ? WasmScorer.forPart(context, threshold, model)
         : features ? WasmScorer.withZeekFeatures(threshold, model) : new WasmScorer(threshold, model),
       pending: [],
       pendingBytes: 0,
       inline: inline === true,
       // A later part's output has no header.
       headerSent: later,
+      unsplit: false,
     };
     latest.parts.set(part, state);
   }
@@ -223,7 +231,8 @@ function scorerFor(run, part, context, threshold, features, inline) {
 
 function endRun() {
   for (const state of latest.parts.values()) {
-    state.scorer.free();
+    // An unsplit part's scorer is freed already.
+    if (!state.unsplit) state.scorer.free();
     state.gunzip?.free();
   }
   latest.parts.clear();
@@ -237,29 +246,35 @@ function endPart(state) {
 
 /**
  * @param {{run: number, part: number, chunk: ArrayBuffer | Uint8Array, first?: boolean, gzip?: boolean,
- *   context?: PartContext, threshold?: number, features?: boolean,
+ *   context?: Uint8Array, before?: Uint8Array, last?: boolean, threshold?: number, features?: boolean,
  *   inline?: boolean}} message  a `push` (see the top of this file)
  */
-function push({ run, part, chunk, context, first, gzip, threshold, features, inline }) {
+function push({ run, part, chunk, context, before, last, first, gzip, threshold, features, inline }) {
   const state = scorerFor(run, part, context, threshold, features, inline);
-  if (!state) return;
+  if (!state || state.unsplit) return;
   let bytes = ArrayBuffer.isView(chunk) ? chunk : new Uint8Array(chunk);
   if (gzip) state.gunzip ??= new Gunzip();
   if (state.gunzip) bytes = state.gunzip.push(bytes);
-  const batch = joined(pushAll(state, bytes));
-  if (!first) {
-    postBatch('batch', run, state, batch);
+  if (first) {
+    const batch = joined([state.scorer.pushStart(bytes)]);
+    postBatch('batch', run, state, batch, { first: true, context: batch.context, lineEnds: state.scorer.lineEnds() });
     return;
   }
-  const shared = state.scorer.partContext();
-  // The header now, before any later part's output: empty when a row has written it already
-  // (and when it had not, the rows wrote nothing before it).
-  batch.csv.push(state.scorer.writeHeader().csv);
-  postBatch('batch', run, state, batch, {
-    first: true,
-    context: shared !== undefined && bytes.indexOf(shared.quote) === -1 ? shared : undefined,
-    lineEnds: state.scorer.lineEnds(),
-  });
+  if (before === undefined) {
+    postBatch('batch', run, state, joined(pushAll(state, bytes)));
+    return;
+  }
+  const bounds = state.scorer.partBounds(before, bytes, last === true);
+  if (bounds === undefined) {
+    // Nothing of this part is sent; its `finish` is ignored.
+    state.unsplit = true;
+    state.scorer.free();
+    self.postMessage({ type: 'unsplit', run, part });
+    return;
+  }
+  const [carry, end] = bounds;
+  const batch = joined([...pushAll(state, before.subarray(carry)), ...pushAll(state, bytes.subarray(0, end))]);
+  postBatch('batch', run, state, batch);
 }
 
 /** The scorer's answers to `bytes`, pushed a bounded piece at a time. */
@@ -276,6 +291,10 @@ function pushAll(state, bytes) {
 function finish({ run, part }) {
   const state = scorerFor(run, part);
   if (!state) return;
+  if (state.unsplit) {
+    latest.parts.delete(part);
+    return;
+  }
   const answers = [];
   if (state.gunzip) {
     // finish() consumes the decoder (and throws on data cut short: the run's error).

@@ -1,6 +1,6 @@
-//! A file scored on every core: the start on one scorer (which learns the file's shape), then
-//! parts cut at line ends on threads, their outputs written in order and their summaries merged:
-//! the bytes of one scorer reading the whole file.
+//! A file scored on every core, following the plan of [`neptune::parts`]: the start on one
+//! scorer (which learns the file's shape), then one part per range on threads, their outputs
+//! written in order and their summaries merged: the bytes of one scorer reading the whole file.
 
 use std::io::{self, Read};
 use std::sync::mpsc;
@@ -35,9 +35,9 @@ fn fill(reader: &mut dyn Read, pending: &mut Vec<u8>, target: usize) -> io::Resu
 /// Streams `input` through the scorer, handing each batch to `on_batch` in input order.
 ///
 /// The start of the file goes through one scorer, which learns the file's shape. After that,
-/// parts cut at line ends are scored on all cores and their outputs written in order: the bytes
-/// are those of one scorer (a part holding a quote character, which may open a field spanning
-/// lines, sends the rest of the file to one scorer again).
+/// parts are scored on all cores and their outputs written in order: the bytes are those of one
+/// scorer (a part that cannot be cut off, see [`neptune::parts`], sends the rest of the file to
+/// one scorer again).
 pub(super) fn run_scorer(
     input: &str,
     model: &Model,

@@ -1,0 +1,116 @@
+// @ts-check
+// The page scores a file in parts on its workers, cut where Rust says (src/parts.rs): a part
+// that holds a quote character, or whose boundary has no line end near it, cannot be cut off,
+// and its worker answers `unsplit`; the file from that part's start then goes to one scorer.
+// Whatever the path, the download must equal `neptune score`. The test also watches the
+// workers' messages, so that it knows the path it meant to take was taken (it needs two workers:
+// navigator.hardwareConcurrency >= 2).
+
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { describe, test } from 'node:test';
+
+import {
+  TEST_TIMEOUT,
+  assertSameBytes,
+  cliRows,
+  cliScore,
+  download,
+  fixture,
+  openApp,
+  scoreFile,
+  testDataLines,
+  withPage,
+  useBrowserSuite,
+} from './harness.mjs';
+
+/**
+ * Test_Data.csv's rows with an extra `note` column, about `bytes` long: plain notes, except that
+ * `special(offset)` may give the note of the row starting at that offset.
+ */
+function withNotes(bytes, special) {
+  const [header, ...data] = testDataLines();
+  const lines = [`${header},note`];
+  let size = lines[0].length + 1;
+  for (let i = 0; size < bytes; i++) {
+    const line = `${data[i % data.length]},${special(size) ?? 'plain'}`;
+    lines.push(line);
+    size += Buffer.byteLength(line) + 1;
+  }
+  return Buffer.from(lines.join('\n') + '\n');
+}
+
+/** Counts what the workers tell the page: later parts that sent rows, and `unsplit` answers. */
+async function watchWorkers(page) {
+  await page.addInitScript(() => {
+    window.__parts = { later: [], unsplit: 0 };
+    const add = Worker.prototype.addEventListener;
+    Worker.prototype.addEventListener = function (type, listener, options) {
+      if (type !== 'message' || typeof listener !== 'function') return add.call(this, type, listener, options);
+      const watched = (/** @type {Event} */ event) => {
+        const { type: kind, part } = /** @type {MessageEvent} */ (event).data ?? {};
+        if (kind === 'unsplit') window.__parts.unsplit++;
+        if (kind === 'done' && part > 0) window.__parts.later.push(part);
+        listener.call(this, event);
+      };
+      return add.call(this, type, watched, options);
+    };
+  });
+  return () => page.evaluate(() => window.__parts);
+}
+
+/** Scores `file` on the page: the download must equal the CLI's; returns what the workers said. */
+async function scoreInParts(suite, file) {
+  const expected = cliScore(file);
+  let seen;
+  await withPage(suite.browser, async ({ page }) => {
+    const parts = await watchWorkers(page);
+    await openApp(page, suite.site.url);
+    const summary = await scoreFile(page, file);
+    assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
+    assert.equal(summary.rows, cliRows(expected), 'data-rows');
+    assertSameBytes(await download(page), expected.csv, `download of ${file}`);
+    seen = await parts();
+  });
+  return seen;
+}
+
+describe('parts', () => {
+  const suite = useBrowserSuite();
+
+  test('a plain 3 MB file is scored in parts: download equals the CLI', { timeout: TEST_TIMEOUT }, async () => {
+    const file = fixture('parts-plain.csv', () => withNotes(3 << 20, () => undefined));
+    const seen = await scoreInParts(suite, file);
+    assert.ok(seen.later.length >= 1, `later parts were scored apart: ${JSON.stringify(seen)}`);
+    assert.equal(seen.unsplit, 0, 'no part refused to be cut off');
+  });
+
+  for (const [name, at] of [['just after the start', 100 << 10], ['mid-file', 1 << 20]]) {
+    test(`a quoted line end ${name} sends the rest to one scorer: download equals the CLI`, { timeout: TEST_TIMEOUT }, async () => {
+      let placed = false;
+      const note = (offset) => {
+        if (placed || offset < at) return undefined;
+        placed = true;
+        return '"two\nlines, one field"';
+      };
+      const file = fixture(`parts-quote-${at}.csv`, () => withNotes(3 << 20, note));
+      assert.ok(statSync(file).size > 3 << 20);
+      const seen = await scoreInParts(suite, file);
+      assert.ok(seen.unsplit >= 1, `a worker answered unsplit: ${JSON.stringify(seen)}`);
+    });
+  }
+
+  test('a line longer than the look-behind across a boundary: download equals the CLI', { timeout: TEST_TIMEOUT }, async () => {
+    // One 2 MB note from 1 MB on: whatever the workers' number, a boundary falls inside it,
+    // far from any line end.
+    let placed = false;
+    const note = (offset) => {
+      if (placed || offset < 1 << 20) return undefined;
+      placed = true;
+      return 'x'.repeat(2 << 20);
+    };
+    const file = fixture('parts-long-line.csv', () => withNotes(3 << 20, note));
+    const seen = await scoreInParts(suite, file);
+    assert.ok(seen.unsplit >= 1, `a worker answered unsplit: ${JSON.stringify(seen)}`);
+  });
+});
