@@ -119,6 +119,10 @@ pub struct Batch {
     pub csv: Vec<u8>,
     /// One outcome per data row, in input order.
     pub rows: Vec<RowOutcome>,
+    /// Where `csv` holds the output header, in the batch that holds it: the header is the first
+    /// thing a scorer writes, so it starts at 0 unless an earlier push of the same batch wrote
+    /// nothing else.
+    pub header: Option<std::ops::Range<usize>>,
 }
 
 impl Batch {
@@ -126,6 +130,14 @@ impl Batch {
     pub fn clear(&mut self) {
         self.csv.clear();
         self.rows.clear();
+        self.header = None;
+    }
+
+    /// Writes the output header with `write`, remembering where it is.
+    pub(crate) fn write_header(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        let start = self.csv.len();
+        write(&mut self.csv);
+        self.header = Some(start..self.csv.len());
     }
 }
 
@@ -450,7 +462,7 @@ impl<'m> Scorer<'m> {
             return;
         }
         if let Some(layout) = &self.layout {
-            write_header_once(&mut self.header_written, layout, &mut batch.csv);
+            write_header_once(&mut self.header_written, layout, batch);
         }
     }
 
@@ -642,7 +654,7 @@ impl RowSink<'_, '_> {
 
     fn write_header_once(&mut self) {
         if let Some(layout) = self.layout.as_ref() {
-            write_header_once(self.header_written, layout, &mut self.batch.csv);
+            write_header_once(self.header_written, layout, self.batch);
         }
     }
 
@@ -683,7 +695,7 @@ impl RowSink<'_, '_> {
             }
             Err(problem) => Err(problem),
         };
-        write_header_once(self.header_written, layout, &mut self.batch.csv);
+        write_header_once(self.header_written, layout, self.batch);
         self.summary.rows += 1;
         let width = layout.width;
         let csv_start = self.batch.csv.len();
@@ -715,7 +727,7 @@ impl RowSink<'_, '_> {
 
 /// Writes the output header (the input's column names, then the score columns) before the
 /// first row, exactly once.
-fn write_header_once(written: &mut bool, layout: &Layout, csv: &mut Vec<u8>) {
+fn write_header_once(written: &mut bool, layout: &Layout, batch: &mut Batch) {
     if *written {
         return;
     }
@@ -725,7 +737,7 @@ fn write_header_once(written: &mut bool, layout: &Layout, csv: &mut Vec<u8>) {
         .iter()
         .map(Vec::as_slice)
         .chain(SCORE_COLUMNS.iter().map(|c| c.as_bytes()));
-    write_row(csv, names);
+    batch.write_header(|csv| write_row(csv, names));
 }
 
 /// The error for a file (or batch: `what`) whose categories hold numbers: it was label-encoded.
@@ -932,6 +944,44 @@ mod tests {
                 assert_eq!(summary, whole_summary, "{line_end:?} cut at {cuts:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_batch_that_holds_the_header_says_where_it_is() {
+        let model = Model::embedded();
+        for line_end in ["\n", "\r\n"] {
+            let text = file(line_end);
+            let mut scorer = Scorer::new(&model, None);
+            let mut batch = Batch::default();
+            // Pushed a byte at a time: the header is in one batch only, at its start.
+            let mut seen = Vec::new();
+            for byte in text.as_bytes().chunks(1) {
+                scorer.push(byte, &mut batch).unwrap();
+                if let Some(header) = batch.header.clone() {
+                    seen.push(batch.csv[header].to_vec());
+                }
+                batch.clear();
+            }
+            scorer.finish(&mut batch).unwrap();
+            assert_eq!(batch.header, None);
+            let (whole, _) = score_bytes(&model, text.as_bytes(), None).unwrap();
+            let first_line = &whole[..=whole.iter().position(|&b| b == b'\n').unwrap()];
+            assert_eq!(seen, vec![first_line.to_vec()], "{line_end:?}");
+        }
+        // A later part writes none.
+        let text = file("\n");
+        let mut primary = Scorer::new(&model, None);
+        let mut batch = Batch::default();
+        let head = &text.as_bytes()[..text.len() / 2];
+        let context = primary.push_start(head, &mut batch).unwrap().unwrap();
+        assert!(batch.header.is_some());
+        let cut = parts::cut(head).unwrap();
+        let mut part = Scorer::for_part(&model, None, &context).unwrap();
+        let mut part_batch = Batch::default();
+        part.push(&text.as_bytes()[cut..], &mut part_batch).unwrap();
+        part.finish(&mut part_batch).unwrap();
+        assert!(!part_batch.rows.is_empty());
+        assert_eq!(part_batch.header, None);
     }
 
     #[test]

@@ -207,7 +207,9 @@ impl WasmScorer {
     ///   attacks such as `anomaly`) (Uint8Array),
     /// - `ends`: each row's end offset in `csv` (Uint32Array; a row starts where the previous
     ///   ends, the first after the header),
-    /// - running counts `rows`, `scored`, `flagged`, `rejected`.
+    /// - running counts `rows`, `scored`, `flagged`, `rejected`,
+    /// - `header`: `[start, end]` of the output header in `csv`, in the batch that holds it
+    ///   (the first thing a scorer writes: `start` is 0), else absent.
     fn take_batch(&mut self) -> Result<Object, JsError> {
         let rows = &self.batch.rows;
         let scores: Vec<f64> = rows.iter().map(|r| r.score.unwrap_or(f64::NAN)).collect();
@@ -220,6 +222,10 @@ impl WasmScorer {
         set(&out, "lines", &Float64Array::from(lines.as_slice()))?;
         set(&out, "flags", &Uint8Array::from(flags.as_slice()))?;
         set(&out, "ends", &Uint32Array::from(ends.as_slice()))?;
+        if let Some(header) = &self.batch.header {
+            let bounds = [header.start as u32, header.end as u32];
+            set(&out, "header", &Uint32Array::from(bounds.as_slice()))?;
+        }
         let summary = self.scorer.summary();
         for (key, value) in [
             ("rows", summary.rows),

@@ -37,6 +37,8 @@ export interface Batch {
   scored: number;
   flagged: number;
   rejected: number;
+  /** `[start, end]` of the output header in `csv`, in the batch that holds it. */
+  header?: Uint32Array;
 }
 
 /** The last batch of a file, with its summary. */

@@ -56,8 +56,9 @@
 //        those before it in the same part that no Blob holds yet, back to back; csv: the same
 //        as a Uint8Array (transferred) instead of a Blob, for an `inline` part; start: where
 //        the batch's first row begins (after the header, in the batch that holds it); header:
-//        the header line (Uint8Array), once, with `columns`, its fields; lines: input line
-//        numbers, counted from the part's first line; rows..rejected: the part's running counts
+//        the header line (Uint8Array; Rust says where it is), once, with `columns`, its
+//        fields; lines: input line numbers, counted from the part's first line; rows..rejected:
+//        the part's running counts
 //   {type:'done', run, part, ...batch, summary, summaryBytes, lineEnds}
 //        summary: the part's (for part 0 once the others are absorbed: the whole file's), as an
 //        object and as postcard bytes (summaryBytes, what `absorb` takes);
@@ -87,7 +88,7 @@ import { sampleFile } from './sample.js';
 
 /**
  * The scorers of the latest run: {run, parts: Map(part -> {part, scorer, pending (scored CSV
- * not in a Blob yet), pendingBytes, headerSent, unsplit (its range could not be cut off)})}.
+ * not in a Blob yet), pendingBytes, unsplit (its range could not be cut off)})}.
  */
 let latest = { run: -Infinity, parts: new Map() };
 // A run that failed: its messages still queued are dropped rather than scored as a new file.
@@ -220,8 +221,6 @@ function scorerFor(run, part, context, threshold, features, inline) {
       pending: [],
       pendingBytes: 0,
       inline: inline === true,
-      // A later part's output has no header.
-      headerSent: later,
       unsplit: false,
     };
     latest.parts.set(part, state);
@@ -316,7 +315,8 @@ function finish({ run, part }) {
  */
 function joined(batches) {
   const last = batches[batches.length - 1];
-  const batch = { ...last, csv: batches.map((b) => b.csv) };
+  // The header is the first thing a scorer writes: in the first batch with any CSV.
+  const batch = { ...last, csv: batches.map((b) => b.csv), header: batches.find((b) => b.header)?.header };
   if (batches.length === 1) return batch;
   batch.scores = concat(Float64Array, batches.map((b) => b.scores));
   batch.lines = concat(Float64Array, batches.map((b) => b.lines));
@@ -341,7 +341,7 @@ function absorb({ run, part, summary, lineOffset }) {
 }
 
 function postBatch(type, run, state, batch, extra = {}) {
-  const { csv, scores, lines, flags, ends, rows, scored, flagged, rejected } = batch;
+  const { csv, header, scores, lines, flags, ends, rows, scored, flagged, rejected } = batch;
   const pieces = csv.filter((piece) => piece.length > 0);
   const csvBytes = pieces.reduce((n, piece) => n + piece.length, 0);
   /** @type {{[field: string]: any}} */
@@ -352,12 +352,11 @@ function postBatch(type, run, state, batch, extra = {}) {
   if (pieces.length > 0) {
     state.pending.push(...pieces);
     state.pendingBytes += csvBytes;
-    if (!state.headerSent) {
-      // The header is the first thing the scorer writes, all at once.
-      message.start = headerLength(pieces[0]);
-      message.header = pieces[0].slice(0, message.start);
+    if (header !== undefined) {
+      // Where the scorer wrote the header: at the start of the first piece.
+      message.start = header[1];
+      message.header = pieces[0].slice(header[0], header[1]);
       message.columns = splitRow(message.header);
-      state.headerSent = true;
     }
   }
   const transfer = [scores.buffer, lines.buffer, flags.buffer, ends.buffer];
@@ -373,17 +372,6 @@ function postBatch(type, run, state, batch, extra = {}) {
     state.pendingBytes = 0;
   }
   self.postMessage(message, transfer);
-}
-
-/** Length of the first CSV line, its line end included (a quoted name may hold a line end). */
-function headerLength(bytes) {
-  let quoted = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (b === 0x22) quoted = !quoted;
-    else if (b === 0x0a && !quoted) return i + 1;
-  }
-  return bytes.length;
 }
 
 /** `bytes` holds lines back to back; `ends[i]` is where line i ends. */

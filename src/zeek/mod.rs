@@ -329,26 +329,29 @@ impl<'m> ConnLog<'m> {
         }
         let Some(names) = &self.names else { return };
         self.header_written = true;
-        let mut first = true;
-        let mut put = |out: &mut Vec<u8>, name: &str| {
-            if !first {
-                out.push(b',');
+        let features = self.features;
+        batch.write_header(|csv| {
+            let mut first = true;
+            let mut put = |out: &mut Vec<u8>, name: &str| {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                write_field(out, name.as_bytes());
+            };
+            for name in names {
+                put(csv, name);
             }
-            first = false;
-            write_field(out, name.as_bytes());
-        };
-        for name in names {
-            put(&mut batch.csv, name);
-        }
-        if self.features {
-            for feature in FEATURES {
-                put(&mut batch.csv, feature.name);
+            if features {
+                for feature in FEATURES {
+                    put(csv, feature.name);
+                }
             }
-        }
-        for name in crate::score::SCORE_COLUMNS {
-            put(&mut batch.csv, name);
-        }
-        batch.csv.push(b'\n');
+            for name in crate::score::SCORE_COLUMNS {
+                put(csv, name);
+            }
+            csv.push(b'\n');
+        });
     }
 
     fn tsv_row(&mut self, line: &[u8]) {
