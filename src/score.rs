@@ -537,7 +537,7 @@ impl<'m> Scorer<'m> {
     }
 
     /// Adds a later part's summary (see [`Summary::merge`]).
-    pub fn absorb(&mut self, later: &Summary, line_offset: u64) {
+    pub fn merge(&mut self, later: &Summary, line_offset: u64) {
         self.summary.merge(later, line_offset);
     }
 
@@ -917,7 +917,7 @@ mod tests {
             part.push(&text[pair[0]..pair[1]], &mut batch).unwrap();
             let summary = part.finish(&mut batch).unwrap();
             out.append(&mut batch.csv);
-            primary.absorb(&summary, offset);
+            primary.merge(&summary, offset);
             offset += part.line_ends();
         }
         let summary = primary.finish(&mut batch).unwrap();

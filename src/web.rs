@@ -166,11 +166,11 @@ impl WasmScorer {
     }
 
     /// Adds a later part's summary (the `summaryBytes` of its `finish()`), whose line numbers
-    /// are offset by `line_offset`. Absorb the parts in file order, then call `finish()`.
-    pub fn absorb(&mut self, summary: &[u8], line_offset: f64) -> Result<(), JsError> {
+    /// are offset by `line_offset`. Merge the parts in file order, then call `finish()`.
+    pub fn merge(&mut self, summary: &[u8], line_offset: f64) -> Result<(), JsError> {
         let summary: Summary = postcard::from_bytes(summary)
             .map_err(|e| JsError::new(&format!("a damaged part summary: {e}")))?;
-        self.scorer.absorb(&summary, line_offset as u64);
+        self.scorer.merge(&summary, line_offset as u64);
         Ok(())
     }
 
@@ -183,7 +183,7 @@ impl WasmScorer {
 
     /// Ends the file. Returns the last batch plus `summary` (the whole file's counts, rejected
     /// rows with reasons, unknown categories, histogram, metrics when labelled) and
-    /// `summaryBytes`, the same in postcard, for the primary scorer's `absorb`.
+    /// `summaryBytes`, the same in postcard, for the primary scorer's `merge`.
     pub fn finish(&mut self) -> Result<Object, JsError> {
         let summary = self.scorer.finish(&mut self.batch)?;
         let out = self.take_batch()?;

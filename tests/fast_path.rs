@@ -337,7 +337,7 @@ fn parts_score_the_same_on_both_paths() {
             let mut later = Batch::default();
             part.push(&input[cut..], &mut later).unwrap();
             let summary = part.finish(&mut later).unwrap();
-            first.absorb(&summary, first.line_ends());
+            first.merge(&summary, first.line_ends());
             let total = first.finish(&mut batch).unwrap();
             batch.csv.extend_from_slice(&later.csv);
             (batch.csv, format!("{total:?}"))

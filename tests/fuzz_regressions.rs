@@ -186,7 +186,7 @@ fn score_in_parts(file: &[u8], cuts: &[usize]) -> Result<(Vec<u8>, Summary), Fil
         scorer.push(part, &mut batch)?;
         let summary = scorer.finish(&mut batch)?;
         out.append(&mut batch.csv);
-        primary.absorb(&summary, line_offset);
+        primary.merge(&summary, line_offset);
         line_offset += scorer.line_ends();
     }
     let summary = primary.finish(&mut batch)?;

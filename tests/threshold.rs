@@ -72,7 +72,7 @@ fn counts_of_parts_merged_equal_the_whole_files() {
         let mut part_batch = neptune::score::Batch::default();
         scorer.push(part, &mut part_batch).unwrap();
         let summary = scorer.finish(&mut part_batch).unwrap();
-        primary.absorb(&summary, offset);
+        primary.merge(&summary, offset);
         offset += scorer.line_ends();
     }
     let merged = primary.finish(&mut batch).unwrap();

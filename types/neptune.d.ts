@@ -45,7 +45,7 @@ export interface Batch {
 export interface FinalBatch extends Batch {
   /** The whole file's counts, rejected rows, unknown categories, histogram, metrics (`Summary`). */
   summary: any;
-  /** The same summary in postcard, for the primary scorer's `absorb`. */
+  /** The same summary in postcard, for the primary scorer's `merge`. */
   summaryBytes: Uint8Array;
   /** Line ends read. */
   lineEnds: number;
@@ -68,7 +68,7 @@ export class WasmScorer {
   /** Line ends read so far. */
   lineEnds(): number;
   /** Adds a later part's `summaryBytes`, its line numbers offset by `lineOffset`. */
-  absorb(summary: Uint8Array, lineOffset: number): void;
+  merge(summary: Uint8Array, lineOffset: number): void;
   /** Scores the rows `chunk` completes; throws on a file-level problem. */
   push(chunk: Uint8Array): Batch;
   /** Ends the file. */

@@ -296,7 +296,7 @@ export class ScoringRun {
   complete(piece, message) {
     if (piece.part !== 0) {
       this.primary.post({
-        type: 'absorb', run: this.id, part: 0, summary: message.summaryBytes, lineOffset: this.lineOffset,
+        type: 'merge', run: this.id, part: 0, summary: message.summaryBytes, lineOffset: this.lineOffset,
       });
       this.lineOffset += message.lineEnds;
     } else if (message.first) {

@@ -30,7 +30,7 @@
 //        gzip: `chunk` holds the file's gzip bytes, decompressed here before scoring (the first
 //        push of the part says so for every later one)
 //   {type:'finish', run, part}          end the part (for part 0: the file)
-//   {type:'absorb', run, part, summary, lineOffset}   (summary: a part's `summaryBytes`)
+//   {type:'merge', run, part, summary, lineOffset}   (summary: a part's `summaryBytes`)
 //                                       add a later part's summary to part `part`'s (the
 //                                       primary), its line numbers offset by `lineOffset`; the
 //                                       page sends them in file order, then finishes part 0
@@ -60,8 +60,8 @@
 //        fields; lines: input line numbers, counted from the part's first line; rows..rejected:
 //        the part's running counts
 //   {type:'done', run, part, ...batch, summary, summaryBytes, lineEnds}
-//        summary: the part's (for part 0 once the others are absorbed: the whole file's), as an
-//        object and as postcard bytes (summaryBytes, what `absorb` takes);
+//        summary: the part's (for part 0 once the others are merged: the whole file's), as an
+//        object and as postcard bytes (summaryBytes, what `merge` takes);
 //        lineEnds: line ends the part held
 //   {type:'split', id, rows} | {type:'explain', id, explanation} | {type:'order', id, order}
 //   {type:'inspect', id, info} | {type:'model', id, info}   info: {sha256, bytes, trees, nodes, threshold}
@@ -121,8 +121,8 @@ async function handle(message) {
         return push(message);
       case 'finish':
         return finish(message);
-      case 'absorb':
-        return absorb(message);
+      case 'merge':
+        return merge(message);
       case 'split':
         return split(message);
       case 'explain':
@@ -333,11 +333,11 @@ function joined(batches) {
   return batch;
 }
 
-function absorb({ run, part, summary, lineOffset }) {
+function merge({ run, part, summary, lineOffset }) {
   if (run === failedRun || run < latest.run) return;
   const state = run === latest.run ? latest.parts.get(part) : undefined;
   if (state === undefined) throw new Error(`no scorer of part ${part} to add a later part to`);
-  state.scorer.absorb(summary, lineOffset);
+  state.scorer.merge(summary, lineOffset);
 }
 
 function postBatch(type, run, state, batch, extra = {}) {

@@ -5,7 +5,7 @@
 //! page's workers do: a primary `Scorer` takes the start (`push_start`), which learns the file's
 //! shape; the rest is read in ranges, each part sent its range and the look-behind of the range
 //! before (`parts::look_behind`), its own bytes found by `parts::bounds`, scored by
-//! `Scorer::for_part` and merged in order (`absorb`, line offsets from `line_ends`); once a part
+//! `Scorer::for_part` and merged in order (`merge`, line offsets from `line_ends`); once a part
 //! cannot be cut off, one scorer reads the file from that part's start.
 //!
 //! The reference is one scorer fed the primary's own bytes and then the rest: the sniffer sees
@@ -81,7 +81,7 @@ fn in_parts(
                 scorer.push(&range[..bounds.end], &mut part_batch)?;
                 let summary = scorer.finish(&mut part_batch)?;
                 out.append(&mut part_batch.csv);
-                primary.absorb(&summary, line_offset);
+                primary.merge(&summary, line_offset);
                 line_offset += scorer.line_ends();
                 before = parts::look_behind(range);
                 start = end;
@@ -93,7 +93,7 @@ fn in_parts(
                 scorer.push(&file[start..], &mut batch)?;
                 let summary = scorer.finish(&mut batch)?;
                 out.append(&mut batch.csv);
-                primary.absorb(&summary, line_offset);
+                primary.merge(&summary, line_offset);
                 primary.finish(&mut batch)?
             }
             None => {

@@ -173,7 +173,7 @@ pub(super) fn run_scorer(
     let summary = match rest {
         Some(mut rest) => {
             let summary = rest.finish(&mut batch).map_err(file_error)?;
-            primary.absorb(&summary, line_offset);
+            primary.merge(&summary, line_offset);
             primary.finish(&mut batch).map_err(file_error)?
         }
         None => primary.finish(&mut batch).map_err(file_error)?,
@@ -234,7 +234,7 @@ fn write_parts(
             result.map_err(|e| Unusable(anyhow::Error::new(e).context(input.to_string())))?;
         on_batch(&part_batch)
             .map_err(|e| Unusable(anyhow::Error::new(e).context("cannot write the output")))?;
-        primary.absorb(&summary, *line_offset);
+        primary.merge(&summary, *line_offset);
         *line_offset += line_ends;
     }
     Ok(())
