@@ -4,10 +4,12 @@
 // (`partPlan()`, src/parts.rs). The pool sets them from the workers' `ready` message, before any
 // file is read.
 
-/** @type {{ flagged: number, rejected: number, truthShift: number, truthMask: number }} */
+/** @import { PartPlan, RowFlags } from './protocol.js' */
+
+/** @type {RowFlags} */
 export const ROW = { flagged: 0, rejected: 0, truthShift: 0, truthMask: 0 };
 
-/** @type {{ firstPartBytes: number, minPartBytes: number, partBytes: number, lookBehindBytes: number }} */
+/** @type {PartPlan} */
 export const PART_PLAN = { firstPartBytes: 0, minPartBytes: 0, partBytes: 0, lookBehindBytes: 0 };
 
 /** Takes what a worker's `ready` message reported. */

@@ -4,6 +4,7 @@
 // worker the page works exactly the same, only slower on large files.
 
 import { setFromReady } from './flags.js';
+/** @import { RunReply, WorkerReply, WorkerRequest } from './protocol.js' */
 
 // More workers than this gain little (reading the file and merging in order become the limit)
 // and each costs a wasm instance and its memory.
@@ -53,7 +54,14 @@ export class ScorerPool {
     return Promise.all(this.workers.map((worker) => worker.ready)).then(([first]) => first);
   }
 
-  /** Asks a ready worker (taking turns), answered by id. */
+  /**
+   * Asks a ready worker (taking turns), answered by id.
+   * @template {WorkerRequest['type']} T
+   * @param {T} type
+   * @param {Omit<Extract<WorkerRequest, {type: T}>, 'type' | 'id'>} payload
+   * @param {Transferable[]} [transfer]
+   * @returns {Promise<Extract<WorkerReply, {type: T}>>}
+   */
   request(type, payload, transfer = []) {
     const ready = this.workers.filter((worker) => worker.isReady);
     const candidates = ready.length > 0 ? ready : this.workers;
@@ -123,10 +131,21 @@ class ScorerWorker {
     this.spawn();
   }
 
+  /**
+   * @param {WorkerRequest} message
+   * @param {Transferable[]} [transfer]
+   */
   post(message, transfer = []) {
     this.worker.postMessage(message, transfer);
   }
 
+  /**
+   * @template {WorkerRequest['type']} T
+   * @param {T} type
+   * @param {Omit<Extract<WorkerRequest, {type: T}>, 'type' | 'id'>} payload
+   * @param {Transferable[]} [transfer]
+   * @returns {Promise<Extract<WorkerReply, {type: T}>>}
+   */
   request(type, payload, transfer = []) {
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
@@ -135,6 +154,7 @@ class ScorerWorker {
     });
   }
 
+  /** @param {WorkerReply} message */
   receive(message) {
     if (message.type === 'ready') {
       setFromReady(message);
@@ -143,13 +163,14 @@ class ScorerWorker {
       this.onReady(message);
       return;
     }
-    if (message.id !== undefined && this.pending.has(message.id)) {
-      const { resolve, reject } = this.pending.get(message.id);
-      this.pending.delete(message.id);
+    const id = 'id' in message ? message.id : undefined;
+    if (id !== undefined && this.pending.has(id)) {
+      const { resolve, reject } = this.pending.get(id);
+      this.pending.delete(id);
       if (message.type === 'error') reject(new Error(message.message));
       else resolve(message);
-    } else if (message.run !== undefined) {
-      this.onRunMessage(message);
+    } else if ('run' in message && message.run !== undefined) {
+      this.onRunMessage(/** @type {RunReply} */ (message));
     }
     if (message.type === 'error' && message.fatal) {
       if (!this.isReady) {

@@ -18,6 +18,7 @@
 
 import { PART_PLAN, ROW } from './flags.js';
 /** @import { ScorerPool } from './pool.js' */
+/** @import { RunReply } from './protocol.js' */
 
 // Chunks of a file read by one scorer from start to end.
 const CHUNK_BYTES = 1 << 20;
@@ -104,7 +105,10 @@ export class ScoringRun {
     this.reject?.(new Error('cancelled'));
   }
 
-  /** A message of this run from any worker. */
+  /**
+   * A message of this run from any worker.
+   * @param {RunReply} message
+   */
   receive(message) {
     if (this.over) return;
     if (message.type === 'error') {

@@ -1,6 +1,8 @@
 // @ts-check
 // The worker owns the wasm scorers; the page only renders. It speaks a small message protocol,
-// one message per chunk (never per row), and transfers every buffer it sends back.
+// one message per chunk (never per row), and transfers every buffer it sends back. The messages
+// are typed in types/protocol.d.ts (`WorkerRequest`, `WorkerReply`), which tsc holds both sides
+// to; what each field means is below.
 //
 // A run is one file. The page may score it in parts, each with its own scorer, in this worker or
 // in others (see run.js and src/parts.rs, where the plan lives): part 0 is the primary scorer
@@ -85,6 +87,7 @@ import init, {
 } from './neptune.js';
 import { sampleFile } from './sample.js';
 /** @import { Trained } from './neptune.js' */
+/** @import { BatchReply, PushRequest, WorkerReply, WorkerRequest } from './protocol.js' */
 
 /**
  * The scorers of the latest run: {run, parts: Map(part -> {part, scorer, pending (scored CSV
@@ -109,9 +112,19 @@ self.addEventListener('message', (/** @type {MessageEvent} */ event) => {
   });
 });
 self.addEventListener('messageerror', () => {
-  self.postMessage({ type: 'error', message: 'a message to the scorer could not be read', fatal: true });
+  reply({ type: 'error', message: 'a message to the scorer could not be read', fatal: true });
 });
 
+/**
+ * Posts a message to the page: only here, so that every message is checked against the protocol.
+ * @param {WorkerReply} message
+ * @param {Transferable[]} [transfer]
+ */
+function reply(message, transfer = []) {
+  self.postMessage(message, transfer);
+}
+
+/** @param {WorkerRequest} message */
 async function handle(message) {
   try {
     switch (message.type) {
@@ -130,17 +143,19 @@ async function handle(message) {
       case 'order':
         return order(message);
       case 'inspect':
-        return self.postMessage({ type: 'inspect', id: message.id, info: modelInfo(message.bytes) });
+        return reply({ type: 'inspect', id: message.id, info: modelInfo(message.bytes) });
       case 'model':
         return useModel(message);
       case 'train':
         return await train(message);
       default:
-        throw new Error(`unknown message type ${message.type}`);
+        throw new Error(`unknown message type ${/** @type {{type: string}} */ (message).type}`);
     }
   } catch (error) {
-    if (message.run !== undefined) {
-      failedRun = message.run;
+    // What the failed message was about, whichever it was.
+    const about = /** @type {{run?: number, part?: number, id?: number}} */ (message);
+    if (about.run !== undefined) {
+      failedRun = about.run;
       try {
         endRun();
       } catch {
@@ -148,11 +163,11 @@ async function handle(message) {
         latest.parts.clear();
       }
     }
-    self.postMessage({
+    reply({
       type: 'error',
-      run: message.run,
-      part: message.part,
-      id: message.id,
+      run: about.run,
+      part: about.part,
+      id: about.id,
       message: describe(error),
       // A trap (a Rust panic aborts) leaves the module's memory in an unknown state.
       fatal: message.type === 'init' || error instanceof WebAssembly.RuntimeError,
@@ -160,11 +175,12 @@ async function handle(message) {
   }
 }
 
+/** @param {{wasmHex?: string, warm?: boolean}} init */
 async function start({ wasmHex, warm = true }) {
   const module_or_path = wasmHex === undefined ? undefined : decodeHex(wasmHex);
   wasm = await init({ module_or_path });
   const card = modelCard();
-  self.postMessage({ type: 'ready', card, threshold: modelThreshold(), rowFlags: rowFlags(), partPlan: partPlan() });
+  reply({ type: 'ready', card, threshold: modelThreshold(), rowFlags: rowFlags(), partPlan: partPlan() });
   if (warm) warmUp(JSON.parse(card).features);
 }
 
@@ -243,11 +259,7 @@ function endPart(state) {
   latest.parts.delete(state.part);
 }
 
-/**
- * @param {{run: number, part: number, chunk: ArrayBuffer | Uint8Array, first?: boolean, gzip?: boolean,
- *   context?: Uint8Array, before?: Uint8Array, last?: boolean, threshold?: number, features?: boolean,
- *   inline?: boolean}} message  a `push` (see the top of this file)
- */
+/** @param {PushRequest} message */
 function push({ run, part, chunk, context, before, last, first, gzip, threshold, features, inline }) {
   const state = scorerFor(run, part, context, threshold, features, inline);
   if (!state || state.unsplit) return;
@@ -268,7 +280,7 @@ function push({ run, part, chunk, context, before, last, first, gzip, threshold,
     // Nothing of this part is sent; its `finish` is ignored.
     state.unsplit = true;
     state.scorer.free();
-    self.postMessage({ type: 'unsplit', run, part });
+    reply({ type: 'unsplit', run, part });
     return;
   }
   const [carry, end] = bounds;
@@ -344,7 +356,7 @@ function postBatch(type, run, state, batch, extra = {}) {
   const { csv, header, scores, lines, flags, ends, rows, scored, flagged, rejected } = batch;
   const pieces = csv.filter((piece) => piece.length > 0);
   const csvBytes = pieces.reduce((n, piece) => n + piece.length, 0);
-  /** @type {{[field: string]: any}} */
+  /** @type {BatchReply} */
   const message = {
     type, run, part: state.part, scores, lines, flags, ends, rows, scored, flagged, rejected,
     csvBytes, start: 0, ...extra,
@@ -371,7 +383,7 @@ function postBatch(type, run, state, batch, extra = {}) {
     state.pending = [];
     state.pendingBytes = 0;
   }
-  self.postMessage(message, transfer);
+  reply(message, transfer);
 }
 
 /** `bytes` holds lines back to back; `ends[i]` is where line i ends. */
@@ -383,18 +395,21 @@ function split({ id, bytes, ends }) {
     rows.push(splitRow(all.subarray(start, end)));
     start = end;
   }
-  self.postMessage({ type: 'split', id, rows });
+  reply({ type: 'split', id, rows });
 }
 
 function explainRow({ id, header, row }) {
-  self.postMessage({ type: 'explain', id, explanation: explain(header, row, model) });
+  reply({ type: 'explain', id, explanation: explain(header, row, model) });
 }
 
-/** Checks and keeps the model file for the scorers made from now on (null: the built-in model). */
+/**
+ * Checks and keeps the model file for the scorers made from now on (null: the built-in model).
+ * @param {Extract<WorkerRequest, {type: 'model'}>} message
+ */
 function useModel({ id, bytes }) {
   const info = bytes ? modelInfo(bytes) : null;
   model = bytes ?? undefined;
-  self.postMessage({ type: 'model', id, info });
+  reply({ type: 'model', id, info });
 }
 
 /**
@@ -405,14 +420,14 @@ async function train({ id, file, seed }) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const trainer = new Trainer(bytes, seed, file.name);
   try {
-    const report = () => self.postMessage({ type: 'training', id, ...trainer.progress() });
+    const report = () => reply({ type: 'training', id, ...trainer.progress() });
     report();
     while (trainer.step()) report();
     /** @type {Trained & {memoryBytes?: number}} */
     const result = trainer.finish();
     // The wasm memory never shrinks: its size now is its peak during training.
     result.memoryBytes = wasm.memory.buffer.byteLength;
-    self.postMessage({ type: 'trained', id, result }, [result.model.buffer]);
+    reply({ type: 'trained', id, result }, [result.model.buffer]);
   } finally {
     trainer.free();
   }
@@ -422,6 +437,7 @@ async function train({ id, file, seed }) {
  * Indices of the rows to show: all, or the flagged ones, in file order or by score (rejected
  * rows last either way, ties in file order). Sorting millions of rows takes longer than a
  * frame, hence here.
+ * @param {Extract<WorkerRequest, {type: 'order'}>} message
  */
 function order({ id, scores: scoreParts, flags: flagParts, attacksOnly, sort, threshold }) {
   const scores = concat(Float64Array, scoreParts);
@@ -438,7 +454,7 @@ function order({ id, scores: scoreParts, flags: flagParts, attacksOnly, sort, th
   }
   order = order.slice(0, kept);
   if (sort === 'desc' || sort === 'asc') sortByScore(order, scores, sort === 'desc');
-  self.postMessage({ type: 'order', id, order }, [order.buffer]);
+  reply({ type: 'order', id, order }, [order.buffer]);
 }
 
 function concat(Type, parts) {
