@@ -1,8 +1,16 @@
 // @ts-check
-// Small DOM builders shared by the views: plain elements with text set through textContent
-// (never markup), the summary's figure tiles, and SVG elements.
+// Small DOM helpers shared by the views: the page's elements by id, plain elements with text set
+// through textContent (never markup), the figure tiles, and SVG elements.
 
 const SVG = 'http://www.w3.org/2000/svg';
+
+/**
+ * The page's element with id `id` (null when there is none).
+ * @param {string} id
+ */
+export function byId(id) {
+  return document.getElementById(id);
+}
 
 /**
  * An element `tag` with an optional class, text, id and (for a header cell) scope.

@@ -8,6 +8,7 @@
 // into fields by the worker. Filtering and
 // sorting also run in the worker, on copies of the scores and flags made a segment at a time.
 
+import { byId } from './dom.js';
 import { ROW, truthOf } from './flags.js';
 
 // The label kinds of a row's flags, by code (see `Truth::code` in src/score.rs).
@@ -167,16 +168,15 @@ export class RowStore {
 export class ResultsTable {
   constructor(request) {
     this.request = request;
-    const el = (id) => document.getElementById(id);
-    this.head = el('results-head');
-    this.body = el('results-body');
-    this.status = el('table-status');
-    this.explanation = el('explanation');
-    this.attacksOnly = /** @type {HTMLInputElement} */ (el('attacks-only'));
-    this.sort = /** @type {HTMLSelectElement} */ (el('sort'));
-    this.pageSize = /** @type {HTMLSelectElement} */ (el('page-size'));
-    this.pageInfo = el('page-info');
-    const button = (id) => /** @type {HTMLButtonElement} */ (el(id));
+    this.head = byId('results-head');
+    this.body = byId('results-body');
+    this.status = byId('table-status');
+    this.explanation = byId('explanation');
+    this.attacksOnly = /** @type {HTMLInputElement} */ (byId('attacks-only'));
+    this.sort = /** @type {HTMLSelectElement} */ (byId('sort'));
+    this.pageSize = /** @type {HTMLSelectElement} */ (byId('page-size'));
+    this.pageInfo = byId('page-info');
+    const button = (id) => /** @type {HTMLButtonElement} */ (byId(id));
     this.buttons = {
       first: button('page-first'),
       prev: button('page-prev'),

@@ -5,7 +5,7 @@
 // files are checked by a scorer worker (`inspect`) before any scorer uses them. Which model
 // scores the file is app.js's business: this module asks for a model through `useModel`.
 
-import { make } from './dom.js';
+import { byId, make } from './dom.js';
 import { createWorker, embeddedWasm } from './pool.js';
 import { confusionTable, formatBytes, percent } from './views.js';
 /** @import { Evaluation } from './neptune.js' */
@@ -16,8 +16,6 @@ import { confusionTable, formatBytes, percent } from './views.js';
 const SEED = 42;
 // How often the elapsed time is repainted while a tree is growing.
 const TICK_MS = 250;
-
-const el = (id) => document.getElementById(id);
 
 /**
  * A model file to score with: its bytes, their sha256, its card (null for a file loaded
@@ -44,19 +42,19 @@ export class TrainingPanel {
     this.inUse = null;
     this.downloadUrl = null;
     this.ui = {
-      train: /** @type {HTMLButtonElement} */ (el('train')),
-      unavailable: el('train-unavailable'),
-      training: el('training'),
-      progress: /** @type {HTMLProgressElement} */ (el('training-progress')),
-      text: el('training-text'),
-      cancel: el('training-cancel'),
-      comparison: el('comparison'),
-      use: /** @type {HTMLButtonElement} */ (el('use-model')),
-      download: /** @type {HTMLAnchorElement} */ (el('model-download')),
-      input: /** @type {HTMLInputElement} */ (el('model-input')),
-      builtin: el('use-builtin'),
-      error: el('model-error'),
-      inUse: el('model-in-use'),
+      train: /** @type {HTMLButtonElement} */ (byId('train')),
+      unavailable: byId('train-unavailable'),
+      training: byId('training'),
+      progress: /** @type {HTMLProgressElement} */ (byId('training-progress')),
+      text: byId('training-text'),
+      cancel: byId('training-cancel'),
+      comparison: byId('comparison'),
+      use: /** @type {HTMLButtonElement} */ (byId('use-model')),
+      download: /** @type {HTMLAnchorElement} */ (byId('model-download')),
+      input: /** @type {HTMLInputElement} */ (byId('model-input')),
+      builtin: byId('use-builtin'),
+      error: byId('model-error'),
+      inUse: byId('model-in-use'),
     };
     this.ui.train.addEventListener('click', () => this.start());
     this.ui.cancel.addEventListener('click', () => this.cancel());
@@ -239,7 +237,7 @@ export class TrainingPanel {
       box.append(make('h3', { text: title }), confusionTable(e.confusion));
       matrices.append(box);
     }
-    const slot = el('comparison-body');
+    const slot = byId('comparison-body');
     slot.replaceChildren(table, matrices);
     this.ui.comparison.dataset.errors = String(r.holdout.figures.errors);
     this.ui.comparison.dataset.builtinErrors = String(r.builtin.figures.errors);
