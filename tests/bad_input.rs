@@ -6,8 +6,8 @@
 mod common;
 
 use common::{
-    Connection, SplitMix, Table, csv, data_file_names, hand_written, label_01, model, parse_csv,
-    score, score_in_pieces, score_parsed,
+    Connection, Draws, SplitMix, Table, csv, data_file_names, hand_written, label_01, model,
+    parse_csv, score, score_in_pieces, score_parsed,
 };
 use neptune::reader::{FileError, MAX_RECORD_BYTES};
 use neptune::score::{Rejection, score_bytes};

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{SplitMix, Style, Table, arff, hand_written, score_in_pieces, write_table};
+use common::{Draws, SplitMix, Style, Table, arff, hand_written, score_in_pieces, write_table};
 
 /// About 2 KB: BOM, CRLF, an extra column with multi-byte UTF-8, quotes, a comma and a quoted
 /// line end; one rejected row and one unknown category.
@@ -201,8 +201,8 @@ fn random_splits_of_a_larger_file_give_the_same_bytes_and_summary() {
     assert_eq!(expected.2.rejected, 30);
     let mut rng = SplitMix(2024);
     for round in 0..60 {
-        let pieces = 1 + rng.below(if round % 2 == 0 { 20 } else { 400 });
-        let mut cuts: Vec<usize> = (0..pieces).map(|_| rng.below(input.len() + 1)).collect();
+        let pieces = 1 + rng.pick(if round % 2 == 0 { 20 } else { 400 });
+        let mut cuts: Vec<usize> = (0..pieces).map(|_| rng.pick(input.len() + 1)).collect();
         cuts.sort_unstable();
         cuts.dedup(); // no empty pushes: see an_empty_push_mid_file_changes_nothing
         assert_same(&input, &cuts, &expected);

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{SplitMix, Table, csv, hand_written, label_names, parse_csv, score_columns};
+use common::{Draws, SplitMix, Table, csv, hand_written, label_names, parse_csv, score_columns};
 use neptune::Model;
 use neptune::reader::MAX_RECORD_BYTES;
 

@@ -7,7 +7,9 @@ mod common;
 #[allow(dead_code)]
 mod synthetic;
 
-use common::{SplitMix, Style, Table, base_rows, data_file, model, standard_names, write_table};
+use common::{
+    Draws, SplitMix, Style, Table, base_rows, data_file, model, standard_names, write_table,
+};
 use neptune::reader::{RawRecord, RecordReader};
 use neptune::schema::FEATURES;
 use neptune::score::{Batch, Scorer};
@@ -204,21 +206,21 @@ fn edge_case_table(seed: u64) -> Table {
             }
             .to_string(),
         );
-        for _ in 0..rng.below(3) {
-            let column = rng.below(FEATURES.len());
+        for _ in 0..rng.pick(3) {
+            let column = rng.pick(FEATURES.len());
             row[column] = if FEATURES[column].name.ends_with("type")
                 || matches!(FEATURES[column].name, "service" | "flag")
             {
-                CATEGORIES[rng.below(CATEGORIES.len())]
+                CATEGORIES[rng.pick(CATEGORIES.len())]
             } else {
-                NUMBERS[rng.below(NUMBERS.len())]
+                NUMBERS[rng.pick(NUMBERS.len())]
             }
             .to_string();
         }
         match i % 53 {
-            7 => row.truncate(rng.below(row.len())),
+            7 => row.truncate(rng.pick(row.len())),
             19 => row.push("extra".to_string()),
-            31 => *row.last_mut().unwrap() = ["smurf", "Neptune", "1", ""][rng.below(4)].into(),
+            31 => *row.last_mut().unwrap() = ["smurf", "Neptune", "1", ""][rng.pick(4)].into(),
             _ => {}
         }
         rows.push(row);

@@ -8,7 +8,7 @@ mod synthetic;
 
 use std::process::Command;
 
-use common::{Connection, SplitMix, Table, hand_written};
+use common::{Connection, Draws, SplitMix, Table, hand_written};
 use neptune::Model;
 use neptune::train::{self, DataSource, Dataset, TrainError, Trained, Training};
 
@@ -26,7 +26,7 @@ fn slice() -> Vec<u8> {
             let mut c = templates[i % templates.len()].clone();
             for column in [0, 4, 5, 22, 23, 31, 32] {
                 let value: f64 = c.features[column].parse().expect("a number");
-                let jitter = rng.below(20) as f64;
+                let jitter = rng.pick(20) as f64;
                 c.features[column] = format!("{}", value + jitter);
             }
             c

@@ -9,7 +9,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::{SplitMix, data_dir, model, parse_csv};
+use common::{Draws, SplitMix, data_dir, model, parse_csv};
 use neptune::score::{Batch, Scorer, Summary, score_bytes};
 
 /// One synthetic connection.
@@ -36,8 +36,8 @@ fn traffic(seed: u64) -> Vec<Conn> {
     let mut rng = SplitMix(seed);
     let mut conns = Vec::new();
     for i in 0..1500u32 {
-        let ts = 1_700_000_000.0 + f64::from(i) * 0.04 + rng.below(1000) as f64 / 1e5;
-        let (dport, service, proto) = match rng.below(4) {
+        let ts = 1_700_000_000.0 + f64::from(i) * 0.04 + rng.pick(1000) as f64 / 1e5;
+        let (dport, service, proto) = match rng.pick(4) {
             0 => (53, "dns", "udp"),
             1 => (443, "ssl", "tcp"),
             _ => (80, "http", "tcp"),
@@ -45,14 +45,14 @@ fn traffic(seed: u64) -> Vec<Conn> {
         conns.push(Conn {
             ts,
             uid: format!("Cb{i}"),
-            src: format!("10.0.0.{}", 2 + rng.below(20)),
-            sport: 40000 + rng.below(20000) as u32,
-            dst: format!("10.1.0.{}", 2 + rng.below(5)),
+            src: format!("10.0.0.{}", 2 + rng.pick(20)),
+            sport: 40000 + rng.pick(20000) as u32,
+            dst: format!("10.1.0.{}", 2 + rng.pick(5)),
             dport,
             proto,
             service,
-            duration: Some(rng.below(30_000) as f64 / 1000.0),
-            bytes: Some((100 + rng.below(900) as u64, 500 + rng.below(90_000) as u64)),
+            duration: Some(rng.pick(30_000) as f64 / 1000.0),
+            bytes: Some((100 + rng.pick(900) as u64, 500 + rng.pick(90_000) as u64)),
             state: "SF",
         });
     }
@@ -62,8 +62,8 @@ fn traffic(seed: u64) -> Vec<Conn> {
             // file order, which the ordering test shuffles).
             ts: 1_700_000_030.000_007 + f64::from(i) * 0.0005,
             uid: format!("Cf{i}"),
-            src: format!("172.16.{}.{}", rng.below(200), rng.below(250)),
-            sport: 1024 + rng.below(60000) as u32,
+            src: format!("172.16.{}.{}", rng.pick(200), rng.pick(250)),
+            sport: 1024 + rng.pick(60000) as u32,
             dst: "10.1.0.9".to_string(),
             dport: 80,
             proto: "tcp",
@@ -226,7 +226,7 @@ fn rows_are_featured_in_start_order_whatever_their_order_in_the_file() {
     let mut shuffled = conns.clone();
     let mut rng = SplitMix(9);
     for i in (1..shuffled.len()).rev() {
-        shuffled.swap(i, rng.below(i + 1));
+        shuffled.swap(i, rng.pick(i + 1));
     }
     let features = |conns: &[Conn]| {
         let (csv, _) = score_features(&tsv(conns));

@@ -487,23 +487,24 @@ pub fn score_in_pieces(
     Ok((batch.csv, batch.rows, summary))
 }
 
-/// SplitMix64: deterministic pseudo-random numbers for fixtures.
-pub struct SplitMix(pub u64);
+/// SplitMix64, the library's own generator: deterministic pseudo-random numbers for fixtures.
+pub use neptune::forest::SplitMix;
 
-impl SplitMix {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+/// The draws fixtures make from a [`SplitMix`] (their own, so that fixtures stay as they were
+/// written: `pick` is a plain remainder, not the library's `below`).
+pub trait Draws {
+    /// A draw in `0..n` (`n > 0`).
+    fn pick(&mut self, n: usize) -> usize;
+    /// `n` random bytes.
+    fn bytes(&mut self, n: usize) -> Vec<u8>;
+}
 
-    pub fn below(&mut self, n: usize) -> usize {
+impl Draws for SplitMix {
+    fn pick(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
 
-    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next_u64() as u8).collect()
     }
 }
