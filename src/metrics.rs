@@ -96,7 +96,7 @@ pub fn roc_auc(scored: &[(f64, bool)]) -> Option<f64> {
     Some((rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives))
 }
 
-/// Rows per exact score and per kind of label (indexed as [`crate::score::Truth`]: unlabelled,
+/// Rows per exact score and per kind of label (indexed as [`crate::score::LabelKind`]: unlabelled,
 /// normal, Neptune, another attack, a group of attacks). From it the page finds, for any
 /// threshold and without a pass over the rows, how many rows of each kind are flagged, and the
 /// exact ROC and precision-recall curves. A forest gives few distinct scores (hundreds on
@@ -104,7 +104,7 @@ pub fn roc_auc(scored: &[(f64, bool)]) -> Option<f64> {
 /// stays bounded.
 #[derive(Clone, PartialEq)]
 pub struct ScoreCounts {
-    counts: rustc_hash::FxHashMap<u64, [u64; TRUTH_KINDS]>,
+    counts: rustc_hash::FxHashMap<u64, [u64; LABEL_KINDS]>,
     /// False once more than [`MAX_DISTINCT_SCORES`] distinct scores were met.
     pub complete: bool,
 }
@@ -122,7 +122,7 @@ impl std::fmt::Debug for ScoreCounts {
 }
 
 /// The kinds of label [`ScoreCounts`] counts apart.
-pub const TRUTH_KINDS: usize = 5;
+pub const LABEL_KINDS: usize = 5;
 /// The most distinct scores counted (a few MB).
 pub const MAX_DISTINCT_SCORES: usize = 1 << 18;
 
@@ -136,19 +136,19 @@ impl Default for ScoreCounts {
 }
 
 impl ScoreCounts {
-    /// Counts `rows` scored rows of label kind `truth` (see [`TRUTH_KINDS`]) at `score`.
-    pub fn add(&mut self, score: f64, truth: usize, rows: u64) {
+    /// Counts `rows` scored rows of label kind `label_kind` (see [`LABEL_KINDS`]) at `score`.
+    pub fn add(&mut self, score: f64, label_kind: usize, rows: u64) {
         // Called once per scored row: a score already met is one increment, no array built.
         if let Some(counts) = self.counts.get_mut(&score.to_bits()) {
-            counts[truth] += rows;
+            counts[label_kind] += rows;
             return;
         }
-        let mut counts = [0; TRUTH_KINDS];
-        counts[truth] = rows;
+        let mut counts = [0; LABEL_KINDS];
+        counts[label_kind] = rows;
         self.add_counts(score.to_bits(), &counts);
     }
 
-    fn add_counts(&mut self, bits: u64, counts: &[u64; TRUTH_KINDS]) {
+    fn add_counts(&mut self, bits: u64, counts: &[u64; LABEL_KINDS]) {
         if !self.complete {
             return;
         }
@@ -176,8 +176,8 @@ impl ScoreCounts {
     }
 
     /// The distinct scores, highest first, with their counts.
-    pub fn sorted(&self) -> Vec<(f64, [u64; TRUTH_KINDS])> {
-        let mut all: Vec<(f64, [u64; TRUTH_KINDS])> = self
+    pub fn sorted(&self) -> Vec<(f64, [u64; LABEL_KINDS])> {
+        let mut all: Vec<(f64, [u64; LABEL_KINDS])> = self
             .counts
             .iter()
             .map(|(&bits, &counts)| (f64::from_bits(bits), counts))
@@ -187,8 +187,8 @@ impl ScoreCounts {
     }
 
     /// Rows of each label kind with a score of at least `threshold`.
-    pub fn flagged_at(&self, threshold: f64) -> [u64; TRUTH_KINDS] {
-        let mut flagged = [0; TRUTH_KINDS];
+    pub fn flagged_at(&self, threshold: f64) -> [u64; LABEL_KINDS] {
+        let mut flagged = [0; LABEL_KINDS];
         for (&bits, counts) in &self.counts {
             if f64::from_bits(bits) >= threshold {
                 for (f, c) in flagged.iter_mut().zip(counts) {
@@ -214,7 +214,7 @@ impl Serialize for ScoreCounts {
 
 impl<'de> Deserialize<'de> for ScoreCounts {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        type Listed = Option<Vec<(f64, [u64; TRUTH_KINDS])>>;
+        type Listed = Option<Vec<(f64, [u64; LABEL_KINDS])>>;
         Ok(match Listed::deserialize(deserializer)? {
             None => ScoreCounts {
                 counts: Default::default(),

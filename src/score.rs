@@ -38,7 +38,7 @@ pub struct Rejection {
 
 /// What a label says, reduced to what metrics need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Truth {
+pub enum LabelKind {
     /// No label: the file has no label column, or the row's label field is empty.
     Unlabelled,
     /// Labelled normal.
@@ -51,17 +51,17 @@ pub enum Truth {
     AttackGroup,
 }
 
-impl Truth {
+impl LabelKind {
     /// The label kind as a small number (the page's row flags and [`ScoreCounts`] use it).
     ///
     /// [`ScoreCounts`]: crate::metrics::ScoreCounts
     pub fn code(self) -> usize {
         match self {
-            Truth::Unlabelled => 0,
-            Truth::Normal => 1,
-            Truth::Neptune => 2,
-            Truth::OtherAttack => 3,
-            Truth::AttackGroup => 4,
+            LabelKind::Unlabelled => 0,
+            LabelKind::Normal => 1,
+            LabelKind::Neptune => 2,
+            LabelKind::OtherAttack => 3,
+            LabelKind::AttackGroup => 4,
         }
     }
 }
@@ -75,14 +75,14 @@ pub mod row_flags {
     pub const FLAGGED: u8 = 1;
     /// The row could not be scored.
     pub const REJECTED: u8 = 2;
-    /// Where the label kind ([`super::Truth::code`]) starts.
-    pub const TRUTH_SHIFT: u8 = 2;
+    /// Where the label kind ([`super::LabelKind::code`]) starts.
+    pub const LABEL_SHIFT: u8 = 2;
     /// The label kind's bits, once shifted down.
-    pub const TRUTH_MASK: u8 = 7;
+    pub const LABEL_MASK: u8 = 7;
 
     /// The byte of one row.
     pub fn pack(row: &RowOutcome) -> u8 {
-        let mut flags = (row.truth.code() as u8) << TRUTH_SHIFT;
+        let mut flags = (row.label_kind.code() as u8) << LABEL_SHIFT;
         if row.flagged {
             flags |= FLAGGED;
         }
@@ -103,7 +103,7 @@ pub struct RowOutcome {
     /// Whether the score reaches the threshold (false for a rejected row).
     pub flagged: bool,
     /// What the row's label says.
-    pub truth: Truth,
+    pub label_kind: LabelKind,
     /// Where the row's output line lies in the batch's `csv`.
     pub csv_start: usize,
     /// End of that line, exclusive (just past its line end).
@@ -323,24 +323,24 @@ impl Summary {
         &mut self,
         score: f64,
         flagged: bool,
-        truth: Truth,
+        label_kind: LabelKind,
         label: Option<&Label>,
     ) {
         self.scored += 1;
         self.flagged += u64::from(flagged);
         let bin = ((score * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
         self.histogram[bin] += 1;
-        self.score_counts.add(score, truth.code(), 1);
+        self.score_counts.add(score, label_kind.code(), 1);
         if let Some(labelled) = &mut self.labelled {
-            match (truth, label) {
-                (Truth::Normal, _) => labelled.confusion.add(false, flagged),
-                (Truth::Neptune, _) => labelled.confusion.add(true, flagged),
-                (Truth::OtherAttack, Some(Label::OtherAttack(name))) => {
+            match (label_kind, label) {
+                (LabelKind::Normal, _) => labelled.confusion.add(false, flagged),
+                (LabelKind::Neptune, _) => labelled.confusion.add(true, flagged),
+                (LabelKind::OtherAttack, Some(Label::OtherAttack(name))) => {
                     let other = labelled.other_attacks.entry(name.clone()).or_default();
                     other.rows += 1;
                     other.flagged += u64::from(flagged);
                 }
-                (Truth::AttackGroup, Some(Label::AttackGroup(name))) => {
+                (LabelKind::AttackGroup, Some(Label::AttackGroup(name))) => {
                     let group = labelled.attack_groups.entry(name.to_string()).or_default();
                     group.rows += 1;
                     group.flagged += u64::from(flagged);
@@ -668,19 +668,19 @@ impl RowSink<'_, '_> {
             .layout
             .as_ref()
             .expect("the layout is set by the first record");
-        let (truth, label) = match layout.label_column {
+        let (label_kind, label) = match layout.label_column {
             Some(column) if column < record.len() => {
                 let label = Label::parse(&String::from_utf8_lossy(record.field(column)));
-                let truth = match &label {
-                    None => Truth::Unlabelled,
-                    Some(Label::Normal) => Truth::Normal,
-                    Some(Label::Neptune) => Truth::Neptune,
-                    Some(Label::OtherAttack(_)) => Truth::OtherAttack,
-                    Some(Label::AttackGroup(_)) => Truth::AttackGroup,
+                let label_kind = match &label {
+                    None => LabelKind::Unlabelled,
+                    Some(Label::Normal) => LabelKind::Normal,
+                    Some(Label::Neptune) => LabelKind::Neptune,
+                    Some(Label::OtherAttack(_)) => LabelKind::OtherAttack,
+                    Some(Label::AttackGroup(_)) => LabelKind::AttackGroup,
                 };
-                (truth, label)
+                (label_kind, label)
             }
-            _ => (Truth::Unlabelled, None),
+            _ => (LabelKind::Unlabelled, None),
         };
         let score = match features::parse_row(record, layout) {
             Ok(parsed) => {
@@ -703,7 +703,7 @@ impl RowSink<'_, '_> {
             Ok(score) => {
                 let flagged = score >= self.threshold;
                 self.summary
-                    .count_score(score, flagged, truth, label.as_ref());
+                    .count_score(score, flagged, label_kind, label.as_ref());
                 write_scored_row(&mut self.batch.csv, record, width, Some((score, flagged)));
                 (Some(score), flagged)
             }
@@ -717,7 +717,7 @@ impl RowSink<'_, '_> {
             line: record.line,
             score: outcome.0,
             flagged: outcome.1,
-            truth,
+            label_kind,
             csv_start,
             csv_end: self.batch.csv.len(),
         });
@@ -864,25 +864,32 @@ mod tests {
 
     #[test]
     fn a_rows_flags_byte_holds_its_verdict_and_its_label_kind() {
-        let row = |score: Option<f64>, flagged, truth| RowOutcome {
+        let row = |score: Option<f64>, flagged, label_kind| RowOutcome {
             line: 2,
             score,
             flagged,
-            truth,
+            label_kind,
             csv_start: 0,
             csv_end: 1,
         };
-        let flood = row_flags::pack(&row(Some(1.0), true, Truth::Neptune));
+        let flood = row_flags::pack(&row(Some(1.0), true, LabelKind::Neptune));
         assert_eq!(flood & row_flags::FLAGGED, row_flags::FLAGGED);
         assert_eq!(flood & row_flags::REJECTED, 0);
-        let kind = (flood >> row_flags::TRUTH_SHIFT) & row_flags::TRUTH_MASK;
-        assert_eq!(usize::from(kind), Truth::Neptune.code());
-        let rejected = row_flags::pack(&row(None, false, Truth::Unlabelled));
+        let kind = (flood >> row_flags::LABEL_SHIFT) & row_flags::LABEL_MASK;
+        assert_eq!(usize::from(kind), LabelKind::Neptune.code());
+        let rejected = row_flags::pack(&row(None, false, LabelKind::Unlabelled));
         assert_eq!(rejected, row_flags::REJECTED);
         // Every label kind fits its bits.
-        for truth in [Truth::Normal, Truth::OtherAttack, Truth::AttackGroup] {
-            let byte = row_flags::pack(&row(Some(0.0), false, truth));
-            assert_eq!(usize::from(byte >> row_flags::TRUTH_SHIFT), truth.code());
+        for label_kind in [
+            LabelKind::Normal,
+            LabelKind::OtherAttack,
+            LabelKind::AttackGroup,
+        ] {
+            let byte = row_flags::pack(&row(Some(0.0), false, label_kind));
+            assert_eq!(
+                usize::from(byte >> row_flags::LABEL_SHIFT),
+                label_kind.code()
+            );
         }
     }
 

@@ -269,16 +269,16 @@ impl WasmGunzip {
 }
 
 /// The bits of a batch's `flags` (see [`crate::score::row_flags`]): `{flagged, rejected,
-/// truthShift, truthMask}`, so that the page decodes them by name.
+/// labelShift, labelMask}`, so that the page decodes them by name.
 #[wasm_bindgen(js_name = rowFlags)]
 pub fn row_flags() -> Result<Object, JsError> {
-    use crate::score::row_flags::{FLAGGED, REJECTED, TRUTH_MASK, TRUTH_SHIFT};
+    use crate::score::row_flags::{FLAGGED, LABEL_MASK, LABEL_SHIFT, REJECTED};
     let out = Object::new();
     for (key, value) in [
         ("flagged", FLAGGED),
         ("rejected", REJECTED),
-        ("truthShift", TRUTH_SHIFT),
-        ("truthMask", TRUTH_MASK),
+        ("labelShift", LABEL_SHIFT),
+        ("labelMask", LABEL_MASK),
     ] {
         set(&out, key, &JsValue::from(value))?;
     }

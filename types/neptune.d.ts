@@ -148,7 +148,7 @@ export function modelCard(): string;
 /** The embedded model's threshold. */
 export function modelThreshold(): number;
 /** The bits of a batch's `flags`, by name (src/score.rs `row_flags`). */
-export function rowFlags(): { flagged: number; rejected: number; truthShift: number; truthMask: number };
+export function rowFlags(): { flagged: number; rejected: number; labelShift: number; labelMask: number };
 /** How a file is cut into parts (src/parts.rs). */
 export function partPlan(): { firstPartBytes: number; minPartBytes: number; partBytes: number; lookBehindBytes: number };
 /** Splits one line of the scored CSV into its fields. */

@@ -21,8 +21,8 @@ export interface PartPlan {
 export interface RowFlags {
   flagged: number;
   rejected: number;
-  truthShift: number;
-  truthMask: number;
+  labelShift: number;
+  labelMask: number;
 }
 
 /** A chunk of a file for the scorer of part `part` of run `run`. */

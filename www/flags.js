@@ -7,7 +7,7 @@
 /** @import { PartPlan, RowFlags } from './protocol.js' */
 
 /** @type {RowFlags} */
-export const ROW = { flagged: 0, rejected: 0, truthShift: 0, truthMask: 0 };
+export const ROW = { flagged: 0, rejected: 0, labelShift: 0, labelMask: 0 };
 
 /** @type {PartPlan} */
 export const PART_PLAN = { firstPartBytes: 0, minPartBytes: 0, partBytes: 0, lookBehindBytes: 0 };
@@ -19,6 +19,6 @@ export function setFromReady({ rowFlags, partPlan }) {
 }
 
 /** The label kind of a row's flags (0 none, 1 normal, 2 Neptune, 3 other attack, 4 a group). */
-export function truthOf(flag) {
-  return (flag >> ROW.truthShift) & ROW.truthMask;
+export function labelKindOf(flag) {
+  return (flag >> ROW.labelShift) & ROW.labelMask;
 }

@@ -9,10 +9,10 @@
 // sorting also run in the worker, on copies of the scores and flags made a segment at a time.
 
 import { byId } from './dom.js';
-import { ROW, truthOf } from './flags.js';
+import { ROW, labelKindOf } from './flags.js';
 
-// The label kinds of a row's flags, by code (see `Truth::code` in src/score.rs).
-const TRUTH = ['', 'normal', 'neptune', 'other attack', 'attack group'];
+// The label kinds of a row's flags, by code (see `LabelKind::code` in src/score.rs).
+const LABEL_KINDS = ['', 'normal', 'neptune', 'other attack', 'attack group'];
 const SEGMENT_BITS = 18;
 const SEGMENT_ROWS = 1 << SEGMENT_BITS;
 const SEGMENT_MASK = SEGMENT_ROWS - 1;
@@ -348,7 +348,7 @@ export class ResultsTable {
       tr.append(cell('td', store.line(row).toLocaleString(), 'fixed num'));
       tr.append(scoreCell(score, flag));
       tr.append(verdictCell(flag));
-      if (this.labelled) tr.append(cell('td', TRUTH[truthOf(flag)], 'fixed'));
+      if (this.labelled) tr.append(cell('td', LABEL_KINDS[labelKindOf(flag)], 'fixed'));
       const values = fields[k];
       for (let c = 0; c < this.columns.length; c++) tr.append(cell('td', values[c] ?? ''));
       fragment.append(tr);
@@ -504,10 +504,10 @@ function verdictCell(flag) {
     kind = 'attack';
   }
   td.append(cell('span', text, `pill pill-${kind}`));
-  const truth = truthOf(flag);
-  if (!(flag & ROW.rejected) && truth === 1 && flag & ROW.flagged) {
+  const label = labelKindOf(flag);
+  if (!(flag & ROW.rejected) && label === 1 && flag & ROW.flagged) {
     td.append(cell('span', 'false alarm', 'pill pill-wrong'));
-  } else if (!(flag & ROW.rejected) && truth === 2 && !(flag & ROW.flagged)) {
+  } else if (!(flag & ROW.rejected) && label === 2 && !(flag & ROW.flagged)) {
     td.append(cell('span', 'missed', 'pill pill-wrong'));
   }
   return td;

@@ -6,7 +6,7 @@
 
 import { svgNode as node } from './dom.js';
 
-// Kinds of label, as the Rust library counts them (`Truth::code`).
+// Kinds of label, as the Rust library counts them (`LabelKind::code`).
 
 const NORMAL = 1;
 const NEPTUNE = 2;

@@ -30,7 +30,7 @@ use crate::features::{FeatureVector, ParsedRow, RowProblem};
 use crate::model::Model;
 use crate::reader::{FileError, MAX_RECORD_BYTES};
 use crate::schema::{CATEGORY_FEATURES, FEATURES, Kind as FeatureKind, Label};
-use crate::score::{Batch, Labelled, RowOutcome, Summary, Truth, write_field};
+use crate::score::{Batch, LabelKind, Labelled, RowOutcome, Summary, write_field};
 
 use incidents::{Incident, Incidents, Names};
 use log::{Columns, JsonLine, TsvHeader};
@@ -69,7 +69,7 @@ enum Slot {
         connection: Connection,
         out: Vec<u8>,
         line: u64,
-        truth: Truth,
+        label_kind: LabelKind,
         label: Option<Label>,
     },
     Done {
@@ -77,7 +77,7 @@ enum Slot {
         line: u64,
         score: Option<f64>,
         flagged: bool,
-        truth: Truth,
+        label_kind: LabelKind,
     },
 }
 
@@ -432,13 +432,13 @@ impl<'m> ConnLog<'m> {
     fn read_connection<'a>(
         &self,
         field: &dyn Fn(usize) -> Option<&'a [u8]>,
-    ) -> Result<(Connection, Truth, Option<Label>), String> {
+    ) -> Result<(Connection, LabelKind, Option<Label>), String> {
         let columns = self
             .columns
             .as_ref()
             .ok_or("the log lacks ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p or proto")?;
         let connection = columns.connection(field)?;
-        let (truth, label) = match columns.label.and_then(field) {
+        let (label_kind, label) = match columns.label.and_then(field) {
             Some(text) => {
                 let detailed = columns
                     .detailed_label
@@ -447,23 +447,27 @@ impl<'m> ConnLog<'m> {
                     .filter(|d| !d.is_empty() && d != "-" && d != "(empty)");
                 zeek_label(&String::from_utf8_lossy(text), detailed)
             }
-            None => (Truth::Unlabelled, None),
+            None => (LabelKind::Unlabelled, None),
         };
-        Ok((connection, truth, label))
+        Ok((connection, label_kind, label))
     }
 
-    fn add_row(&mut self, row: Result<(Connection, Truth, Option<Label>), String>, out: Vec<u8>) {
+    fn add_row(
+        &mut self,
+        row: Result<(Connection, LabelKind, Option<Label>), String>,
+        out: Vec<u8>,
+    ) {
         let line = self.line;
         let index = self.first_slot + self.slots.len() as u64;
         self.summary.rows += 1;
         match row {
-            Ok((connection, truth, label)) => {
+            Ok((connection, label_kind, label)) => {
                 self.waiting.push(Reverse((TsOrder(connection.ts), index)));
                 self.slots.push_back(Slot::Waiting {
                     connection,
                     out,
                     line,
-                    truth,
+                    label_kind,
                     label,
                 });
             }
@@ -489,7 +493,7 @@ impl<'m> ConnLog<'m> {
             line,
             score: None,
             flagged: false,
-            truth: Truth::Unlabelled,
+            label_kind: LabelKind::Unlabelled,
         }
     }
 
@@ -533,14 +537,14 @@ impl<'m> ConnLog<'m> {
                 line: 0,
                 score: None,
                 flagged: false,
-                truth: Truth::Unlabelled,
+                label_kind: LabelKind::Unlabelled,
             },
         );
         let Slot::Waiting {
             connection,
             mut out,
             line,
-            truth,
+            label_kind,
             label,
         } = slot
         else {
@@ -561,7 +565,7 @@ impl<'m> ConnLog<'m> {
         let score = self.model.score(&x);
         let flagged = score >= self.threshold;
         self.summary
-            .count_score(score, flagged, truth, label.as_ref());
+            .count_score(score, flagged, label_kind, label.as_ref());
         if self.features {
             write_features(&mut out, &values, &categories);
         }
@@ -576,7 +580,7 @@ impl<'m> ConnLog<'m> {
             line,
             score: Some(score),
             flagged,
-            truth,
+            label_kind,
         };
     }
 
@@ -588,7 +592,7 @@ impl<'m> ConnLog<'m> {
                 line,
                 score,
                 flagged,
-                truth,
+                label_kind,
             }) = self.slots.pop_front()
             else {
                 unreachable!("the front is done")
@@ -605,7 +609,7 @@ impl<'m> ConnLog<'m> {
                 line,
                 score,
                 flagged,
-                truth,
+                label_kind,
                 csv_start,
                 csv_end: batch.csv.len(),
             });
@@ -641,27 +645,27 @@ fn write_tsv_row(out: &mut Vec<u8>, line: &[u8], fields: &[&[u8]], width: usize,
 /// A Stratosphere label: `Benign` is normal traffic; `Malicious` an attack of the kind its
 /// detailed label names (counted apart, as other attack types are); `Background` no label; else
 /// the usual labels.
-fn zeek_label(label: &str, detailed: Option<String>) -> (Truth, Option<Label>) {
+fn zeek_label(label: &str, detailed: Option<String>) -> (LabelKind, Option<Label>) {
     let label = label.trim();
     if label.eq_ignore_ascii_case("benign") {
-        return (Truth::Normal, Some(Label::Normal));
+        return (LabelKind::Normal, Some(Label::Normal));
     }
     // Stratosphere's `Background`: traffic nobody labelled.
     if label.eq_ignore_ascii_case("background") {
-        return (Truth::Unlabelled, None);
+        return (LabelKind::Unlabelled, None);
     }
     if label.eq_ignore_ascii_case("malicious") {
         let name = detailed.unwrap_or_else(|| "Malicious".to_string());
-        return (Truth::OtherAttack, Some(Label::OtherAttack(name)));
+        return (LabelKind::OtherAttack, Some(Label::OtherAttack(name)));
     }
     match Label::parse(label) {
-        None => (Truth::Unlabelled, None),
+        None => (LabelKind::Unlabelled, None),
         Some(label) => (
             match &label {
-                Label::Normal => Truth::Normal,
-                Label::Neptune => Truth::Neptune,
-                Label::OtherAttack(_) => Truth::OtherAttack,
-                Label::AttackGroup(_) => Truth::AttackGroup,
+                Label::Normal => LabelKind::Normal,
+                Label::Neptune => LabelKind::Neptune,
+                Label::OtherAttack(_) => LabelKind::OtherAttack,
+                Label::AttackGroup(_) => LabelKind::AttackGroup,
             },
             Some(label),
         ),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use neptune::metrics::{self, roc_auc};
-use neptune::score::{OtherAttack, Truth};
+use neptune::score::{LabelKind, OtherAttack};
 
 use super::parts::run_scorer;
 use super::{ScoringArgs, Unusable, load_model, output};
@@ -22,10 +22,10 @@ pub(super) fn eval(
     let summary = run_scorer(input, &model, args.threshold, 0, false, &mut |batch| {
         for row in &batch.rows {
             if let Some(score) = row.score {
-                match row.truth {
-                    Truth::Normal => scored.push((score, false)),
-                    Truth::Neptune => scored.push((score, true)),
-                    Truth::OtherAttack | Truth::AttackGroup | Truth::Unlabelled => {}
+                match row.label_kind {
+                    LabelKind::Normal => scored.push((score, false)),
+                    LabelKind::Neptune => scored.push((score, true)),
+                    LabelKind::OtherAttack | LabelKind::AttackGroup | LabelKind::Unlabelled => {}
                 }
             }
         }
