@@ -214,7 +214,8 @@ export class ScoringRun {
       if (chunk.byteLength === 0) throw new Error('The file could not be read: it ended early.');
       offset += chunk.byteLength;
       size = CHUNK_BYTES;
-      const opening = first ? { context, before, last: before === undefined ? undefined : true, gzip } : {};
+      // `last` only counts with `before`: the rest of the file, from the part's start.
+      const opening = first ? { context, before, last: true, gzip } : {};
       this.send(piece, { chunk, ...opening }, offset, [chunk]);
       first = false;
     }
