@@ -94,8 +94,29 @@ pub struct ParsedRow<'a> {
     pub categories: [&'a [u8]; 3],
 }
 
+impl Default for ParsedRow<'_> {
+    fn default() -> Self {
+        ParsedRow {
+            values: [0.0; FEATURE_COUNT],
+            categories: [b""; 3],
+        }
+    }
+}
+
 /// Checks and parses the features of one data record.
 pub fn parse_row<'a>(record: &RawRecord<'a>, layout: &Layout) -> Result<ParsedRow<'a>, RowProblem> {
+    let mut row = ParsedRow::default();
+    parse_row_into(record, layout, &mut row)?;
+    Ok(row)
+}
+
+/// [`parse_row`] into `row`, which the scorer keeps from row to row (a row is a few hundred
+/// bytes: returning it would copy it on every row). On an error `row` holds nothing useful.
+pub(crate) fn parse_row_into<'a>(
+    record: &RawRecord<'a>,
+    layout: &Layout,
+    row: &mut ParsedRow<'a>,
+) -> Result<(), RowProblem> {
     if record.too_many_fields {
         return Err(RowProblem::TooManyFields);
     }
@@ -116,22 +137,18 @@ pub fn parse_row<'a>(record: &RawRecord<'a>, layout: &Layout) -> Result<ParsedRo
             found: record.len(),
         });
     }
-    if record.is_plain_line() {
-        if let Some(row) = parse_plain_row(record, layout) {
-            return Ok(row);
-        }
+    if record.is_plain_line() && parse_plain_row(record, layout, row) {
+        return Ok(());
     }
-    let mut values = [0.0; FEATURE_COUNT];
-    let mut categories: [&[u8]; 3] = [b""; 3];
     let mut category = 0;
     for (index, feature) in FEATURES.iter().enumerate() {
         let field = record.field(layout.feature_columns[index]).trim_ascii();
         if feature.kind == Kind::Category {
-            categories[category] = field;
+            row.categories[category] = field;
             category += 1;
             continue;
         }
-        values[index] = parse_number(field, feature.name, feature.kind).map_err(|problem| {
+        row.values[index] = parse_number(field, feature.name, feature.kind).map_err(|problem| {
             if layout.has_header && field_is_a_column_name(field) {
                 RowProblem::RepeatedHeader
             } else {
@@ -139,38 +156,39 @@ pub fn parse_row<'a>(record: &RawRecord<'a>, layout: &Layout) -> Result<ParsedRo
             }
         })?;
     }
-    Ok(ParsedRow { values, categories })
+    Ok(())
 }
 
 /// The common case of [`parse_row`], kept short: every number a plain decimal that
 /// [`parse_short_decimal`] reads and every rate at most 1. Any other spelling, and any problem,
-/// gives `None` and the row goes through the full checks, which then find the same values or
-/// say what is wrong; so this only ever returns what they would.
+/// gives `false` and the row goes through the full checks, which then find the same values or
+/// say what is wrong; so this only ever fills `row` with what they would.
 #[inline]
-fn parse_plain_row<'a>(record: &RawRecord<'a>, layout: &Layout) -> Option<ParsedRow<'a>> {
-    let mut values = [0.0; FEATURE_COUNT];
-    let mut categories: [&[u8]; 3] = [b""; 3];
+fn parse_plain_row<'a>(record: &RawRecord<'a>, layout: &Layout, row: &mut ParsedRow<'a>) -> bool {
     let mut category = 0;
     for (index, (feature, &column)) in FEATURES.iter().zip(&layout.feature_columns).enumerate() {
         let field = record.field(column);
         match feature.kind {
             Kind::Category => {
-                categories[category] = field.trim_ascii();
+                row.categories[category] = field.trim_ascii();
                 category += 1;
             }
             kind => {
                 let value = match *field {
                     [digit @ b'0'..=b'9'] => f64::from(digit - b'0'),
-                    _ => parse_short_decimal(field)?,
+                    _ => match parse_short_decimal(field) {
+                        Some(value) => value,
+                        None => return false,
+                    },
                 };
                 if kind == Kind::Rate && value > 1.0 {
-                    return None;
+                    return false;
                 }
-                values[index] = value;
+                row.values[index] = value;
             }
         }
     }
-    Some(ParsedRow { values, categories })
+    true
 }
 
 fn field_is_a_column_name(field: &[u8]) -> bool {
@@ -344,10 +362,16 @@ impl Encoding {
 
     /// Fills the category slots of `row.values`, returning the finished input vector.
     pub fn encode(&self, row: &ParsedRow<'_>) -> (FeatureVector, UnknownCategories) {
-        let mut values = row.values;
+        let mut row = row.clone();
+        let unknown = self.encode_in_place(&mut row);
+        (row.values, unknown)
+    }
+
+    /// [`Encoding::encode`] in place: fills the category slots of `row.values`.
+    pub(crate) fn encode_in_place(&self, row: &mut ParsedRow<'_>) -> UnknownCategories {
         let mut unknown = UnknownCategories::default();
         for (which, &feature) in CATEGORY_FEATURES.iter().enumerate() {
-            values[feature] = match self.code(which, row.categories[which]) {
+            row.values[feature] = match self.code(which, row.categories[which]) {
                 Some(code) => code,
                 None => {
                     unknown.0[which] = true;
@@ -355,7 +379,7 @@ impl Encoding {
                 }
             };
         }
-        (values, unknown)
+        unknown
     }
 
     /// True when the categorical fields hold numbers: a label-encoded file (such as a Kaggle

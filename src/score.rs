@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::{self, Encoding, FeatureVector, ParsedRow, RowProblem};
+use crate::features::{self, Encoding, ParsedRow, RowProblem};
 use crate::layout::Layout;
 use crate::metrics::{Confusion, Figures};
 use crate::model::Model;
@@ -63,6 +63,52 @@ impl LabelKind {
             LabelKind::OtherAttack => 3,
             LabelKind::AttackGroup => 4,
         }
+    }
+
+    /// The kind of a parsed label (`None`: an empty label field).
+    pub fn of(label: Option<&Label>) -> LabelKind {
+        match label {
+            None => LabelKind::Unlabelled,
+            Some(Label::Normal) => LabelKind::Normal,
+            Some(Label::Neptune) => LabelKind::Neptune,
+            Some(Label::OtherAttack(_)) => LabelKind::OtherAttack,
+            Some(Label::AttackGroup(_)) => LabelKind::AttackGroup,
+        }
+    }
+}
+
+/// The label fields met in a file, each parsed once: a labelled file repeats a few names on
+/// every row, and parsing one (trimming, folding case, naming an attack) costs more than
+/// finding it again.
+#[derive(Debug, Default)]
+struct LabelMemo {
+    /// Field bytes -> index in `labels`.
+    index: rustc_hash::FxHashMap<Box<[u8]>, u32>,
+    labels: Vec<Option<Label>>,
+    /// The last label parsed once the memo is full.
+    unkept: Option<Label>,
+}
+
+impl LabelMemo {
+    /// Distinct label fields kept (a file with more parses the rest on each row).
+    const KEPT: usize = 4096;
+
+    /// What the label field `field` says.
+    fn parse(&mut self, field: &[u8]) -> Option<&Label> {
+        let index = match self.index.get(field) {
+            Some(&index) => index as usize,
+            None => {
+                let label = Label::parse(&String::from_utf8_lossy(field));
+                if self.labels.len() >= Self::KEPT {
+                    self.unkept = label;
+                    return self.unkept.as_ref();
+                }
+                self.index.insert(field.into(), self.labels.len() as u32);
+                self.labels.push(label);
+                self.labels.len() - 1
+            }
+        };
+        self.labels[index].as_ref()
     }
 }
 
@@ -284,9 +330,10 @@ impl Summary {
         }
     }
 
-    /// Encodes a parsed row with `model`'s encoding, counting the category names it never saw.
-    pub(crate) fn encode(&mut self, model: &Model, parsed: &ParsedRow<'_>) -> FeatureVector {
-        let (x, unknown) = model.encoding.encode(parsed);
+    /// Encodes a parsed row in place with `model`'s encoding (its `values` become the model's
+    /// input), counting the category names it never saw.
+    pub(crate) fn encode(&mut self, model: &Model, parsed: &mut ParsedRow<'_>) {
+        let unknown = model.encoding.encode_in_place(parsed);
         if unknown.any() {
             self.rows_with_unknown_categories += 1;
             for (which, &feature) in CATEGORY_FEATURES.iter().enumerate() {
@@ -295,7 +342,6 @@ impl Summary {
                 }
             }
         }
-        x
     }
 
     pub(crate) fn note_unknown(&mut self, column: &str, name: &[u8]) {
@@ -336,7 +382,11 @@ impl Summary {
                 (LabelKind::Normal, _) => labelled.confusion.add(false, flagged),
                 (LabelKind::Neptune, _) => labelled.confusion.add(true, flagged),
                 (LabelKind::OtherAttack, Some(Label::OtherAttack(name))) => {
-                    let other = labelled.other_attacks.entry(name.clone()).or_default();
+                    // Found before inserted: no copy of the name for rows already counted.
+                    let other = match labelled.other_attacks.get_mut(name.as_str()) {
+                        Some(other) => other,
+                        None => labelled.other_attacks.entry(name.clone()).or_default(),
+                    };
                     other.rows += 1;
                     other.flagged += u64::from(flagged);
                 }
@@ -359,6 +409,7 @@ pub struct Scorer<'m> {
     layout: Option<Layout>,
     /// Whether the label-encoding check has run on a well-formed row.
     categories_checked: bool,
+    labels: LabelMemo,
     header_written: bool,
     /// A later part of a file (see [`Scorer::for_part`]): its rows alone need not be usable.
     later_part: bool,
@@ -402,6 +453,7 @@ impl<'m> Scorer<'m> {
             reader: RecordReader::new(),
             layout: None,
             categories_checked: false,
+            labels: LabelMemo::default(),
             header_written: false,
             later_part: false,
             summary: Summary {
@@ -560,6 +612,7 @@ impl<'m> Scorer<'m> {
             threshold,
             layout,
             categories_checked,
+            labels,
             header_written,
             summary,
             ..
@@ -569,6 +622,7 @@ impl<'m> Scorer<'m> {
             threshold: *threshold,
             layout,
             categories_checked,
+            labels,
             header_written,
             summary,
             batch,
@@ -628,6 +682,7 @@ struct RowSink<'s, 'm> {
     threshold: f64,
     layout: &'s mut Option<Layout>,
     categories_checked: &'s mut bool,
+    labels: &'s mut LabelMemo,
     header_written: &'s mut bool,
     summary: &'s mut Summary,
     batch: &'s mut Batch,
@@ -668,30 +723,22 @@ impl RowSink<'_, '_> {
             .layout
             .as_ref()
             .expect("the layout is set by the first record");
-        let (label_kind, label) = match layout.label_column {
-            Some(column) if column < record.len() => {
-                let label = Label::parse(&String::from_utf8_lossy(record.field(column)));
-                let label_kind = match &label {
-                    None => LabelKind::Unlabelled,
-                    Some(Label::Normal) => LabelKind::Normal,
-                    Some(Label::Neptune) => LabelKind::Neptune,
-                    Some(Label::OtherAttack(_)) => LabelKind::OtherAttack,
-                    Some(Label::AttackGroup(_)) => LabelKind::AttackGroup,
-                };
-                (label_kind, label)
-            }
-            _ => (LabelKind::Unlabelled, None),
+        let label = match layout.label_column {
+            Some(column) if column < record.len() => self.labels.parse(record.field(column)),
+            _ => None,
         };
-        let score = match features::parse_row(record, layout) {
-            Ok(parsed) => {
+        let label_kind = LabelKind::of(label);
+        let mut parsed = ParsedRow::default();
+        let score = match features::parse_row_into(record, layout, &mut parsed) {
+            Ok(()) => {
                 if !*self.categories_checked {
                     *self.categories_checked = true;
                     if Encoding::looks_label_encoded(&parsed) {
                         return Err(label_encoded_error(&parsed.categories, "this file"));
                     }
                 }
-                let x = self.summary.encode(self.model, &parsed);
-                Ok(self.model.score(&x))
+                self.summary.encode(self.model, &mut parsed);
+                Ok(self.model.score(&parsed.values))
             }
             Err(problem) => Err(problem),
         };
@@ -702,8 +749,7 @@ impl RowSink<'_, '_> {
         let outcome = match score {
             Ok(score) => {
                 let flagged = score >= self.threshold;
-                self.summary
-                    .count_score(score, flagged, label_kind, label.as_ref());
+                self.summary.count_score(score, flagged, label_kind, label);
                 write_scored_row(&mut self.batch.csv, record, width, Some((score, flagged)));
                 (Some(score), flagged)
             }

@@ -560,9 +560,9 @@ impl<'m> ConnLog<'m> {
             connection.service.as_bytes(),
             connection.flag.as_bytes(),
         ];
-        let parsed = ParsedRow { values, categories };
-        let x = self.summary.encode(self.model, &parsed);
-        let score = self.model.score(&x);
+        let mut parsed = ParsedRow { values, categories };
+        self.summary.encode(self.model, &mut parsed);
+        let score = self.model.score(&parsed.values);
         let flagged = score >= self.threshold;
         self.summary
             .count_score(score, flagged, label_kind, label.as_ref());
@@ -658,18 +658,8 @@ fn zeek_label(label: &str, detailed: Option<String>) -> (LabelKind, Option<Label
         let name = detailed.unwrap_or_else(|| "Malicious".to_string());
         return (LabelKind::OtherAttack, Some(Label::OtherAttack(name)));
     }
-    match Label::parse(label) {
-        None => (LabelKind::Unlabelled, None),
-        Some(label) => (
-            match &label {
-                Label::Normal => LabelKind::Normal,
-                Label::Neptune => LabelKind::Neptune,
-                Label::OtherAttack(_) => LabelKind::OtherAttack,
-                Label::AttackGroup(_) => LabelKind::AttackGroup,
-            },
-            Some(label),
-        ),
-    }
+    let label = Label::parse(label);
+    (LabelKind::of(label.as_ref()), label)
 }
 
 /// The 41 features as CSV fields (each after a comma): counts as integers, rates with two
