@@ -60,6 +60,26 @@ pub enum Kind {
     OtherLog(String),
 }
 
+impl Kind {
+    /// A conn.log's delimiter as [`crate::score::Summary::delimiter`] names it.
+    pub fn delimiter_name(&self) -> &'static str {
+        if matches!(self, Kind::Json) {
+            "json"
+        } else {
+            "tab"
+        }
+    }
+
+    /// A conn.log's form as [`super::ZeekSummary::form`] names it.
+    pub fn form_name(&self) -> &'static str {
+        if matches!(self, Kind::Json) {
+            "json"
+        } else {
+            "tsv"
+        }
+    }
+}
+
 /// Tells a Zeek log from the first non-blank line of a file.
 pub fn kind(first_line: &[u8]) -> Kind {
     let line = first_line.trim_ascii();

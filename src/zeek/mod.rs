@@ -160,21 +160,11 @@ impl<'m> ConnLog<'m> {
             summary: Summary {
                 threshold,
                 has_header: true,
-                delimiter: if matches!(kind, Kind::Json) {
-                    "json"
-                } else {
-                    "tab"
-                }
-                .to_string(),
+                delimiter: kind.delimiter_name().to_string(),
                 ..Summary::default()
             },
             zeek: ZeekSummary {
-                form: if matches!(kind, Kind::Json) {
-                    "json"
-                } else {
-                    "tsv"
-                }
-                .to_string(),
+                form: kind.form_name().to_string(),
                 ..ZeekSummary::default()
             },
         }
