@@ -70,9 +70,15 @@ impl Confusion {
     }
 }
 
-/// `(score, is attack)` pairs sorted by score (highest first if `descending`), with the
-/// numbers of attacks and of normal rows; `None` when either class is absent.
-fn by_score(scored: &[(f64, bool)], descending: bool) -> Option<(Vec<(f64, bool)>, u64, u64)> {
+/// `(score, is attack)` pairs sorted by score, with the number of each class.
+struct ByScore {
+    sorted: Vec<(f64, bool)>,
+    positives: u64,
+    negatives: u64,
+}
+
+/// `scored` sorted by score (highest first if `descending`); `None` when either class is absent.
+fn by_score(scored: &[(f64, bool)], descending: bool) -> Option<ByScore> {
     let mut sorted = scored.to_vec();
     if descending {
         sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -81,13 +87,21 @@ fn by_score(scored: &[(f64, bool)], descending: bool) -> Option<(Vec<(f64, bool)
     }
     let positives = sorted.iter().filter(|(_, p)| *p).count() as u64;
     let negatives = sorted.len() as u64 - positives;
-    (positives > 0 && negatives > 0).then_some((sorted, positives, negatives))
+    (positives > 0 && negatives > 0).then_some(ByScore {
+        sorted,
+        positives,
+        negatives,
+    })
 }
 
 /// Area under the ROC curve: the chance that a random attack scores above a random normal row
 /// (ties count half). `None` when either class is absent.
 pub fn roc_auc(scored: &[(f64, bool)]) -> Option<f64> {
-    let (sorted, positives, negatives) = by_score(scored, false)?;
+    let ByScore {
+        sorted,
+        positives,
+        negatives,
+    } = by_score(scored, false)?;
     let (positives, negatives) = (positives as f64, negatives as f64);
     // Sum of positive ranks (1-based, ties get their mean rank): Mann-Whitney U.
     let mut rank_sum = 0.0;
@@ -258,7 +272,11 @@ pub struct CurvePoint {
 /// rows flagged) to the lowest (every row flagged), after a first point where nothing is
 /// flagged. `None` when either class is absent.
 pub fn curve(scored: &[(f64, bool)]) -> Option<Vec<CurvePoint>> {
-    let (sorted, positives, negatives) = by_score(scored, true)?;
+    let ByScore {
+        sorted,
+        positives,
+        negatives,
+    } = by_score(scored, true)?;
     let point = |threshold: f64, tp: u64, fp: u64| CurvePoint {
         threshold,
         true_positive: tp,
