@@ -132,19 +132,13 @@ pub fn explain_vector(
     x: &crate::features::FeatureVector,
     value_of: impl Fn(usize) -> String,
 ) -> Explanation {
-    let (base, contributions) = model.explain(x);
-    let effects = contributions
+    let (base, effects) = model.explain(x);
+    let effects = effects
         .into_iter()
-        .map(|c| {
-            let index = crate::schema::FEATURES
-                .iter()
-                .position(|f| f.name == c.feature)
-                .expect("contributions name known features");
-            Effect {
-                feature: c.feature,
-                effect: c.effect,
-                value: value_of(index),
-            }
+        .map(|(index, effect)| Effect {
+            feature: crate::schema::FEATURES[index].name,
+            effect,
+            value: value_of(index),
         })
         .collect();
     Explanation {

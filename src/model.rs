@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::features::{Encoding, FeatureVector};
-use crate::schema::{FEATURE_COUNT, FEATURES};
+use crate::schema::FEATURE_COUNT;
 
 /// The model the library embeds (regenerate with `neptune train --data ../shared/data/Train_Data.csv`).
 pub const EMBEDDED_MODEL: &[u8] = include_bytes!("../models/neptune.postcard");
@@ -33,7 +33,7 @@ const FRAME_BYTES: usize = FILE_SIGNATURE.len() + 4 + 4;
 pub enum Node {
     /// Rows with `x[feature] <= threshold` go to the next node, the others to `right`.
     Split {
-        /// The feature tested, as an index into [`FEATURES`].
+        /// The feature tested, as an index into [`crate::schema::FEATURES`].
         feature: u8,
         /// The cut: rows whose value is at most this go left.
         threshold: f64,
@@ -180,15 +180,6 @@ pub enum ModelError {
     Invalid(String),
 }
 
-/// What pushed one row's score up or down.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Contribution {
-    /// The feature's name, as in [`FEATURES`].
-    pub feature: &'static str,
-    /// Change of the score attributed to this feature (positive: towards "attack").
-    pub effect: f64,
-}
-
 impl Model {
     /// The model embedded in this build.
     pub fn embedded() -> Model {
@@ -315,9 +306,10 @@ impl Model {
     }
 
     /// The score split into a base (the mean over all training rows) and what each feature added
-    /// along the row's paths, largest effects first. The effects sum to `score - base` (up to the
-    /// rounding of the stored subtree means).
-    pub fn explain(&self, x: &FeatureVector) -> (f64, Vec<Contribution>) {
+    /// along the row's paths: `(index in FEATURES, effect)`, largest effects first, features
+    /// that changed nothing left out. The effects sum to `score - base` (up to the rounding of
+    /// the stored subtree means). [`crate::explain::Effect`] gives them names and values.
+    pub fn explain(&self, x: &FeatureVector) -> (f64, Vec<(usize, f64)>) {
         let mut effects = [0.0f64; FEATURE_COUNT];
         let mut base = 0.0;
         for tree in &self.trees {
@@ -340,17 +332,14 @@ impl Model {
             }
         }
         let n = self.trees.len() as f64;
-        let mut contributions: Vec<Contribution> = effects
+        let mut nonzero: Vec<(usize, f64)> = effects
             .iter()
             .enumerate()
             .filter(|(_, e)| e.abs() > 1e-9)
-            .map(|(f, e)| Contribution {
-                feature: FEATURES[f].name,
-                effect: e / n,
-            })
+            .map(|(feature, e)| (feature, e / n))
             .collect();
-        contributions.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()));
-        (base / n, contributions)
+        nonzero.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        (base / n, nonzero)
     }
 
     /// Number of nodes over all trees.
@@ -406,8 +395,8 @@ mod tests {
         let mut x = [0.0; FEATURE_COUNT];
         x[24] = 1.0;
         x[37] = 1.0;
-        let (base, contributions) = model.explain(&x);
-        let total: f64 = base + contributions.iter().map(|c| c.effect).sum::<f64>();
+        let (base, effects) = model.explain(&x);
+        let total: f64 = base + effects.iter().map(|(_, effect)| effect).sum::<f64>();
         assert!((total - model.score(&x)).abs() < 1e-3);
     }
 }

@@ -139,8 +139,8 @@ pub fn check_model(model: &Model) {
             (0.0..=1.0).contains(&score),
             "a valid model scored {score}, outside [0, 1]"
         );
-        let (base, contributions) = model.explain(x);
-        let _ = (base, contributions.len());
+        let (base, effects) = model.explain(x);
+        let _ = (base, effects.len());
     }
     let bytes = model.to_bytes();
     let again = Model::from_bytes(&bytes).expect("a model's own bytes decode again");
