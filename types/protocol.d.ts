@@ -30,16 +30,16 @@ export interface PushRequest {
   type: 'push';
   run: number;
   part: number;
-  chunk: ArrayBuffer | Uint8Array;
+  /** A slice of the File (read by the worker), or bytes. */
+  chunk: Blob | ArrayBuffer | Uint8Array;
   /** A later part's scorer: the primary's `context` (postcard bytes). */
   context?: Uint8Array;
   /** A later part's look-behind: the end of the range before its `chunk`. */
-  before?: Uint8Array;
+  before?: Blob | Uint8Array;
   /** With `before`: the part runs to the end of the file. */
   last?: boolean;
   /** The start of a file that goes on after it (`pushStart`). */
   first?: boolean;
-  gzip?: boolean;
   threshold?: number;
   features?: boolean;
   inline?: boolean;

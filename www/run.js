@@ -3,8 +3,8 @@
 //
 // How a file is cut into parts is decided in Rust (src/parts.rs, whose constants arrive as
 // PART_PLAN): the start goes to one scorer, the primary (part 0), which learns the file's shape.
-// When the file can be split, the rest is read in ranges, each sent with the look-behind (the
-// end of the range before it) to a scorer of its own on the least busy worker, which finds its
+// When the file can be split, the rest goes in ranges, each sent with the look-behind (the end
+// of the range before it) to a scorer of its own on the least busy worker, which finds its
 // part's own bytes in them; their outputs are handed over in file order and their summaries
 // added to the primary's in the same order, so the rows, the download and the summary are those
 // of one scorer reading the whole file: what `neptune score` does on its threads
@@ -12,9 +12,11 @@
 // sends the file from that part's start to one scorer, chunk by chunk. With one worker, or a
 // file no larger than the start, the primary reads the whole file chunk by chunk.
 //
-// Nothing of the scoring, of the cutting or of the summary is done here: the workers' scorers do
-// it all. This only reads, routes messages and adds each part's line offset to its rows' line
-// numbers.
+// Nothing of the reading, the scoring, the cutting or the summary is done here: what is sent are
+// Blobs (slices of the File, which cost nothing to make or to post), and each worker reads its
+// own as it arrives, while it scores what came before (see worker.js). A gzip file is told by its
+// first two bytes, in the primary's worker. This only routes messages and adds each part's line
+// offset to its rows' line numbers.
 
 import { PART_PLAN, ROW } from './flags.js';
 /** @import { ScorerPool } from './pool.js' */
@@ -24,12 +26,17 @@ import { PART_PLAN, ROW } from './flags.js';
 const CHUNK_BYTES = 1 << 20;
 // A smaller first chunk gets the worker going while the next megabyte is read.
 const FIRST_CHUNK_BYTES = 1 << 18;
-// Chunks read ahead of a scorer: enough to keep it busy, few enough to bound memory.
+// Chunks sent ahead of a scorer (read by its worker as they arrive): enough to keep it busy,
+// few enough to bound memory.
 const CHUNKS_IN_FLIGHT = 3;
 // A file up to this size has its scored CSV sent back as bytes, not Blobs (see worker.js).
 const INLINE_BYTES = 16 << 20;
-// Parts read ahead per worker: one being scored, one waiting for its turn.
+// Parts sent ahead per worker: one being scored while the next is read. A file no larger than
+// this many parts of the largest size is cut into this many per worker, so that each worker
+// reads a part while it scores the one before.
 const PARTS_PER_WORKER = 2;
+// The bytes a gzip file is told by (the worker checks them: see `stream`).
+const GZIP_MAGIC_BYTES = 2;
 
 /** Thrown inside a run's reading loop once the run is over (stopped, failed or finished). */
 const STOPPED = Symbol('stopped');
@@ -126,40 +133,24 @@ export class ScoringRun {
     this.handOver();
   }
 
-  /** Reads the file and hands it to the workers, in parts when it can (see the top of this file). */
+  /** Hands the file to the workers, in parts when it can (see the top of this file). */
   async read() {
     const { file, pool } = this;
-    const head = await this.readBytes(0, PART_PLAN.firstPartBytes);
-    if (isGzip(head.subarray(0, GZIP_MAGIC.length))) {
-      // Decompressed by the primary's worker as it streams (one scorer: gzip cannot be cut).
-      await this.stream(this.primary, 0, 0, { gzip: true });
-      return;
-    }
-    if (pool.size === 1 || file.size <= head.length) {
+    const rest = PART_PLAN.firstPartBytes;
+    if (pool.size === 1 || file.size <= rest) {
       await this.stream(this.primary, 0, 0);
       return;
     }
     const first = this.open(0, this.primary, (message) => message.first === true);
-    const before = lookBehind(head);
-    // `head` is transferred (its length then reads 0): where the rest starts.
-    const rest = head.length;
-    this.send(first, { chunk: head, first: true }, rest, [head.buffer]);
-    // The rest of the file in ranges of about `partBytes`, read ahead (several at once) while the
-    // primary learns whether there will be parts at all.
-    const { minPartBytes, partBytes: maxPartBytes } = PART_PLAN;
-    const partBytes = clamp(Math.ceil((file.size - rest) / pool.size), minPartBytes, maxPartBytes);
-    const ranges = new RangeReader(this, rest, partBytes, pool.size * PARTS_PER_WORKER);
-    try {
-      await this.until(() => this.context !== undefined);
-      if (this.context === null) {
-        // Not splittable: the primary has scored all of the start and reads on.
-        await this.stream(this.primary, 0, rest);
-        return;
-      }
-      await this.split(rest, before, ranges);
-    } finally {
-      ranges.close();
+    this.send(first, { chunk: this.range(0, rest), first: true }, rest);
+    // Null once the primary has found the file cannot be split (or is gzip).
+    await this.until(() => this.context !== undefined);
+    if (this.context === null) {
+      // The primary has scored all of the start and reads on.
+      await this.stream(this.primary, 0, rest);
+      return;
     }
+    await this.split(rest);
     // Every later part has been handed over and added to the primary's summary.
     await this.until(() => this.pieces.length === 0);
     this.open(0, this.primary, (message) => message.type === 'done');
@@ -167,56 +158,58 @@ export class ScoringRun {
   }
 
   /**
-   * Scores the file from `offset` in parts, one range each, each on the least busy worker, sent
-   * with `before`, the look-behind of the range before it. Once a part answers `unsplit`, the
-   * file from that part's start goes to one scorer.
+   * Scores the file from `offset` in parts, one range each, each on the least busy worker with
+   * the look-behind of the range before it. Once a part answers `unsplit`, the file from that
+   * part's start goes to one scorer.
    */
-  async split(offset, before, ranges) {
-    const { pool, context } = this;
+  async split(offset) {
+    const { pool, context, file } = this;
     const limit = pool.size * PARTS_PER_WORKER;
-    for (let done = false; !done && this.unsplit === undefined; ) {
-      const bytes = await ranges.next();
-      const last = ranges.done;
+    const { minPartBytes, partBytes: maxPartBytes, lookBehindBytes } = PART_PLAN;
+    const partBytes = clamp(Math.ceil((file.size - offset) / limit), minPartBytes, maxPartBytes);
+    while (offset < file.size) {
       await this.until(() => this.inFlight < limit || this.unsplit !== undefined);
       if (this.unsplit !== undefined) break;
+      // A short tail rides with the range before it.
+      let end = offset + partBytes;
+      if (file.size - end < partBytes / 2) end = file.size;
+      const last = end === file.size;
       const worker = this.leastBusy();
       const piece = this.open(++this.lastPart, worker, (message) => message.type === 'done');
-      piece.start = { offset, before };
-      const next = lookBehind(bytes);
-      offset += bytes.length;
-      // `before` is copied, not transferred: it is kept to restart from this part.
-      this.send(piece, { chunk: bytes, before, last, context }, offset, [bytes.buffer]);
+      piece.start = offset;
+      const before = this.range(offset - lookBehindBytes, offset);
+      this.send(piece, { chunk: this.range(offset, end), before, last, context }, end);
       worker.post({ type: 'finish', run: this.id, part: piece.part });
-      before = next;
-      done = last;
+      offset = end;
     }
     await this.until(() => this.pieces.length === 0 || this.unsplit !== undefined);
     if (this.unsplit === undefined) return;
-    ranges.close();
     const start = this.unsplit;
-    await this.stream(this.leastBusy(), ++this.lastPart, start.offset, { context, before: start.before });
+    const before = this.range(start - lookBehindBytes, start);
+    await this.stream(this.leastBusy(), ++this.lastPart, start, { context, before });
   }
 
   /**
    * Scores the file from `offset` to its end with one scorer (part `part` on `worker`): a later
    * part's scorer when `context` is given, whose first push carries `before`, the look-behind of
-   * the range before (see worker.js); `gzip`: the file is gzip, decompressed in the worker. Reads
-   * a few chunks ahead of the answers.
+   * the range before (see worker.js). Sends a few chunks ahead of the answers.
    */
-  async stream(worker, part, offset, { context = undefined, before = undefined, gzip = false } = {}) {
+  async stream(worker, part, offset, { context = undefined, before = undefined } = {}) {
     const piece = this.open(part, worker, (message) => message.type === 'done');
     let size = offset === 0 ? FIRST_CHUNK_BYTES : CHUNK_BYTES;
     let first = true;
     while (offset < this.file.size) {
       await this.until(() => this.inFlight < CHUNKS_IN_FLIGHT);
-      // A short read is fine: the scorer takes chunks of any size.
-      const chunk = await this.readSlice(offset, offset + size);
-      if (chunk.byteLength === 0) throw new Error('The file could not be read: it ended early.');
-      offset += chunk.byteLength;
+      // A short slice is fine: the scorer takes chunks of any size, except that the file's
+      // first chunk holds the bytes a gzip file is told by.
+      let chunk = this.file.slice(offset, offset + size);
+      if (offset === 0 && chunk.size < GZIP_MAGIC_BYTES) chunk = this.range(0, GZIP_MAGIC_BYTES);
+      if (chunk.size === 0) throw new Error('The file could not be read: it ended early.');
+      offset += chunk.size;
       size = CHUNK_BYTES;
       // `last` only counts with `before`: the rest of the file, from the part's start.
-      const opening = first ? { context, before, last: true, gzip } : {};
-      this.send(piece, { chunk, ...opening }, offset, [chunk]);
+      const opening = first ? { context, before, last: true } : {};
+      this.send(piece, { chunk, ...opening }, offset);
       first = false;
     }
     worker.post({ type: 'finish', run: this.id, part });
@@ -227,21 +220,22 @@ export class ScoringRun {
    * the one `endsWith` accepts. Pieces are handed over one after another in the order opened.
    */
   open(part, worker, endsWith) {
+    // start: a later part's file offset, from which to send the rest should it answer `unsplit`.
     const piece = { part, worker, endsWith, messages: [], chunkEnds: [], unanswered: 0, start: undefined };
     this.pieces.push(piece);
     this.receiving.set(part, piece);
     return piece;
   }
 
-  /** Pushes a chunk ending at file offset `end` to the piece's scorer. */
-  send(piece, message, end, transfer) {
+  /** Pushes a chunk (a Blob) ending at file offset `end` to the piece's scorer. */
+  send(piece, message, end) {
     piece.chunkEnds.push(end);
     piece.unanswered++;
     this.inFlight++;
     this.busy.set(piece.worker, (this.busy.get(piece.worker) ?? 0) + 1);
     const { threshold, features } = this;
     const inline = this.file.size <= INLINE_BYTES;
-    piece.worker.post({ ...message, type: 'push', run: this.id, part: piece.part, threshold, features, inline }, transfer);
+    piece.worker.post({ ...message, type: 'push', run: this.id, part: piece.part, threshold, features, inline });
   }
 
   /** Hands over what the first pieces have received, in file order. */
@@ -363,89 +357,21 @@ export class ScoringRun {
     this.wakeUp();
   }
 
-  /** The bytes of [start, end) of the file (end clamped to its size), however it hands them out. */
-  async readBytes(start, end) {
+  /**
+   * [start, end) of the file (end clamped to its size) as one Blob, however short the File's
+   * slices are.
+   */
+  range(start, end) {
     end = Math.min(end, this.file.size);
-    const head = new Uint8Array(await this.readSlice(start, end));
-    if (head.length === end - start) return head;
-    const bytes = new Uint8Array(end - start);
-    bytes.set(head);
-    for (let at = head.length; at < bytes.length; ) {
-      const more = new Uint8Array(await this.readSlice(start + at, end));
-      if (more.length === 0) throw new Error('The file could not be read: it ended early.');
-      bytes.set(more, at);
-      at += more.length;
+    const slices = [];
+    for (let at = start; at < end; ) {
+      const slice = this.file.slice(at, end);
+      if (slice.size === 0) throw new Error('The file could not be read: it ended early.');
+      slices.push(slice);
+      at += slice.size;
     }
-    return bytes;
+    return slices.length === 1 ? slices[0] : new Blob(slices);
   }
-
-  /** One read: [start, end) of the file or less. */
-  async readSlice(start, end) {
-    let buffer;
-    try {
-      buffer = await this.file.slice(start, end).arrayBuffer();
-    } catch (error) {
-      throw new Error(`The file could not be read: ${describe(error)}`, { cause: error });
-    }
-    if (this.over) throw STOPPED;
-    return buffer;
-  }
-}
-
-/**
- * Consecutive ranges of a file from `offset`, about `size` bytes each (a short tail rides with the
- * range before it), read up to `ahead` at a time: `next()` resolves with the next range's bytes,
- * after which `done` says whether it was the last. A range read ahead and never asked for (the
- * run ended, or the rest went to one scorer) is dropped with its error.
- */
-class RangeReader {
-  constructor(run, offset, size, ahead) {
-    this.run = run;
-    this.offset = offset;
-    this.size = size;
-    this.ahead = ahead;
-    this.reads = [];
-    this.done = false;
-    this.closed = false;
-    this.fill();
-  }
-
-  fill() {
-    const total = this.run.file.size;
-    while (!this.closed && this.reads.length < this.ahead && this.offset < total) {
-      let end = this.offset + this.size;
-      if (total - end < this.size / 2) end = total;
-      const read = this.run.readBytes(this.offset, end);
-      read.catch(() => {});
-      this.reads.push({ read, last: end >= total });
-      this.offset = end;
-    }
-  }
-
-  async next() {
-    const range = this.reads.shift();
-    if (range === undefined) throw new Error('The file could not be read: it ended early.');
-    this.done = range.last;
-    this.fill();
-    return range.read;
-  }
-
-  close() {
-    this.closed = true;
-    this.reads = [];
-  }
-}
-
-/** A copy of the look-behind of the part after a range (`parts::look_behind` in src/parts.rs). */
-function lookBehind(bytes) {
-  return bytes.slice(Math.max(0, bytes.length - PART_PLAN.lookBehindBytes));
-}
-
-/** The first two bytes of every gzip member (RFC 1952), as the CLI recognizes gzip. */
-const GZIP_MAGIC = [0x1f, 0x8b];
-
-function isGzip(head) {
-  return head.length === GZIP_MAGIC.length && head.every((byte, i) => byte === GZIP_MAGIC[i]);
 }
 
 function clamp(x, lo, hi) {

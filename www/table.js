@@ -2,8 +2,8 @@
 // The results view: a compact store of scored rows and a paged table over it.
 //
 // A million rows must not cost a million DOM nodes or strings. Per row the store keeps only typed
-// arrays (score, line, flags, end offset: 13 bytes) in fixed-size segments, so that it grows
-// without copying; the scored CSV stays in Blobs (a few MB each), which the browser may page out,
+// arrays (score, flags, end offset: 13 bytes, and the line when lines are not consecutive: 4
+// more) in fixed-size segments, so that it grows without copying; the scored CSV stays in Blobs (a few MB each), which the browser may page out,
 // or for a small file in the bytes the worker sent. A page of rows is sliced from those and split
 // into fields by the worker. Filtering and
 // sorting also run in the worker, on copies of the scores and flags made a segment at a time.
@@ -17,11 +17,30 @@ const SEGMENT_BITS = 18;
 const SEGMENT_ROWS = 1 << SEGMENT_BITS;
 const SEGMENT_MASK = SEGMENT_ROWS - 1;
 
+/**
+ * Puts `lines` in `segment` from row `at`: only checked while they go on from its first line one
+ * by one, kept once they do not.
+ */
+function setLines(segment, at, lines) {
+  if (segment.lines === null) {
+    let i = 0;
+    while (i < lines.length && lines[i] === segment.firstLine + at + i) i++;
+    if (i === lines.length) return;
+    segment.lines = new Uint32Array(SEGMENT_ROWS);
+    for (let k = 0; k < at; k++) segment.lines[k] = segment.firstLine + k;
+  }
+  segment.lines.set(lines, at);
+}
+
 /** The rows of one run, in file order. */
 export class RowStore {
   constructor() {
     this.count = 0;
-    /** {scores: Float64Array, lines: Uint32Array, flags: Uint8Array, ends: Uint32Array} */
+    /**
+     * {scores: Float64Array, flags: Uint8Array, ends: Uint32Array, firstLine, lines}: `lines`
+     * (Uint32Array) is null while the segment's rows lie on consecutive lines from `firstLine`,
+     * as a file without blank lines or line breaks inside fields has them.
+     */
     this.segments = [];
     /**
      * Batches that hold rows: {blob, offset, first, count, start}: the batch's scored CSV lies
@@ -66,15 +85,16 @@ export class RowStore {
       if (at === 0) {
         this.segments.push({
           scores: new Float64Array(SEGMENT_ROWS),
-          lines: new Uint32Array(SEGMENT_ROWS),
           flags: new Uint8Array(SEGMENT_ROWS),
           ends: new Uint32Array(SEGMENT_ROWS),
+          firstLine: lines[done],
+          lines: null,
         });
       }
       const segment = this.segments[this.segments.length - 1];
       const take = Math.min(n - done, SEGMENT_ROWS - at);
       segment.scores.set(scores.subarray(done, done + take), at);
-      segment.lines.set(lines.subarray(done, done + take), at);
+      setLines(segment, at, lines.subarray(done, done + take));
       segment.flags.set(flags.subarray(done, done + take), at);
       segment.ends.set(ends.subarray(done, done + take), at);
       done += take;
@@ -87,7 +107,9 @@ export class RowStore {
   }
 
   line(row) {
-    return this.segments[row >>> SEGMENT_BITS].lines[row & SEGMENT_MASK];
+    const segment = this.segments[row >>> SEGMENT_BITS];
+    const at = row & SEGMENT_MASK;
+    return segment.lines ? segment.lines[at] : segment.firstLine + at;
   }
 
   flag(row) {

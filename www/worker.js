@@ -13,24 +13,25 @@
 //
 // In:
 //   {type:'init', wasmHex?}             load the module (fetched next to the glue unless given)
-//   {type:'push', run, part, chunk, context?, before?, last?, first?, gzip?, threshold?, features?,
-//         inline?}                      score the rows completed by `chunk` (ArrayBuffer or
-//                                       Uint8Array) with the part's scorer; a part not seen
-//                                       before gets a new scorer: a later part's when `context`
-//                                       (postcard bytes) is given, else the primary
+//   {type:'push', run, part, chunk, context?, before?, last?, first?, threshold?, features?,
+//         inline?}                      score the rows completed by `chunk` (a Blob, read here as
+//                                       soon as the message arrives, while the pushes before it
+//                                       are scored; or bytes) with the part's scorer; a part not
+//                                       seen before gets a new scorer: a later part's when
+//                                       `context` (postcard bytes) is given, else the primary,
+//                                       which decompresses the file when its first two bytes
+//                                       are gzip's
 //        first: `chunk` is the start of a file that goes on after it (`pushStart`): the answer
 //        carries `context` (defined when later parts may be scored apart) and `lineEnds`, and
 //        its output closes with the header, before any later part's output
-//        before: `chunk` is a later part's range and `before` the look-behind (the end of the
-//        range before it); Rust finds the part's own bytes in them (`partBounds`), the whole
+//        before: `chunk` is a later part's range and `before` (a Blob or bytes) the look-behind
+//        (the end of the range before it); Rust finds the part's own bytes in them (`partBounds`), the whole
 //        rest of the file from the part's start when `last`; a part that cannot be cut off
 //        (a quote, a line end too far from the boundary) is answered with `unsplit` instead
 //        threshold: a new scorer flags rows at it (default: the model's)
 //        features: a new primary scorer writes a conn.log's 41 computed features (to explain rows)
 //        inline: a new scorer's part is small: its scored CSV comes back as bytes (`csv`) rather
-//        than in Blobs, unless 16 MB of it wait (a gzip file may grow that much)
-//        gzip: `chunk` holds the file's gzip bytes, decompressed here before scoring (the first
-//        push of the part says so for every later one)
+//        than in Blobs, unless 8 MB of it wait (a gzip file may grow that much)
 //   {type:'finish', run, part}          end the part (for part 0: the file)
 //   {type:'merge', run, part, summary, lineOffset}   (summary: a part's `summaryBytes`)
 //                                       add a later part's summary to part `part`'s (the
@@ -53,7 +54,7 @@
 //                                       page sends the file from the part's start to one scorer
 //   {type:'batch', run, part, csvBytes, blob?, csv?, start, header, scores, lines, flags, ends,
 //                  rows, scored, flagged, rejected, first?, context?, lineEnds?}
-//        csvBytes: length of this batch's scored CSV; blob (once 16 MB wait, and always with a
+//        csvBytes: length of this batch's scored CSV; blob (once 8 MB wait, and always with a
 //        `first` answer and with `done`): a Blob holding the scored CSV of this batch and of
 //        those before it in the same part that no Blob holds yet, back to back; csv: the same
 //        as a Uint8Array (transferred) instead of a Blob, for an `inline` part; start: where
@@ -77,7 +78,7 @@
 // hold a thread for tens of ms), and into few of them: each Blob costs milliseconds on top of its
 // bytes. A small file's (`inline`) comes back as transferred bytes: a Blob would cost more time
 // than the scoring, and the page makes the download's Blob once the results are painted.
-const BLOB_BYTES = 16 << 20;
+const BLOB_BYTES = 8 << 20;
 // A wasm instance's memory grows to hold what one push takes in and gives out, and never
 // shrinks: a larger chunk is pushed this much at a time, its answers joined into one batch.
 const PUSH_BYTES = 1 << 20;
@@ -105,12 +106,37 @@ let queue = Promise.resolve();
 
 self.addEventListener('message', (/** @type {MessageEvent} */ event) => {
   const message = event.data;
+  // A push's Blobs are read from now on, while the messages before it are handled.
+  const read = message.type === 'push' ? readPush(message) : undefined;
   waiting++;
   queue = queue.then(() => {
     waiting--;
-    return handle(message);
+    return handle(message, read);
   });
 });
+
+/**
+ * The bytes of a push's `chunk` and `before`, read if they are Blobs.
+ * @param {PushRequest} message
+ * @returns {Promise<[Uint8Array, Uint8Array | undefined]>}
+ */
+function readPush({ chunk, before }) {
+  const read = Promise.all([bytesOf(chunk), before === undefined ? undefined : bytesOf(before)]);
+  // Awaited in turn (see `push`); a run stopped before then drops it with its error.
+  read.catch(() => {});
+  return read;
+}
+
+/** @param {Blob | ArrayBuffer | Uint8Array} data */
+async function bytesOf(data) {
+  if (ArrayBuffer.isView(data)) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  try {
+    return new Uint8Array(await data.arrayBuffer());
+  } catch (error) {
+    throw new Error(`The file could not be read: ${describe(error)}`, { cause: error });
+  }
+}
 self.addEventListener('messageerror', () => {
   reply({ type: 'error', message: 'a message to the scorer could not be read', fatal: true });
 });
@@ -124,14 +150,17 @@ function reply(message, transfer = []) {
   self.postMessage(message, transfer);
 }
 
-/** @param {WorkerRequest} message */
-async function handle(message) {
+/**
+ * @param {WorkerRequest} message
+ * @param {Promise<[Uint8Array, Uint8Array | undefined]>} [read] a push's bytes (`readPush`)
+ */
+async function handle(message, read) {
   try {
     switch (message.type) {
       case 'init':
         return await start(message);
       case 'push':
-        return push(message);
+        return push(message, await read);
       case 'finish':
         return finish(message);
       case 'merge':
@@ -231,6 +260,8 @@ function scorerFor(run, part, context, threshold, features, inline) {
     const later = context !== undefined;
     state = {
       part,
+      // The primary, until its first push: it tells a gzip file.
+      opening: !later,
       scorer: later
         ? WasmScorer.forPart(context, threshold, model)
         : features ? WasmScorer.withZeekFeatures(threshold, model) : new WasmScorer(threshold, model),
@@ -259,13 +290,29 @@ function endPart(state) {
   latest.parts.delete(state.part);
 }
 
-/** @param {PushRequest} message */
-function push({ run, part, chunk, context, before, last, first, gzip, threshold, features, inline }) {
+// The first two bytes of every gzip member (RFC 1952), as the CLI recognizes gzip.
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * @param {PushRequest} message
+ * @param {[Uint8Array, Uint8Array | undefined]} bytes its chunk and look-behind, read
+ */
+function push({ run, part, context, last, first, threshold, features, inline }, [chunk, before]) {
   const state = scorerFor(run, part, context, threshold, features, inline);
   if (!state || state.unsplit) return;
-  let bytes = ArrayBuffer.isView(chunk) ? chunk : new Uint8Array(chunk);
-  if (gzip) state.gunzip ??= new Gunzip();
+  let bytes = chunk;
+  if (state.opening) {
+    // The page sends the file's first chunk with both bytes (when the file has them).
+    state.opening = false;
+    if (GZIP_MAGIC.every((byte, i) => bytes[i] === byte)) state.gunzip = new Gunzip();
+  }
   if (state.gunzip) bytes = state.gunzip.push(bytes);
+  if (first && state.gunzip) {
+    // A gzip file cannot be cut into parts: no `context`, and the page sends the rest here.
+    const batch = joined(pushAll(state, bytes));
+    postBatch('batch', run, state, batch, { first: true, lineEnds: state.scorer.lineEnds() });
+    return;
+  }
   if (first) {
     const batch = joined([state.scorer.pushStart(bytes)]);
     postBatch('batch', run, state, batch, { first: true, context: batch.context, lineEnds: state.scorer.lineEnds() });
