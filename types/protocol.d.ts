@@ -66,8 +66,13 @@ export type WorkerRequest =
   | { type: 'train'; id: number; file: File; seed: number };
 
 /** What a part's scorer gave for one push (`batch`) or for its end (`done`). */
-export interface BatchReply extends Omit<Batch, 'csv' | 'header'> {
+export interface BatchReply extends Omit<Batch, 'csv' | 'header' | 'lines'> {
   type: 'batch' | 'done';
+  /**
+   * The input line of each row, or, when the rows lie on consecutive lines, the first row's
+   * (the usual case: 8 bytes a row not sent).
+   */
+  lines: Float64Array | number;
   run: number;
   part: number;
   /** Length of this batch's scored CSV. */

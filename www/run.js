@@ -275,7 +275,8 @@ export class ScoringRun {
     // A later part counts lines from its own start; the primary from the file's.
     if (piece.part !== 0 && this.lineOffset > 0) {
       const lines = message.lines;
-      for (let i = 0; i < lines.length; i++) lines[i] += this.lineOffset;
+      if (typeof lines === 'number') message.lines += this.lineOffset;
+      else for (let i = 0; i < lines.length; i++) lines[i] += this.lineOffset;
     }
     if (message.type === 'batch') {
       this.inFlight--;

@@ -18,18 +18,28 @@ const SEGMENT_ROWS = 1 << SEGMENT_BITS;
 const SEGMENT_MASK = SEGMENT_ROWS - 1;
 
 /**
- * Puts `lines` in `segment` from row `at`: only checked while they go on from its first line one
- * by one, kept once they do not.
+ * Puts the lines of `count` rows in `segment` from row `at`: `lines`, or consecutive lines from
+ * `lines` when a number (see worker.js). They are only checked while they go on from the
+ * segment's first line one by one, and kept once they do not.
  */
-function setLines(segment, at, lines) {
+function setLines(segment, at, lines, count) {
   if (segment.lines === null) {
-    let i = 0;
-    while (i < lines.length && lines[i] === segment.firstLine + at + i) i++;
-    if (i === lines.length) return;
+    const expected = (i) => segment.firstLine + at + i;
+    if (typeof lines === 'number') {
+      if (lines === expected(0)) return;
+    } else {
+      let i = 0;
+      while (i < count && lines[i] === expected(i)) i++;
+      if (i === count) return;
+    }
     segment.lines = new Uint32Array(SEGMENT_ROWS);
     for (let k = 0; k < at; k++) segment.lines[k] = segment.firstLine + k;
   }
-  segment.lines.set(lines, at);
+  if (typeof lines === 'number') {
+    for (let i = 0; i < count; i++) segment.lines[at + i] = lines + i;
+  } else {
+    segment.lines.set(lines, at);
+  }
 }
 
 /** The rows of one run, in file order. */
@@ -87,14 +97,14 @@ export class RowStore {
           scores: new Float64Array(SEGMENT_ROWS),
           flags: new Uint8Array(SEGMENT_ROWS),
           ends: new Uint32Array(SEGMENT_ROWS),
-          firstLine: lines[done],
+          firstLine: typeof lines === 'number' ? lines + done : lines[done],
           lines: null,
         });
       }
       const segment = this.segments[this.segments.length - 1];
       const take = Math.min(n - done, SEGMENT_ROWS - at);
       segment.scores.set(scores.subarray(done, done + take), at);
-      setLines(segment, at, lines.subarray(done, done + take));
+      setLines(segment, at, typeof lines === 'number' ? lines + done : lines.subarray(done, done + take), take);
       segment.flags.set(flags.subarray(done, done + take), at);
       segment.ends.set(ends.subarray(done, done + take), at);
       done += take;

@@ -60,7 +60,8 @@
 //        as a Uint8Array (transferred) instead of a Blob, for an `inline` part; start: where
 //        the batch's first row begins (after the header, in the batch that holds it); header:
 //        the header line (Uint8Array; Rust says where it is), once, with `columns`, its
-//        fields; lines: input line numbers, counted from the part's first line; rows..rejected:
+//        fields; lines: input line numbers, counted from the part's first line, or the first
+//        row's alone when the rows lie on consecutive lines; rows..rejected:
 //        the part's running counts
 //   {type:'done', run, part, ...batch, summary, summaryBytes, lineEnds}
 //        summary: the part's (for part 0 once the others are merged: the whole file's), as an
@@ -400,7 +401,11 @@ function merge({ run, part, summary, lineOffset }) {
 }
 
 function postBatch(type, run, state, batch, extra = {}) {
-  const { csv, header, scores, lines, flags, ends, rows, scored, flagged, rejected } = batch;
+  const { csv, header, scores, flags, ends, rows, scored, flagged, rejected } = batch;
+  // Rows' lines only increase: consecutive when the last is as far from the first as the count.
+  const n = batch.lines.length;
+  const consecutive = n > 0 && batch.lines[n - 1] - batch.lines[0] === n - 1;
+  const lines = consecutive ? batch.lines[0] : batch.lines;
   const pieces = csv.filter((piece) => piece.length > 0);
   const csvBytes = pieces.reduce((n, piece) => n + piece.length, 0);
   /** @type {BatchReply} */
@@ -418,7 +423,8 @@ function postBatch(type, run, state, batch, extra = {}) {
       message.columns = splitRow(message.header);
     }
   }
-  const transfer = [scores.buffer, lines.buffer, flags.buffer, ends.buffer];
+  const transfer = [scores.buffer, flags.buffer, ends.buffer];
+  if (typeof lines !== 'number') transfer.push(lines.buffer);
   const full = state.pendingBytes >= BLOB_BYTES;
   if (state.pending.length > 0 && (type === 'done' || extra.first || full)) {
     if (state.inline && !full) {

@@ -100,6 +100,44 @@ describe('parts', () => {
     });
   }
 
+  test('blank lines in every part: the table shows each row\'s own line number, first page and last', { timeout: TEST_TIMEOUT }, async () => {
+    // Test_Data.csv's rows with a blank line after every 97th: rows then lie on consecutive
+    // lines only in stretches, in every part.
+    const [header, ...data] = testDataLines();
+    const text = [header];
+    /** The 1-based line of each data row. */
+    const lineOf = [];
+    for (let i = 0; i < data.length; i++) {
+      text.push(data[i]);
+      lineOf.push(text.length);
+      if (i % 97 === 96) text.push('');
+    }
+    const file = fixture('parts-blank-lines.csv', () => text.join('\n') + '\n');
+    const expected = cliScore(file);
+    await withPage(suite.browser, async ({ page }) => {
+      const parts = await watchWorkers(page);
+      await openApp(page, suite.site.url);
+      const summary = await scoreFile(page, file);
+      assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
+      assert.equal(summary.rows, data.length, 'data-rows: blank lines are not rows');
+      assertSameBytes(await download(page), expected.csv, 'download of the file with blank lines');
+      assert.ok((await parts()).later.length >= 1, 'later parts were scored apart');
+      const shownLines = () => page.locator('#results-body tr td:first-child').allInnerTexts();
+      const asNumbers = (texts) => texts.map((t) => Number(t.replace(/[^0-9]/g, '')));
+      const first = asNumbers(await shownLines());
+      assert.deepEqual(first, lineOf.slice(0, first.length), 'line numbers on the first page');
+      await page.locator('#page-last').click();
+      // The pager says where the page starts before its rows are drawn: wait for the rows.
+      await page.waitForFunction(
+        (before) => document.querySelector('#results-body tr td')?.textContent !== before,
+        (await shownLines())[0],
+      );
+      const last = asNumbers(await shownLines());
+      assert.ok(last.length > 0, 'the last page shows rows');
+      assert.deepEqual(last, lineOf.slice(lineOf.length - last.length), 'line numbers on the last page');
+    });
+  });
+
   test('a line longer than the look-behind across a boundary: download equals the CLI', { timeout: TEST_TIMEOUT }, async () => {
     // One 2 MB note from 1 MB on: whatever the workers' number, a boundary falls inside it,
     // far from any line end.
