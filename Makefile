@@ -35,10 +35,10 @@ wasm: setup
 ## dist/: the static site, and dist/neptune.html, one self-contained file that works from disk.
 dist: wasm
 	@echo "==> assembling dist/"
-	rm -rf dist && mkdir -p dist
-	cp www/* dist/
-	cp pkg/neptune.js pkg/neptune_bg.wasm dist/
-	node scripts/build-single.mjs dist dist/neptune.html
+	rm -rf dist target/site && mkdir -p dist target/site
+	cp www/* pkg/neptune.js pkg/neptune_bg.wasm target/site/
+	node scripts/build-site.mjs target/site dist
+	node scripts/build-single.mjs target/site dist/neptune.html
 	@ls -l dist | tail -n +2
 	@echo "==> gzipped size of the site: $$(cat dist/index.html dist/*.js dist/*.css dist/*.wasm | gzip -9 | wc -c) bytes"
 

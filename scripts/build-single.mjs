@@ -1,6 +1,7 @@
 // @ts-check
-// Builds ONE self-contained HTML file from the assembled site, for opening from disk (file://).
-// Usage: node scripts/build-single.mjs DIST OUT   e.g. node scripts/build-single.mjs dist dist/neptune.html
+// Builds ONE self-contained HTML file from the page's sources, for opening from disk (file://).
+// Usage: node scripts/build-single.mjs SRC OUT   e.g. node scripts/build-single.mjs target/site dist/neptune.html
+// (SRC: www/'s files, the wasm-bindgen glue neptune.js and neptune_bg.wasm, as `make dist` puts them)
 //
 // From file:// a page can neither fetch nor start a module worker by URL, so everything is inlined:
 // - style.css as a <style> element;
@@ -17,93 +18,22 @@
 // The file gets its own Content-Security-Policy: its inline script and style allowed by hash,
 // workers only from blob:, and no connections at all.
 //
-// The "bundler" handles exactly the module syntax these files use (named function/class/const
-// exports, `export { a as b }`, imports from './x.js') and fails loudly on anything else.
+// The bundler is scripts/bundle.mjs.
 
 import { createHash } from 'node:crypto';
 import { minify } from 'terser';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { bundle, fail } from './bundle.mjs';
+
 const [dir, out] = process.argv.slice(2);
 if (!dir || !out) {
-  console.error('usage: node scripts/build-single.mjs DIST OUT');
+  console.error('usage: node scripts/build-single.mjs SRC OUT');
   process.exit(2);
 }
 
 const read = (name) => readFileSync(join(dir, name), 'utf8');
-
-const IMPORT = /^import\s+([^;]+?)\s+from\s+['"]\.\/([\w.-]+\.js)['"];?[ \t]*$/gm;
-const EXPORT_DECLARATION = /^export\s+((?:async\s+)?function\*?|class|const|let|var)\s+([\w$]+)/gm;
-const EXPORT_LIST = /^export\s*\{([^}]*)\};?[ \t]*$/gm;
-
-/** The modules reachable from `entry`, dependencies first, as one module source text. */
-function bundle(entry) {
-  const done = new Set();
-  const pieces = [];
-  const visit = (name, isEntry) => {
-    if (done.has(name)) return;
-    done.add(name);
-    let source = read(name);
-    const imports = [];
-    source = source.replace(IMPORT, (_, clause, from) => {
-      imports.push(from);
-      return bindings(clause, moduleVariable(from));
-    });
-    for (const from of imports) visit(from, false);
-    if (isEntry) {
-      if (/^export\b/m.test(source)) fail(`${name}: the entry module must not export`);
-      pieces.push(`// ---- ${name} ----\n${source}`);
-      return;
-    }
-    const exported = [];
-    source = source.replace(EXPORT_DECLARATION, (_, kind, id) => {
-      exported.push(`${id}: ${id}`);
-      return `${kind} ${id}`;
-    });
-    source = source.replace(EXPORT_LIST, (_, list) => {
-      for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
-        const [local, as = local] = item.split(/\s+as\s+/);
-        exported.push(`${JSON.stringify(as)}: ${local}`);
-      }
-      return '';
-    });
-    if (/^\s*(export|import)\b/m.test(source)) fail(`${name}: an import or export this bundler does not handle`);
-    if (/^await\b/m.test(source)) fail(`${name}: top-level await cannot be wrapped`);
-    pieces.push(
-      `// ---- ${name} ----\nconst ${moduleVariable(name)} = (() => {\n${source}\nreturn { ${exported.join(', ')} };\n})();`,
-    );
-  };
-  visit(entry, true);
-  return pieces.join('\n');
-}
-
-function moduleVariable(name) {
-  return `__module_${name.replace(/\.js$/, '').replace(/[^\w$]/g, '_')}`;
-}
-
-/** `a, { b, c as d }` | `* as ns` from module variable `m`, as const declarations. */
-function bindings(clause, m) {
-  const namespace = clause.match(/^\*\s+as\s+([\w$]+)$/);
-  if (namespace) return `const ${namespace[1]} = ${m};`;
-  const parts = clause.match(/^(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\})?$/s);
-  if (!parts) fail(`cannot read the import clause \`${clause}\``);
-  const [, name, list] = parts;
-  const out = [];
-  if (name) out.push(`const ${name} = ${m}.default;`);
-  if (list) {
-    const names = list
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((item) => {
-        const [imported, local = imported] = item.split(/\s+as\s+/);
-        return imported === local ? imported : `${imported}: ${local}`;
-      });
-    out.push(`const { ${names.join(', ')} } = ${m};`);
-  }
-  return out.join(' ');
-}
 
 /**
  * A bundle as a classic script. The glue only reads `import.meta.url` to find the wasm file when
@@ -136,18 +66,13 @@ function replaceOnce(html, pattern, replacement, what) {
   return result;
 }
 
-function fail(message) {
-  console.error(`build-single: ${message}`);
-  process.exit(1);
-}
-
 const css = read('style.css');
 if (/<\/style/i.test(css)) fail('style.css contains "</style"');
-// Minified (terser) in the single file only: the site's own files stay readable.
+// Minified (terser) in the single file only: the site's files stay readable.
 const minified = async (code, module) =>
   (await minify(code, { module, compress: true, mangle: true, format: { comments: false } })).code;
-const page = scriptText(await minified(bundle('app.js'), true), 'the page script');
-const worker = scriptText(await minified(classic(bundle('worker.js')), false), 'the worker script');
+const page = scriptText(await minified(bundle(dir, 'app.js'), true), 'the page script');
+const worker = scriptText(await minified(classic(bundle(dir, 'worker.js')), false), 'the worker script');
 const wasm = readFileSync(join(dir, 'neptune_bg.wasm')).toString('hex');
 
 const csp = [

@@ -62,7 +62,11 @@ const pool = new ScorerPool(poolSize(), {
     setReady(true);
     if (modelCard === null) {
       modelCard = JSON.parse(card);
-      renderModel(modelCard);
+      // Drawn once the page is usable (the card is at the bottom of the page), unless a model
+      // of the visitor's is in use by then.
+      setTimeout(() => {
+        if (activeModel === null) renderModel(modelCard);
+      }, 0);
     }
   },
 });

@@ -126,12 +126,10 @@ describe('parts', () => {
       const asNumbers = (texts) => texts.map((t) => Number(t.replace(/[^0-9]/g, '')));
       const first = asNumbers(await shownLines());
       assert.deepEqual(first, lineOf.slice(0, first.length), 'line numbers on the first page');
-      await page.locator('#page-last').click();
       // The pager says where the page starts before its rows are drawn: wait for the rows.
-      await page.waitForFunction(
-        (before) => document.querySelector('#results-body tr td')?.textContent !== before,
-        (await shownLines())[0],
-      );
+      const before = (await shownLines())[0];
+      await page.locator('#page-last').click();
+      await page.waitForFunction((text) => document.querySelector('#results-body tr td')?.textContent !== text, before);
       const last = asNumbers(await shownLines());
       assert.ok(last.length > 0, 'the last page shows rows');
       assert.deepEqual(last, lineOf.slice(lineOf.length - last.length), 'line numbers on the last page');
