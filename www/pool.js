@@ -16,7 +16,8 @@ export function poolSize() {
 }
 
 /**
- * The workers, started together. A run posts to a chosen worker (`workers[i].post`); one-off
+ * The workers, started together. A run posts to a chosen worker (`primary`, or the least loaded
+ * by its own count: `leastLoaded`) with the worker's `post`; one-off
  * questions (split, explain, order) go to any ready worker with `request`. Messages of runs come
  * back through `onRunMessage`; `onReady` fires once every worker is ready (again after a restart),
  * `onCrash` whenever one fails (that worker is restarted when it can be).
@@ -24,6 +25,8 @@ export function poolSize() {
 export class ScorerPool {
   constructor(size, { onRunMessage, onCrash, onReady }) {
     this.nextRequest = 0;
+    /** Where `leastLoaded` starts looking: workers equally loaded take turns. */
+    this.turn = 0;
     /** The model file the scorers use (Uint8Array), null for the built-in model. */
     this.model = null;
     this.workers = [];
@@ -43,6 +46,26 @@ export class ScorerPool {
 
   get size() {
     return this.workers.length;
+  }
+
+  /** The worker that scores the start of every file: a run's primary scorer (see run.js). */
+  get primary() {
+    return this.workers[0];
+  }
+
+  /**
+   * The worker with the smallest `load(worker)`, taking turns among equals.
+   * @param {(worker: ScorerWorker) => number} load
+   */
+  leastLoaded(load) {
+    const { workers } = this;
+    let best = this.turn % workers.length;
+    for (let k = 1; k < workers.length; k++) {
+      const i = (this.turn + k) % workers.length;
+      if (load(workers[i]) < load(workers[best])) best = i;
+    }
+    this.turn = best + 1;
+    return workers[best];
   }
 
   get isReady() {

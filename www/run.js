@@ -61,7 +61,7 @@ export class ScoringRun {
     this.pool = pool;
     this.onBatch = onBatch;
     this.onProgress = onProgress;
-    this.primary = pool.workers[0];
+    this.primary = pool.primary;
     /** Pieces of the file not yet handed over, in file order: see `open`. */
     this.pieces = [];
     /** part -> the piece whose messages that part's scorer is sending. */
@@ -72,7 +72,6 @@ export class ScoringRun {
     this.inFlight = 0;
     /** worker -> pushes sent to it and not yet answered. */
     this.busy = new Map();
-    this.turn = 0;
     /** The scored CSV handed over (Blobs, or bytes for a small file), in file order. */
     this.outputs = [];
     this.progress = { bytes: 0, rows: 0, flagged: 0 };
@@ -319,15 +318,7 @@ export class ScoringRun {
 
   /** The worker with the fewest pushes unanswered, taking turns among equals. */
   leastBusy() {
-    const { workers } = this.pool;
-    const load = (worker) => this.busy.get(worker) ?? 0;
-    let best = this.turn;
-    for (let k = 1; k < workers.length; k++) {
-      const i = (this.turn + k) % workers.length;
-      if (load(workers[i]) < load(workers[best])) best = i;
-    }
-    this.turn = (best + 1) % workers.length;
-    return workers[best];
+    return this.pool.leastLoaded((worker) => this.busy.get(worker) ?? 0);
   }
 
   /** Waits until `ready()` holds, re-checking whenever a message is handed over. */
