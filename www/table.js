@@ -2,12 +2,14 @@
 // The results view: a compact store of scored rows and a paged table over it.
 //
 // A million rows must not cost a million DOM nodes or strings. Per row the store keeps only typed
-// arrays (score, flags, end offset: 13 bytes, and the line when lines are not consecutive: 4
-// more) in fixed-size segments, so that it grows without copying; the scored CSV stays in Blobs (a few MB each), which the browser may page out,
+// arrays (score, flags, the length of its scored CSV line: 11 bytes, 2 more for a line of 64 KB
+// or more, and the line number when lines are not consecutive: 4 more) in fixed-size segments,
+// so that it grows without copying; the scored CSV stays in Blobs (a few MB each), which the browser may page out,
 // or for a small file in the bytes the worker sent. A page of rows is sliced from those and split
 // into fields by the worker. Filtering and
 // sorting also run in the worker, on copies of the scores and flags made a segment at a time.
 
+import { release } from './buffers.js';
 import { byId } from './dom.js';
 import { ROW, labelKindOf } from './flags.js';
 
@@ -42,12 +44,30 @@ function setLines(segment, at, lines, count) {
   }
 }
 
+/**
+ * Puts the lengths of `count` rows' scored CSV lines in `segment` from row `at`, their ends
+ * being `ends` (from the start of their batch's CSV, whose first row starts at `start`).
+ * Lengths are kept in 16 bits until one needs more.
+ */
+function setLengths(segment, at, ends, start, count) {
+  let previous = start;
+  for (let i = 0; i < count; i++) {
+    const length = ends[i] - previous;
+    previous = ends[i];
+    if (length > 0xffff && segment.lengths instanceof Uint16Array) {
+      segment.lengths = Uint32Array.from(segment.lengths);
+    }
+    segment.lengths[at + i] = length;
+  }
+}
+
 /** The rows of one run, in file order. */
 export class RowStore {
   constructor() {
     this.count = 0;
     /**
-     * {scores: Float64Array, flags: Uint8Array, ends: Uint32Array, firstLine, lines}: `lines`
+     * {scores: Float64Array, flags: Uint8Array, lengths: Uint16Array or Uint32Array (of each
+     * row's scored CSV line), firstLine, lines}: `lines`
      * (Uint32Array) is null while the segment's rows lie on consecutive lines from `firstLine`,
      * as a file without blank lines or line breaks inside fields has them.
      */
@@ -85,10 +105,12 @@ export class RowStore {
       this.waitingForBlob = [];
       this.blobOffset = 0;
     }
-    this.appendRows(scores, lines, flags, ends);
+    this.appendRows(scores, lines, flags, ends, start);
+    // Copied into the segments.
+    release([scores, typeof lines === 'number' ? undefined : lines, flags, ends]);
   }
 
-  appendRows(scores, lines, flags, ends) {
+  appendRows(scores, lines, flags, ends, start) {
     const n = scores.length;
     for (let done = 0; done < n; ) {
       const at = this.count & SEGMENT_MASK;
@@ -96,7 +118,7 @@ export class RowStore {
         this.segments.push({
           scores: new Float64Array(SEGMENT_ROWS),
           flags: new Uint8Array(SEGMENT_ROWS),
-          ends: new Uint32Array(SEGMENT_ROWS),
+          lengths: new Uint16Array(SEGMENT_ROWS),
           firstLine: typeof lines === 'number' ? lines + done : lines[done],
           lines: null,
         });
@@ -106,7 +128,7 @@ export class RowStore {
       segment.scores.set(scores.subarray(done, done + take), at);
       setLines(segment, at, typeof lines === 'number' ? lines + done : lines.subarray(done, done + take), take);
       segment.flags.set(flags.subarray(done, done + take), at);
-      segment.ends.set(ends.subarray(done, done + take), at);
+      setLengths(segment, at, ends.subarray(done, done + take), done === 0 ? start : ends[done - 1], take);
       done += take;
       this.count += take;
     }
@@ -126,8 +148,15 @@ export class RowStore {
     return this.segments[row >>> SEGMENT_BITS].flags[row & SEGMENT_MASK];
   }
 
-  end(row) {
-    return this.segments[row >>> SEGMENT_BITS].ends[row & SEGMENT_MASK];
+  length(row) {
+    return this.segments[row >>> SEGMENT_BITS].lengths[row & SEGMENT_MASK];
+  }
+
+  /** Where `row`'s scored CSV line starts in its batch's CSV: after the rows before it. */
+  startInBatch(batch, row) {
+    let at = batch.start;
+    for (let r = batch.first; r < row; r++) at += this.length(r);
+    return at;
   }
 
   /**
@@ -164,10 +193,14 @@ export class RowStore {
   async readLines(rows) {
     const runs = [];
     const lengths = [];
+    // The row before, when it was the one before in the same batch: where this one starts.
+    let previous = { row: -1, batch: null, end: 0 };
     for (const row of rows) {
       const batch = this.batchOf(row);
-      const start = batch.offset + (row === batch.first ? batch.start : this.end(row - 1));
-      const end = batch.offset + this.end(row);
+      const follows = previous.batch === batch && previous.row === row - 1;
+      const start = follows ? previous.end : batch.offset + this.startInBatch(batch, row);
+      const end = start + this.length(row);
+      previous = { row, batch, end };
       const last = runs[runs.length - 1];
       if (last && last.blob === batch.blob && last.end === start) last.end = end;
       else runs.push({ blob: batch.blob, start, end });

@@ -87,6 +87,7 @@ const PUSH_BYTES = 1 << 20;
 import init, {
   Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, partPlan, rowFlags, splitRow,
 } from './neptune.js';
+import { release } from './buffers.js';
 import { sampleFile } from './sample.js';
 /** @import { Trained } from './neptune.js' */
 /** @import { BatchReply, PushRequest, WorkerReply, WorkerRequest } from './protocol.js' */
@@ -160,8 +161,14 @@ async function handle(message, read) {
     switch (message.type) {
       case 'init':
         return await start(message);
-      case 'push':
-        return push(message, await read);
+      case 'push': {
+        const bytes = await read;
+        try {
+          return push(message, bytes);
+        } finally {
+          release(bytes);
+        }
+      }
       case 'finish':
         return finish(message);
       case 'merge':
@@ -390,6 +397,8 @@ function joined(batches) {
     row += b.ends.length;
     offset += b.csv.length;
   }
+  // Copied into the joined arrays.
+  release(batches.flatMap((b) => [b.scores, b.lines, b.flags, b.ends]));
   return batch;
 }
 
@@ -433,6 +442,8 @@ function postBatch(type, run, state, batch, extra = {}) {
     } else {
       message.blob = new Blob(state.pending);
     }
+    // The bytes or the Blob hold a copy of them.
+    release(state.pending);
     state.pending = [];
     state.pendingBytes = 0;
   }

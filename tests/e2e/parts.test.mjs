@@ -136,6 +136,25 @@ describe('parts', () => {
     });
   });
 
+  test('a scored line over 64 KB: the table shows it and every row after it with their own fields', { timeout: TEST_TIMEOUT }, async () => {
+    // The table keeps each row's scored-line length in 16 bits until one needs more.
+    const [header, ...data] = testDataLines();
+    const notes = data.slice(0, 30).map((_, i) => (i === 2 ? 'y'.repeat(70_000) : `note${i}`));
+    const file = fixture('long-scored-line.csv', () => [`${header},note`, ...data.slice(0, 30).map((row, i) => `${row},${notes[i]}`)].join('\n') + '\n');
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
+      const summary = await scoreFile(page, file);
+      assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
+      const shown = await page.evaluate(() => {
+        const names = [...document.querySelectorAll('#results-head th')].map((th) => th.textContent);
+        const column = names.indexOf('note');
+        return [...document.querySelectorAll('#results-body tr')].map((tr) => tr.children[column]?.textContent ?? null);
+      });
+      assert.ok(shown.length >= 25, `a page of rows is shown (${shown.length})`);
+      assert.deepEqual(shown, notes.slice(0, shown.length), 'each row shows its own note, the 70 KB one included');
+    });
+  });
+
   test('a line longer than the look-behind across a boundary: download equals the CLI', { timeout: TEST_TIMEOUT }, async () => {
     // One 2 MB note from 1 MB on: whatever the workers' number, a boundary falls inside it,
     // far from any line end.
