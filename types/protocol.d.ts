@@ -26,16 +26,21 @@ export interface RowFlags {
 }
 
 /** A chunk of a file for the scorer of part `part` of run `run`. */
+/**
+ * Bytes of a file for a push: a slice of the File or a range of it ({file, start, end}), read
+ * by the worker, or the bytes themselves.
+ */
+export type PushBytes = Blob | { file: File; start: number; end: number } | ArrayBuffer | Uint8Array;
+
 export interface PushRequest {
   type: 'push';
   run: number;
   part: number;
-  /** A slice of the File (read by the worker), or bytes. */
-  chunk: Blob | ArrayBuffer | Uint8Array;
+  chunk: PushBytes;
   /** A later part's scorer: the primary's `context` (postcard bytes). */
   context?: Uint8Array;
   /** A later part's look-behind: the end of the range before its `chunk`. */
-  before?: Blob | Uint8Array;
+  before?: PushBytes;
   /** With `before`: the part runs to the end of the file. */
   last?: boolean;
   /** The start of a file that goes on after it (`pushStart`). */

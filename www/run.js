@@ -13,8 +13,10 @@
 // file no larger than the start, the primary reads the whole file chunk by chunk.
 //
 // Nothing of the reading, the scoring, the cutting or the summary is done here: what is sent are
-// Blobs (slices of the File, which cost nothing to make or to post), and each worker reads its
-// own as it arrives, while it scores what came before (see worker.js). A gzip file is told by its
+// slices of the File (Blobs), or for a later part the File and where its range lies (slicing a
+// File takes the thread a fraction of a millisecond, hundreds of times on a large file: the
+// workers do it), and each worker reads its own as it arrives, while it scores what came before
+// (see worker.js). A gzip file is told by its
 // first two bytes, in the primary's worker. This only routes messages and adds each part's line
 // offset to its rows' line numbers.
 
@@ -176,8 +178,8 @@ export class ScoringRun {
       const worker = this.leastBusy();
       const piece = this.open(++this.lastPart, worker, (message) => message.type === 'done');
       piece.start = offset;
-      const before = this.range(offset - lookBehindBytes, offset);
-      this.send(piece, { chunk: this.range(offset, end), before, last, context }, end);
+      const before = { file, start: offset - lookBehindBytes, end: offset };
+      this.send(piece, { chunk: { file, start: offset, end }, before, last, context }, end);
       worker.post({ type: 'finish', run: this.id, part: piece.part });
       offset = end;
     }
@@ -226,7 +228,7 @@ export class ScoringRun {
     return piece;
   }
 
-  /** Pushes a chunk (a Blob) ending at file offset `end` to the piece's scorer. */
+  /** Pushes a chunk (a Blob, or a range of the File) ending at file offset `end` to the piece's scorer. */
   send(piece, message, end) {
     piece.chunkEnds.push(end);
     piece.unanswered++;

@@ -14,9 +14,10 @@
 // In:
 //   {type:'init', wasmHex?}             load the module (fetched next to the glue unless given)
 //   {type:'push', run, part, chunk, context?, before?, last?, first?, threshold?, features?,
-//         inline?}                      score the rows completed by `chunk` (a Blob, read here as
-//                                       soon as the message arrives, while the pushes before it
-//                                       are scored; or bytes) with the part's scorer; a part not
+//         inline?}                      score the rows completed by `chunk` (a Blob, or a range
+//                                       of a File, {file, start, end}, read here as soon as the
+//                                       message arrives, while the pushes before it are scored;
+//                                       or bytes) with the part's scorer; a part not
 //                                       seen before gets a new scorer: a later part's when
 //                                       `context` (postcard bytes) is given, else the primary,
 //                                       which decompresses the file when its first two bytes
@@ -24,7 +25,7 @@
 //        first: `chunk` is the start of a file that goes on after it (`pushStart`): the answer
 //        carries `context` (defined when later parts may be scored apart) and `lineEnds`, and
 //        its output closes with the header, before any later part's output
-//        before: `chunk` is a later part's range and `before` (a Blob or bytes) the look-behind
+//        before: `chunk` is a later part's range and `before` (as `chunk`) the look-behind
 //        (the end of the range before it); Rust finds the part's own bytes in them (`partBounds`), the whole
 //        rest of the file from the part's start when `last`; a part that cannot be cut off
 //        (a quote, a line end too far from the boundary) is answered with `unsplit` instead
@@ -90,7 +91,7 @@ import init, {
 import { release } from './buffers.js';
 import { sampleFile } from './sample.js';
 /** @import { Trained } from './neptune.js' */
-/** @import { BatchReply, PushRequest, WorkerReply, WorkerRequest } from './protocol.js' */
+/** @import { BatchReply, PushBytes, PushRequest, WorkerReply, WorkerRequest } from './protocol.js' */
 
 /**
  * The scorers of the latest run: {run, parts: Map(part -> {part, scorer, pending (scored CSV
@@ -129,12 +130,13 @@ function readPush({ chunk, before }) {
   return read;
 }
 
-/** @param {Blob | ArrayBuffer | Uint8Array} data */
+/** @param {PushBytes} data */
 async function bytesOf(data) {
   if (ArrayBuffer.isView(data)) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  const blob = data instanceof Blob ? data : data.file.slice(data.start, data.end);
   try {
-    return new Uint8Array(await data.arrayBuffer());
+    return new Uint8Array(await blob.arrayBuffer());
   } catch (error) {
     throw new Error(`The file could not be read: ${describe(error)}`, { cause: error });
   }
