@@ -9,7 +9,6 @@
 // into fields by the worker. Filtering and
 // sorting also run in the worker, on copies of the scores and flags made a segment at a time.
 
-import { release } from './buffers.js';
 import { byId } from './dom.js';
 import { ROW, labelKindOf } from './flags.js';
 
@@ -106,8 +105,6 @@ export class RowStore {
       this.blobOffset = 0;
     }
     this.appendRows(scores, lines, flags, ends, start);
-    // Copied into the segments.
-    release([scores, typeof lines === 'number' ? undefined : lines, flags, ends]);
   }
 
   appendRows(scores, lines, flags, ends, start) {

@@ -32,7 +32,7 @@
 //        threshold: a new scorer flags rows at it (default: the model's)
 //        features: a new primary scorer writes a conn.log's 41 computed features (to explain rows)
 //        inline: a new scorer's part is small: its scored CSV comes back as bytes (`csv`) rather
-//        than in Blobs, unless 8 MB of it wait (a gzip file may grow that much)
+//        than in Blobs, unless 16 MB of it wait (a gzip file may grow that much)
 //   {type:'finish', run, part}          end the part (for part 0: the file)
 //   {type:'merge', run, part, summary, lineOffset}   (summary: a part's `summaryBytes`)
 //                                       add a later part's summary to part `part`'s (the
@@ -55,7 +55,7 @@
 //                                       page sends the file from the part's start to one scorer
 //   {type:'batch', run, part, csvBytes, blob?, csv?, start, header, scores, lines, flags, ends,
 //                  rows, scored, flagged, rejected, first?, context?, lineEnds?}
-//        csvBytes: length of this batch's scored CSV; blob (once 8 MB wait, and always with a
+//        csvBytes: length of this batch's scored CSV; blob (once 16 MB wait, and always with a
 //        `first` answer and with `done`): a Blob holding the scored CSV of this batch and of
 //        those before it in the same part that no Blob holds yet, back to back; csv: the same
 //        as a Uint8Array (transferred) instead of a Blob, for an `inline` part; start: where
@@ -80,7 +80,13 @@
 // hold a thread for tens of ms), and into few of them: each Blob costs milliseconds on top of its
 // bytes. A small file's (`inline`) comes back as transferred bytes: a Blob would cost more time
 // than the scoring, and the page makes the download's Blob once the results are painted.
-const BLOB_BYTES = 8 << 20;
+const BLOB_BYTES = 16 << 20;
+// Dead ArrayBuffers (chunks read, scored CSV copied into a Blob) wait for the garbage collector,
+// which in a worker lets tens of MB of them build up. Freeing them early with
+// `buffer.transfer(0)` is a trap: V8 moves the memory into the zero-length buffer, where it stays
+// until that one is collected while counting as nothing, so collections come later still (on a
+// 1 GB file Chromium's memory grew from about 1.8 to 4 GB).
+
 // A wasm instance's memory grows to hold what one push takes in and gives out, and never
 // shrinks: a larger chunk is pushed this much at a time, its answers joined into one batch.
 const PUSH_BYTES = 1 << 20;
@@ -88,7 +94,6 @@ const PUSH_BYTES = 1 << 20;
 import init, {
   Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, partPlan, rowFlags, splitRow,
 } from './neptune.js';
-import { release } from './buffers.js';
 import { sampleFile } from './sample.js';
 /** @import { Trained } from './neptune.js' */
 /** @import { BatchReply, PushBytes, PushRequest, WorkerReply, WorkerRequest } from './protocol.js' */
@@ -163,14 +168,8 @@ async function handle(message, read) {
     switch (message.type) {
       case 'init':
         return await start(message);
-      case 'push': {
-        const bytes = await read;
-        try {
-          return push(message, bytes);
-        } finally {
-          release(bytes);
-        }
-      }
+      case 'push':
+        return push(message, await read);
       case 'finish':
         return finish(message);
       case 'merge':
@@ -399,8 +398,6 @@ function joined(batches) {
     row += b.ends.length;
     offset += b.csv.length;
   }
-  // Copied into the joined arrays.
-  release(batches.flatMap((b) => [b.scores, b.lines, b.flags, b.ends]));
   return batch;
 }
 
@@ -444,8 +441,6 @@ function postBatch(type, run, state, batch, extra = {}) {
     } else {
       message.blob = new Blob(state.pending);
     }
-    // The bytes or the Blob hold a copy of them.
-    release(state.pending);
     state.pending = [];
     state.pendingBytes = 0;
   }
