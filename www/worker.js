@@ -83,7 +83,7 @@
 const BLOB_BYTES = 16 << 20;
 // Dead ArrayBuffers (chunks read, scored CSV copied into a Blob) wait for the garbage collector,
 // which in a worker lets tens of MB of them build up. Freeing them early with
-// `buffer.transfer(0)` is a trap: V8 moves the memory into the zero-length buffer, where it stays
+// `buffer.transfer(0)` is a trap: V8 appears to keep the memory with the zero-length buffer, where it stays
 // until that one is collected while counting as nothing, so collections come later still (on a
 // 1 GB file Chromium's memory grew from about 1.8 to 4 GB).
 
