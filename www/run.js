@@ -16,9 +16,8 @@
 // slices of the File (Blobs), or for a later part the File and where its range lies (slicing a
 // File takes the thread a fraction of a millisecond, hundreds of times on a large file: the
 // workers do it), and each worker reads its own as it arrives, while it scores what came before
-// (see worker.js). A gzip file is told by its
-// first two bytes, in the primary's worker. This only routes messages and adds each part's line
-// offset to its rows' line numbers.
+// (see worker.js). A gzip file is told by its first two bytes, in the primary's worker. This
+// only routes messages and adds each part's line offset to its rows' line numbers.
 
 import { PART_PLAN, ROW } from './flags.js';
 /** @import { ScorerPool } from './pool.js' */
@@ -33,9 +32,9 @@ const FIRST_CHUNK_BYTES = 1 << 18;
 const CHUNKS_IN_FLIGHT = 3;
 // A file up to this size has its scored CSV sent back as bytes, not Blobs (see worker.js).
 const INLINE_BYTES = 16 << 20;
-// Parts sent ahead per worker: one being scored while the next is read. A file no larger than
-// this many parts of the largest size is cut into this many per worker, so that each worker
-// reads a part while it scores the one before.
+// Parts sent ahead per worker: one being scored while the next is read. A file smaller than
+// this many parts of the largest size per worker is cut into that many parts (so that each
+// worker reads a part while it scores the one before).
 const PARTS_PER_WORKER = 2;
 // The bytes a gzip file is told by (the worker checks them: see `stream`).
 const GZIP_MAGIC_BYTES = 2;
