@@ -26,8 +26,9 @@
 //        carries `context` (defined when later parts may be scored apart) and `lineEnds`, and
 //        its output closes with the header, before any later part's output
 //        before: `chunk` is a later part's range and `before` (as `chunk`) the look-behind
-//        (the end of the range before it); Rust finds the part's own bytes in them (`partBounds`), the whole
-//        rest of the file from the part's start when `last`; a part that cannot be cut off
+//        (the end of the range before it); Rust finds the part's own bytes in them
+//        (`partBounds`), the whole rest of the file from the part's start when `last`; a part
+//        that cannot be cut off
 //        (a quote, a line end too far from the boundary) is answered with `unsplit` instead
 //        threshold: a new scorer flags rows at it (default: the model's)
 //        features: a new primary scorer writes a conn.log's 41 computed features (to explain rows)
@@ -83,10 +84,9 @@
 const BLOB_BYTES = 16 << 20;
 // Dead ArrayBuffers (chunks read, scored CSV copied into a Blob) wait for the garbage collector,
 // which in a worker lets tens of MB of them build up. Freeing them early with
-// `buffer.transfer(0)` is a trap: V8 appears to keep the memory with the zero-length buffer, where it stays
-// until that one is collected while counting as nothing, so collections come later still (on a
-// 1 GB file Chromium's memory grew from about 1.8 to 4 GB).
-
+// `buffer.transfer(0)` is a trap: V8 appears to keep the memory with the zero-length buffer
+// until that one is collected, while counting it as nothing, so collections come later still
+// (on a 1 GB file Chromium's memory grew from about 1.8 to 4 GB).
 // A wasm instance's memory grows to hold what one push takes in and gives out, and never
 // shrinks: a larger chunk is pushed this much at a time, its answers joined into one batch.
 const PUSH_BYTES = 1 << 20;
@@ -114,7 +114,7 @@ let queue = Promise.resolve();
 
 self.addEventListener('message', (/** @type {MessageEvent} */ event) => {
   const message = event.data;
-  // A push's Blobs are read from now on, while the messages before it are handled.
+  // A push's bytes are read from now on, while the messages before it are handled.
   const read = message.type === 'push' ? readPush(message) : undefined;
   waiting++;
   queue = queue.then(() => {
@@ -123,8 +123,21 @@ self.addEventListener('message', (/** @type {MessageEvent} */ event) => {
   });
 });
 
+self.addEventListener('messageerror', () => {
+  reply({ type: 'error', message: 'a message to the scorer could not be read', fatal: true });
+});
+
 /**
- * The bytes of a push's `chunk` and `before`, read if they are Blobs.
+ * Posts a message to the page: only here, so that every message is checked against the protocol.
+ * @param {WorkerReply} message
+ * @param {Transferable[]} [transfer]
+ */
+function reply(message, transfer = []) {
+  self.postMessage(message, transfer);
+}
+
+/**
+ * The bytes of a push's `chunk` and `before`, read when they are slices or ranges of the File.
  * @param {PushRequest} message
  * @returns {Promise<[Uint8Array, Uint8Array | undefined]>}
  */
@@ -145,18 +158,6 @@ async function bytesOf(data) {
   } catch (error) {
     throw new Error(`The file could not be read: ${describe(error)}`, { cause: error });
   }
-}
-self.addEventListener('messageerror', () => {
-  reply({ type: 'error', message: 'a message to the scorer could not be read', fatal: true });
-});
-
-/**
- * Posts a message to the page: only here, so that every message is checked against the protocol.
- * @param {WorkerReply} message
- * @param {Transferable[]} [transfer]
- */
-function reply(message, transfer = []) {
-  self.postMessage(message, transfer);
 }
 
 /**
