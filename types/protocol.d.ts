@@ -25,13 +25,13 @@ export interface RowFlags {
   labelMask: number;
 }
 
-/** A chunk of a file for the scorer of part `part` of run `run`. */
 /**
  * Bytes of a file for a push: a slice of the File or a range of it ({file, start, end}), read
  * by the worker, or the bytes themselves.
  */
 export type PushBytes = Blob | { file: File; start: number; end: number } | ArrayBuffer | Uint8Array;
 
+/** A chunk of a file for the scorer of part `part` of run `run`. */
 export interface PushRequest {
   type: 'push';
   run: number;

@@ -185,7 +185,7 @@ export class ScoringRun {
     await this.until(() => this.pieces.length === 0 || this.unsplit !== undefined);
     if (this.unsplit === undefined) return;
     const start = this.unsplit;
-    const before = this.range(start - lookBehindBytes, start);
+    const before = { file, start: start - lookBehindBytes, end: start };
     await this.stream(this.leastBusy(), ++this.lastPart, start, { context, before });
   }
 
@@ -227,7 +227,7 @@ export class ScoringRun {
     return piece;
   }
 
-  /** Pushes a chunk (a Blob, or a range of the File) ending at file offset `end` to the piece's scorer. */
+  /** Pushes a chunk (a Blob, or a range of the File) ending at file offset `end` to its scorer. */
   send(piece, message, end) {
     piece.chunkEnds.push(end);
     piece.unanswered++;

@@ -4,8 +4,8 @@
 // A million rows must not cost a million DOM nodes or strings. Per row the store keeps only typed
 // arrays (score, flags, the length of its scored CSV line: 11 bytes, 2 more for a line of 64 KB
 // or more, and the line number when lines are not consecutive: 4 more) in fixed-size segments,
-// so that it grows without copying; the scored CSV stays in Blobs (a few MB each), which the browser may page out,
-// or for a small file in the bytes the worker sent. A page of rows is sliced from those and split
+// so that it grows without copying; the scored CSV stays in Blobs (a few MB each), which the
+// browser may page out, or for a small file in the bytes the worker sent. A page of rows is sliced from those and split
 // into fields by the worker. Filtering and
 // sorting also run in the worker, on copies of the scores and flags made a segment at a time.
 
@@ -20,19 +20,12 @@ const SEGMENT_MASK = SEGMENT_ROWS - 1;
 
 /**
  * Puts the lines of `count` rows in `segment` from row `at`: `lines`, or consecutive lines from
- * `lines` when a number (see worker.js). They are only checked while they go on from the
- * segment's first line one by one, and kept once they do not.
+ * `lines` when a number (the worker sends a number whenever a batch's lines are consecutive).
+ * Nothing is kept while they go on from the segment's first line one by one.
  */
 function setLines(segment, at, lines, count) {
   if (segment.lines === null) {
-    const expected = (i) => segment.firstLine + at + i;
-    if (typeof lines === 'number') {
-      if (lines === expected(0)) return;
-    } else {
-      let i = 0;
-      while (i < count && lines[i] === expected(i)) i++;
-      if (i === count) return;
-    }
+    if (lines === segment.firstLine + at) return;
     segment.lines = new Uint32Array(SEGMENT_ROWS);
     for (let k = 0; k < at; k++) segment.lines[k] = segment.firstLine + k;
   }
