@@ -224,7 +224,7 @@ export class ResultsTable {
   constructor(request) {
     this.request = request;
     this.head = byId('results-head');
-    this.body = byId('results-body');
+    this.body = /** @type {HTMLTableSectionElement} */ (byId('results-body'));
     this.status = byId('table-status');
     this.explanation = byId('explanation');
     this.attacksOnly = /** @type {HTMLInputElement} */ (byId('attacks-only'));
@@ -373,13 +373,26 @@ export class ResultsTable {
 
   /**
    * Makes the verdicts follow `threshold` (undefined: the one the rows were scored at): the
-   * rows shown are redrawn, and the attacks-only filter recomputed when it is on.
+   * attacks-only filter is recomputed when it is on; otherwise the rows shown stay, and those
+   * whose verdict changed get a new score and verdict cell, at once. (Redrawing the page instead
+   * made the browser lay the whole table out again at every step of the slider.)
    */
   async setThreshold(threshold) {
     this.threshold = threshold;
     if (!this.store) return;
-    if (this.attacksOnly.checked) await this.reorder();
-    else await this.goTo(this.page);
+    if (this.attacksOnly.checked) {
+      await this.reorder();
+      return;
+    }
+    for (const tr of this.body.rows) {
+      const row = Number(tr.dataset.row);
+      const flag = this.flagOf(row);
+      const flagged = (flag & ROW.flagged) !== 0;
+      if (flagged === tr.classList.contains('is-attack')) continue;
+      tr.classList.toggle('is-attack', flagged);
+      tr.cells[1].replaceWith(scoreCell(this.store.score(row), flag));
+      tr.cells[2].replaceWith(verdictCell(flag));
+    }
   }
 
   /** A row's flags, its flagged bit at the table's threshold. */

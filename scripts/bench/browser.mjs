@@ -258,8 +258,9 @@ async function runFile(page, file, timeout = 120_000) {
  * Moving the threshold control after a run: the time from setting its value (and dispatching
  * `input`) to the page laid out again (a forced layout), for a few values; median and max in ms.
  * That is the work a frame must hold (the wait for the display's next frame is not counted).
- * What is timed is everything the page does at once (counts, histogram, metrics, the curves'
- * dots, the table's verdicts); the table's visible page is redrawn after, asynchronously.
+ * What is timed is everything the page does at once: counts, histogram, metrics, the curves'
+ * dots, the verdicts of the table's rows shown (with "attacks only" on, which the bench leaves
+ * off, the table's page is redrawn after, asynchronously).
  */
 async function thresholdChanges(page) {
   const times = await page.evaluate(async () => {

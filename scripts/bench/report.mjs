@@ -249,7 +249,7 @@ for (const [k, bar, limit] of [['test', '≤ 16.7 ms (one frame)', 16.7], [large
     `${fmt(ms)} ms`,
     bar,
     ms <= limit,
-    'setting the control and dispatching input → the page laid out again (median of 7 values; the wait for the next display frame not counted); the table\'s page is redrawn after',
+    'setting the control and dispatching input → the page laid out again (median of 7 values; the wait for the next display frame not counted); the verdicts of the table\'s rows shown included',
   );
 }
 // A Zeek conn.log against the CSV of about the same size (issue 13: at least half the CSV rate).

@@ -19,6 +19,7 @@ import {
   fixtureDir,
   openApp,
   readSummary,
+  resultsText,
   scoreFile,
   trackStates,
   trainData,
@@ -119,6 +120,78 @@ describe('threshold', () => {
       assert.equal(reset.threshold, model.threshold);
       assert.equal(reset.hash, '');
       assert.deepEqual(reset.confusion, model.confusion);
+    });
+  });
+
+  test('the table\'s verdicts follow the threshold: the rows shown, and with attacks only', { timeout: TEST_TIMEOUT }, async () => {
+    const file = labelledFile();
+    /** The CLI's verdicts at `threshold`, by line of the file (its rows are on lines 2, 3, ...). */
+    const cliVerdicts = (threshold) =>
+      cliScoreAt(file, threshold).toString('utf8').trimEnd().split('\n').slice(1).map((line) => line.endsWith(',1'));
+    await withPage(suite.browser, async ({ page }) => {
+      await openApp(page, suite.site.url);
+      const summary = await scoreFile(page, file);
+      assert.equal(summary.state, 'done', summary.error);
+      await resultsText(page);
+      // What the table shows: each row's line, verdict pill, `is-attack` class, score bar's side
+      // and whether it says "false alarm" or "missed".
+      const table = () =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('[data-testid="results"] tbody tr')].map((tr) => {
+            const cells = /** @type {HTMLTableRowElement} */ (tr).cells;
+            return {
+              line: Number(cells[0].textContent.replace(/\D/g, '')),
+              verdict: cells[2].querySelector('.pill').textContent,
+              attackRow: tr.classList.contains('is-attack'),
+              attackBar: cells[1].querySelector('.score-fill').classList.contains('towards-attack'),
+              wrong: cells[2].querySelector('.pill-wrong')?.textContent ?? null,
+              label: cells[3].textContent,
+            };
+          }),
+        );
+      const check = (rows, threshold, what) => {
+        const verdicts = cliVerdicts(threshold);
+        assert.ok(rows.length > 0, `${what}: the table shows rows`);
+        for (const row of rows) {
+          const attack = verdicts[row.line - 2];
+          assert.equal(row.verdict, attack ? 'attack' : 'normal', `${what}: line ${row.line}'s verdict`);
+          assert.equal(row.attackRow, attack, `${what}: line ${row.line}'s row class`);
+          assert.equal(row.attackBar, attack, `${what}: line ${row.line}'s score bar`);
+          const wrong = attack && row.label === 'normal' ? 'false alarm' : !attack && row.label === 'neptune' ? 'missed' : null;
+          assert.equal(row.wrong, wrong, `${what}: line ${row.line}'s false alarm / missed note`);
+        }
+      };
+      const lines = (rows) => rows.map((row) => row.line);
+      const first = await table();
+      check(first, (await shown(page)).threshold, 'at the model\'s threshold');
+      for (const threshold of [0, 1, 0.35]) {
+        await setThreshold(page, threshold);
+        await settled(page);
+        const rows = await table();
+        check(rows, threshold, `at ${threshold}`);
+        assert.deepEqual(lines(rows), lines(first), `at ${threshold}: the same rows are shown`);
+      }
+      // Attacks only: the rows shown are the attacks at the threshold in effect, and follow it.
+      await page.check('#attacks-only');
+      for (const threshold of [0.35, 0.9]) {
+        await setThreshold(page, threshold);
+        await settled(page);
+        const expected = cliVerdicts(threshold)
+          .map((attack, i) => (attack ? i + 2 : 0))
+          .filter(Boolean)
+          .slice(0, first.length);
+        await page.waitForFunction(
+          (want) => {
+            const shownLines = [...document.querySelectorAll('[data-testid="results"] tbody tr')].map((tr) =>
+              Number(/** @type {HTMLTableRowElement} */ (tr).cells[0].textContent.replace(/\D/g, '')),
+            );
+            return JSON.stringify(shownLines) === JSON.stringify(want);
+          },
+          expected,
+          { timeout: 15_000 },
+        );
+        check(await table(), threshold, `attacks only at ${threshold}`);
+      }
     });
   });
 
