@@ -9,49 +9,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Draws, SplitMix, Table, csv, hand_written, label_names, parse_csv, score_columns};
+use common::{
+    Draws, SplitMix, Table, csv, hand_written, label_names, neptune, parse_csv, score_columns,
+};
 use neptune::Model;
 use neptune::reader::MAX_RECORD_BYTES;
-
-struct Run {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-/// Runs `neptune` with `args`, feeding `stdin` when given.
-fn neptune(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_neptune"))
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the neptune binary runs");
-    let writer = stdin.map(|bytes| {
-        let mut pipe = child.stdin.take().expect("piped stdin");
-        let bytes = bytes.to_vec();
-        std::thread::spawn(move || {
-            // The program may stop reading early (an unusable file): ignore a broken pipe.
-            let _ = pipe.write_all(&bytes);
-        })
-    });
-    let output = child.wait_with_output().expect("neptune finishes");
-    if let Some(writer) = writer {
-        writer.join().expect("the stdin writer");
-    }
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "neptune panicked: {stderr}");
-    Run {
-        code: output.status.code(),
-        stdout: output.stdout,
-        stderr,
-    }
-}
 
 struct Files {
     dir: tempfile::TempDir,

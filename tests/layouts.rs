@@ -42,6 +42,17 @@ fn scored_alike(what: &str, table: &Table) -> Summary {
     assert_scored_alike(what, &csv(table), table, &table.header)
 }
 
+/// `table` written as CSV without its header line.
+fn headerless_csv(table: &Table) -> Vec<u8> {
+    write_table(
+        table,
+        &Style {
+            header: false,
+            ..Style::default()
+        },
+    )
+}
+
 /// The standard names, then `label` and `difficulty`: the header a headerless file gets.
 fn headerless_names(extra: &[&str]) -> Vec<String> {
     let mut names = standard_names();
@@ -75,12 +86,7 @@ fn the_data_files_own_layout_scores_every_row() {
 
 #[test]
 fn standard_snake_case_names_score_alike() {
-    let table = Table::new(
-        base_rows(),
-        &standard_names(),
-        Some(("label", &label_names)),
-        Some("difficulty"),
-    );
+    let table = Table::kdd_plus_layout(base_rows());
     scored_alike("snake_case", &table);
 }
 
@@ -160,19 +166,8 @@ fn extra_columns_pass_through_unchanged() {
 
 #[test]
 fn headerless_43_columns_like_kddtrain_plus() {
-    let table = Table::new(
-        base_rows(),
-        &standard_names(),
-        Some(("label", &label_names)),
-        Some("difficulty"),
-    );
-    let input = write_table(
-        &table,
-        &Style {
-            header: false,
-            ..Style::default()
-        },
-    );
+    let table = Table::kdd_plus_layout(base_rows());
+    let input = headerless_csv(&table);
     assert!(
         std::str::from_utf8(&input)
             .unwrap()
@@ -201,13 +196,7 @@ fn headerless_42_columns_features_and_label() {
         Some(("label", &label_names)),
         None,
     );
-    let input = write_table(
-        &table,
-        &Style {
-            header: false,
-            ..Style::default()
-        },
-    );
+    let input = headerless_csv(&table);
     let summary = assert_scored_alike(
         "headerless 42",
         &input,
@@ -220,13 +209,7 @@ fn headerless_42_columns_features_and_label() {
 #[test]
 fn headerless_41_columns_features_only() {
     let table = Table::new(base_rows(), &standard_names(), None, None);
-    let input = write_table(
-        &table,
-        &Style {
-            header: false,
-            ..Style::default()
-        },
-    );
+    let input = headerless_csv(&table);
     let summary = assert_scored_alike("headerless 41", &input, &table, &headerless_names(&[]));
     assert!(summary.labelled.is_none());
 }
@@ -249,13 +232,7 @@ fn kdd_cup_99_labels_with_a_trailing_dot() {
         Some(("label", &label)),
         None,
     );
-    let input = write_table(
-        &table,
-        &Style {
-            header: false,
-            ..Style::default()
-        },
-    );
+    let input = headerless_csv(&table);
     let summary = assert_scored_alike("kddcup.data", &input, &table, &headerless_names(&["label"]));
     let labelled = summary.labelled.expect("labelled");
     let smurfs = (0..base_rows().len()).filter(|i| i % 7 == 3).count() as u64;
@@ -428,12 +405,7 @@ fn every_way_of_writing_a_file_scores_alike() {
 
 #[test]
 fn a_headerless_excel_export_scores_alike() {
-    let table = Table::new(
-        base_rows(),
-        &standard_names(),
-        Some(("label", &label_names)),
-        Some("difficulty"),
-    );
+    let table = Table::kdd_plus_layout(base_rows());
     let input = write_table(
         &table,
         &Style {
@@ -472,19 +444,8 @@ fn blank_lines_between_rows_add_no_rows_and_keep_line_numbers() {
 
 #[test]
 fn a_headerless_file_gets_the_standard_names_with_label_and_difficulty() {
-    let table = Table::new(
-        &base_rows()[..3],
-        &standard_names(),
-        Some(("label", &label_names)),
-        Some("difficulty"),
-    );
-    let input = write_table(
-        &table,
-        &Style {
-            header: false,
-            ..Style::default()
-        },
-    );
+    let table = Table::kdd_plus_layout(&base_rows()[..3]);
+    let input = headerless_csv(&table);
     let (output, _) = common::score(&input);
     let first_line = output.split(|&b| b == b'\n').next().unwrap();
     let expected = format!(

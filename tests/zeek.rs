@@ -7,9 +7,8 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
 
-use common::{Draws, SplitMix, data_dir, model, parse_csv};
+use common::{Draws, Run, SplitMix, data_dir, model, neptune, parse_csv};
 use neptune::score::{Batch, Scorer, Summary, score_bytes};
 
 /// One synthetic connection.
@@ -353,31 +352,6 @@ fn the_labelled_variant_splits_its_joined_fields_and_is_measured() {
     assert_eq!(labelled.other_attacks["DDoS"].rows, 3000);
 }
 
-fn neptune(args: &[&str], stdin: Option<&[u8]>) -> (i32, Vec<u8>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_neptune"))
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("neptune runs");
-    if let Some(bytes) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        let bytes = bytes.to_vec();
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        });
-    }
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (output.status.code().unwrap_or(-1), output.stdout, stderr)
-}
-
 #[test]
 fn the_cli_reads_gzip_writes_incidents_and_explains_conn_log_rows() {
     let dir = tempfile::tempdir().unwrap();
@@ -389,7 +363,11 @@ fn the_cli_reads_gzip_writes_incidents_and_explains_conn_log_rows() {
     encoder.write_all(&log).unwrap();
     std::fs::write(&gz, encoder.finish().unwrap()).unwrap();
     let incidents = dir.path().join("incidents.csv");
-    let (code, out, stderr) = neptune(
+    let Run {
+        code,
+        stdout: out,
+        stderr,
+    } = neptune(
         &[
             "score",
             plain.to_str().unwrap(),
@@ -398,9 +376,11 @@ fn the_cli_reads_gzip_writes_incidents_and_explains_conn_log_rows() {
         ],
         None,
     );
-    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("SYN flood"), "{stderr}");
-    let (_, from_gzip, _) = neptune(&["score", gz.to_str().unwrap()], None);
+    let Run {
+        stdout: from_gzip, ..
+    } = neptune(&["score", gz.to_str().unwrap()], None);
     assert_eq!(out, from_gzip);
     assert_eq!(out, score_bytes(model(), &log, None).unwrap().0);
     let table = parse_csv(&std::fs::read(&incidents).unwrap()).unwrap();
@@ -417,8 +397,12 @@ fn the_cli_reads_gzip_writes_incidents_and_explains_conn_log_rows() {
     );
     assert_eq!(table[1][4], "SYN flood");
     // Line 9 is the first data row.
-    let (code, explained, stderr) = neptune(&["explain", plain.to_str().unwrap(), "9"], None);
-    assert_eq!(code, 0, "{stderr}");
+    let Run {
+        code,
+        stdout: explained,
+        stderr,
+    } = neptune(&["explain", plain.to_str().unwrap(), "9"], None);
+    assert_eq!(code, Some(0), "{stderr}");
     let explained = String::from_utf8(explained).unwrap();
     assert!(explained.starts_with("line 9: score "), "{explained}");
     assert!(explained.contains(" = "), "{explained}");
@@ -430,8 +414,12 @@ fn the_cli_reads_gzip_writes_incidents_and_explains_conn_log_rows() {
         .find(|(_, r)| r[1].starts_with("Cf") && r[21] == "1")
         .expect("a flagged flood row");
     let line = (at + 9).to_string();
-    let (code, explained, stderr) = neptune(&["explain", plain.to_str().unwrap(), &line], None);
-    assert_eq!(code, 0, "{stderr}");
+    let Run {
+        code,
+        stdout: explained,
+        stderr,
+    } = neptune(&["explain", plain.to_str().unwrap(), &line], None);
+    assert_eq!(code, Some(0), "{stderr}");
     let explained = String::from_utf8(explained).unwrap();
     assert!(
         explained.starts_with(&format!("line {line}: score {} (Neptune)", flood[20])),
@@ -450,8 +438,12 @@ fn other_zeek_logs_are_refused_by_name() {
         (dns_json, "dns.log"),
         (http_json, "http.log"),
     ] {
-        let (code, out, stderr) = neptune(&["score", "-"], Some(input.as_bytes()));
-        assert_eq!(code, 2, "{stderr}");
+        let Run {
+            code,
+            stdout: out,
+            stderr,
+        } = neptune(&["score", "-"], Some(input.as_bytes()));
+        assert_eq!(code, Some(2), "{stderr}");
         assert!(out.is_empty());
         assert!(
             stderr.contains(log) && stderr.contains("conn.log"),

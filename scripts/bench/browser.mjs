@@ -31,13 +31,13 @@
 // - Memory and long tasks of a large-file run cover the run and SETTLE_MS after it (the results
 //   table is drawn then).
 
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { CHROMIUM_ARGS, launchChromium } from '../chromium.mjs';
+import { CHROMIUM_ARGS, chromiumPss, launchChromium } from '../chromium.mjs';
 
 import { serve } from '../serve.mjs';
 
@@ -284,39 +284,6 @@ async function thresholdChanges(page) {
 function checkRun(r, rows, what) {
   if (r.state !== 'done') throw new Error(`${what}: the page ended in state ${r.state}: ${r.error}`);
   if (rows !== undefined && r.rows !== rows) throw new Error(`${what}: the page reported ${r.rows} rows, expected ${rows}`);
-}
-
-/** PSS of the Chromium processes started by this Node process (and their children), in bytes. */
-function chromiumPss() {
-  const parents = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(Number(name), ppid);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const ours = (pid) => {
-    for (let p = pid, depth = 0; p > 1 && depth < 10; p = parents.get(p), depth++) {
-      if (parents.get(p) === process.pid) return true;
-    }
-    return false;
-  };
-  let total = 0;
-  for (const pid of parents.keys()) {
-    if (!ours(pid)) continue;
-    try {
-      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      const kb = /^Pss:\s+(\d+) kB/m.exec(rollup);
-      if (kb) total += Number(kb[1]) * 1024;
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return total;
 }
 
 /** One memory sample: page heap, each worker's heap, wasm memory, Chromium's PSS. */

@@ -15,12 +15,12 @@
 // peak).
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { launchChromium } from '../chromium.mjs';
+import { chromiumPss, launchChromium } from '../chromium.mjs';
 
 import { serve } from '../serve.mjs';
 
@@ -36,37 +36,6 @@ const { values: opts } = parseArgs({
 
 const SAMPLE_MS = 100;
 const MB = 1024 * 1024;
-
-/** PSS of the Chromium processes started by this Node process (and their children), in bytes. */
-function chromiumPss() {
-  const parents = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const ours = (pid) => {
-    for (let p = pid, depth = 0; p > 1 && depth < 10; p = parents.get(p), depth++) {
-      if (parents.get(p) === process.pid) return true;
-    }
-    return false;
-  };
-  let total = 0;
-  for (const pid of parents.keys()) {
-    if (!ours(pid)) continue;
-    try {
-      const kb = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      if (kb) total += Number(kb[1]) * 1024;
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return total;
-}
 
 function nativeTrain(out) {
   const started = performance.now();

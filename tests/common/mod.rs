@@ -4,7 +4,9 @@
 //! something other than the library's own reader.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use neptune::Model;
@@ -233,6 +235,17 @@ impl Table {
             &data_file_names(),
             Some(("attack", &label_01)),
             Some("lastflag"),
+        )
+    }
+
+    /// The layout of KDDTrain+.txt with a header: the standard names, `label` (normal /
+    /// neptune) and `difficulty`.
+    pub fn kdd_plus_layout(connections: &[Connection]) -> Table {
+        Table::new(
+            connections,
+            &standard_names(),
+            Some(("label", &label_names)),
+            Some("difficulty"),
         )
     }
 
@@ -527,4 +540,47 @@ pub fn line_at(text: &[u8], offset: usize) -> u64 {
         i += 1;
     }
     line
+}
+
+/// What a run of the `neptune` binary gave.
+pub struct Run {
+    /// The exit code (None: ended by a signal).
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+/// Runs the `neptune` binary with `args`, feeding `stdin` when given; fails the test if it
+/// panicked.
+pub fn neptune(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_neptune"))
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the neptune binary runs");
+    let writer = stdin.map(|bytes| {
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            // The program may stop reading early (an unusable file): ignore a broken pipe.
+            let _ = pipe.write_all(&bytes);
+        })
+    });
+    let output = child.wait_with_output().expect("neptune finishes");
+    if let Some(writer) = writer {
+        writer.join().expect("the stdin writer");
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "neptune panicked: {stderr}");
+    Run {
+        code: output.status.code(),
+        stdout: output.stdout,
+        stderr,
+    }
 }
