@@ -796,7 +796,18 @@ mod tests {
     /// runs, stragglers, ties of `ts`, -0 and 0, infinities.
     #[test]
     fn start_order_pops_what_a_heap_pops() {
-        let times = [-1.5, -0.0, 0.0, 0.5, 1.0, 1.0, 2.0, 1e9, f64::INFINITY, f64::NEG_INFINITY];
+        let times = [
+            -1.5,
+            -0.0,
+            0.0,
+            0.5,
+            1.0,
+            1.0,
+            2.0,
+            1e9,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = move || {
             // SplitMix64: the same draws on every target.
@@ -824,7 +835,11 @@ mod tests {
                 heap.push(Reverse((TsOrder(ts), index)));
                 // Pop now and then (more often in some cases), as the reorder buffer does.
                 while next() % (2 + case % 5) == 0 {
-                    assert_eq!(ours.pop(), heap.pop().map(|Reverse((_, i))| i), "case {case}");
+                    assert_eq!(
+                        ours.pop(),
+                        heap.pop().map(|Reverse((_, i))| i),
+                        "case {case}"
+                    );
                 }
             }
             while let Some(Reverse((_, i))) = heap.pop() {
