@@ -387,7 +387,10 @@ impl<'m> ConnLog<'m> {
         let mut fields = recycle(std::mem::take(&mut self.fields));
         header.fields_of(line, &mut fields);
         let width = self.names.as_ref().map_or(0, Vec::len);
-        let mut out = self.spare.pop().unwrap_or_default();
+        let mut out = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(line.len() + 32));
         let plain = header.separator == b"\t" && header.joined.is_none();
         write_tsv_row(&mut out, line, &fields, width, plain);
         let row = if memchr::memchr(0, line).is_some() {
