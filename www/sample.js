@@ -141,6 +141,48 @@ function generators(random) {
 }
 
 /** A small, fast, seedable PRNG (public domain, by Tommy Ettinger). */
+/** conn.log's fields, as Zeek writes them (the scorer reads them by name). */
+const CONN_FIELDS = [
+  'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration',
+  'orig_bytes', 'resp_bytes', 'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history',
+  'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes', 'tunnel_parents',
+];
+
+/**
+ * A Zeek conn.log (tab-separated, with its `#` header) of `rows` deterministic connections:
+ * ordinary ones, half-open SYNs to one server, rejected ones, in start order with a few late.
+ * Not a demo: the workers score it after saying ready (see worker.js) so that the conn.log path
+ * is compiled to optimized code before a person drops a log.
+ */
+export function sampleConnLog(rows) {
+  const random = mulberry32(SEED);
+  const pick = (list) => list[Math.floor(random() * list.length)];
+  const lines = [
+    '#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', '#path\tconn',
+    `#fields\t${CONN_FIELDS.join('\t')}`,
+  ];
+  let ts = 1718937548;
+  for (let i = 0; i < rows; i++) {
+    ts += random() * 0.05;
+    const kind = random();
+    const late = random() < 0.1 ? -random() * 3 : 0;
+    const [proto, state, service, history] =
+      kind < 0.3 ? ['tcp', 'S0', '-', 'S'] : kind < 0.4 ? ['tcp', 'REJ', '-', 'Sr'] :
+        kind < 0.9 ? ['tcp', 'SF', pick(['http', 'ssl', '-']), 'ShADadfF'] : ['udp', 'SF', 'dns', 'Dd'];
+    const open = state !== 'S0' && state !== 'REJ';
+    const bytes = open ? [Math.floor(random() * 2000), Math.floor(random() * 90000)] : ['-', '-'];
+    lines.push([
+      (ts + late).toFixed(6), `C${i.toString(36)}`, `10.0.${Math.floor(random() * 4)}.${1 + Math.floor(random() * 250)}`,
+      1024 + Math.floor(random() * 60000), `192.168.1.${1 + Math.floor(random() * 8)}`,
+      proto === 'udp' ? 53 : pick([80, 443, 502, 8080, 22]), proto, service,
+      open ? (random() * 5).toFixed(6) : '-', ...bytes, state, 'T', 'T', 0, history,
+      1 + Math.floor(random() * 20), 40 + Math.floor(random() * 5000), Math.floor(random() * 20),
+      Math.floor(random() * 90000), '(empty)',
+    ].join('\t'));
+  }
+  return new TextEncoder().encode(lines.join('\n') + '\n');
+}
+
 function mulberry32(seed) {
   let state = seed >>> 0;
   return () => {

@@ -94,7 +94,7 @@ const PUSH_BYTES = 1 << 20;
 import init, {
   Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, partPlan, rowFlags, splitRow,
 } from './neptune.js';
-import { sampleFile } from './sample.js';
+import { sampleConnLog, sampleFile } from './sample.js';
 /** @import { Trained } from './neptune.js' */
 /** @import { BatchReply, PushBytes, PushRequest, WorkerReply, WorkerRequest } from './protocol.js' */
 
@@ -264,24 +264,28 @@ let waiting = 0;
 async function warmUp(features) {
   const STEP_BYTES = 32 << 10;
   const PASSES = 2;
+  // A CSV (the sample) and a conn.log: each input kind has its own hot functions.
+  const CONN_LOG_ROWS = 4000;
   try {
-    const bytes = new Uint8Array(await sampleFile(features).arrayBuffer());
-    for (let pass = 0; pass < PASSES; pass++) {
-      const warm = new WasmScorer();
-      try {
-        for (let at = 0; at < bytes.length; at += STEP_BYTES) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          if (waiting > 0) return;
-          warm.push(bytes.subarray(at, at + STEP_BYTES));
+    const inputs = [new Uint8Array(await sampleFile(features).arrayBuffer()), sampleConnLog(CONN_LOG_ROWS)];
+    for (const bytes of inputs) {
+      for (let pass = 0; pass < PASSES; pass++) {
+        const warm = new WasmScorer();
+        try {
+          for (let at = 0; at < bytes.length; at += STEP_BYTES) {
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            if (waiting > 0) return;
+            warm.push(bytes.subarray(at, at + STEP_BYTES));
+          }
+          warm.finish();
+        } finally {
+          warm.free();
         }
-        warm.finish();
-      } finally {
-        warm.free();
       }
     }
   } catch (error) {
     if (error instanceof WebAssembly.RuntimeError) throw error;
-    console.warn(`warming up the scorer with the sample failed: ${describe(error)}`);
+    console.warn(`warming up the scorer with the samples failed: ${describe(error)}`);
   }
 }
 
