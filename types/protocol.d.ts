@@ -39,9 +39,12 @@ export interface PushRequest {
   chunk: PushBytes;
   /** A later part's scorer: the primary's `context` (postcard bytes). */
   context?: Uint8Array;
-  /** A later part's look-behind: the end of the range before its `chunk`. */
-  before?: PushBytes;
-  /** With `before`: the part runs to the end of the file. */
+  /**
+   * A later part's first push: `chunk` opens with this many bytes of look-behind (the end of the
+   * range before the part), read with it.
+   */
+  behind?: number;
+  /** With `behind`: the part runs to the end of the file. */
   last?: boolean;
   /** The start of a file that goes on after it (`pushStart`). */
   first?: boolean;
@@ -99,7 +102,7 @@ export interface BatchReply extends Omit<Batch, 'csv' | 'header' | 'lines'> {
   summaryBytes?: Uint8Array;
 }
 
-/** A part that cannot be cut off from what follows it (see `PushRequest.before`). */
+/** A part that cannot be cut off from what follows it (see `PushRequest.behind`). */
 export interface UnsplitReply {
   type: 'unsplit';
   run: number;

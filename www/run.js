@@ -177,24 +177,24 @@ export class ScoringRun {
       const worker = this.leastBusy();
       const piece = this.open(++this.lastPart, worker, (message) => message.type === 'done');
       piece.start = offset;
-      const before = { file, start: offset - lookBehindBytes, end: offset };
-      this.send(piece, { chunk: { file, start: offset, end }, before, last, context }, end);
+      const behind = Math.min(lookBehindBytes, offset);
+      this.send(piece, { chunk: { file, start: offset - behind, end }, behind, last, context }, end);
       worker.post({ type: 'finish', run: this.id, part: piece.part });
       offset = end;
     }
     await this.until(() => this.pieces.length === 0 || this.unsplit !== undefined);
     if (this.unsplit === undefined) return;
     const start = this.unsplit;
-    const before = { file, start: start - lookBehindBytes, end: start };
-    await this.stream(this.leastBusy(), ++this.lastPart, start, { context, before });
+    await this.stream(this.leastBusy(), ++this.lastPart, start, { context, behind: Math.min(lookBehindBytes, start) });
   }
 
   /**
    * Scores the file from `offset` to its end with one scorer (part `part` on `worker`): a later
-   * part's scorer when `context` is given, whose first push carries `before`, the look-behind of
-   * the range before (see worker.js). Sends a few chunks ahead of the answers.
+   * part's scorer when `context` is given, whose first push opens with `behind` bytes of
+   * look-behind (the end of the range before; see worker.js). Sends a few chunks ahead of the
+   * answers.
    */
-  async stream(worker, part, offset, { context = undefined, before = undefined } = {}) {
+  async stream(worker, part, offset, { context = undefined, behind = undefined } = {}) {
     const piece = this.open(part, worker, (message) => message.type === 'done');
     let size = offset === 0 ? FIRST_CHUNK_BYTES : CHUNK_BYTES;
     let first = true;
@@ -202,14 +202,20 @@ export class ScoringRun {
       await this.until(() => this.inFlight < CHUNKS_IN_FLIGHT);
       // A short slice is fine: the scorer takes chunks of any size, except that the file's
       // first chunk holds the bytes a gzip file is told by.
-      let chunk = this.file.slice(offset, offset + size);
-      if (offset === 0 && chunk.size < GZIP_MAGIC_BYTES) chunk = this.range(0, GZIP_MAGIC_BYTES);
-      if (chunk.size === 0) throw new Error('The file could not be read: it ended early.');
-      offset += chunk.size;
+      if (first && behind !== undefined) {
+        // A later part's first push: a range of the File with its look-behind, read in the
+        // worker; `last`: the rest of the file, from the part's start.
+        const end = Math.min(offset + size, this.file.size);
+        this.send(piece, { chunk: { file: this.file, start: offset - behind, end }, behind, context, last: true }, end);
+        offset = end;
+      } else {
+        let chunk = this.file.slice(offset, offset + size);
+        if (offset === 0 && chunk.size < GZIP_MAGIC_BYTES) chunk = this.range(0, GZIP_MAGIC_BYTES);
+        if (chunk.size === 0) throw new Error('The file could not be read: it ended early.');
+        offset += chunk.size;
+        this.send(piece, { chunk }, offset);
+      }
       size = CHUNK_BYTES;
-      // `last` only counts with `before`: the rest of the file, from the part's start.
-      const opening = first ? { context, before, last: true } : {};
-      this.send(piece, { chunk, ...opening }, offset);
       first = false;
     }
     worker.post({ type: 'finish', run: this.id, part });

@@ -140,7 +140,6 @@ function generators(random) {
   return { normal, dns, neptune, portsweep };
 }
 
-/** A small, fast, seedable PRNG (public domain, by Tommy Ettinger). */
 /** conn.log's fields, as Zeek writes them (the scorer reads them by name). */
 const CONN_FIELDS = [
   'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration',
@@ -183,6 +182,7 @@ export function sampleConnLog(rows) {
   return new TextEncoder().encode(lines.join('\n') + '\n');
 }
 
+/** A small, fast, seedable PRNG (public domain, by Tommy Ettinger). */
 function mulberry32(seed) {
   let state = seed >>> 0;
   return () => {

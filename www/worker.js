@@ -13,7 +13,7 @@
 //
 // In:
 //   {type:'init', wasmHex?}             load the module (fetched next to the glue unless given)
-//   {type:'push', run, part, chunk, context?, before?, last?, first?, threshold?, features?,
+//   {type:'push', run, part, chunk, context?, behind?, last?, first?, threshold?, features?,
 //         inline?}                      score the rows completed by `chunk` (a Blob, or a range
 //                                       of a File, {file, start, end}, read here as soon as the
 //                                       message arrives, while the pushes before it are scored;
@@ -25,8 +25,9 @@
 //        first: `chunk` is the start of a file that goes on after it (`pushStart`): the answer
 //        carries `context` (defined when later parts may be scored apart) and `lineEnds`, and
 //        its output closes with the header, before any later part's output
-//        before: `chunk` is a later part's range and `before` (as `chunk`) the look-behind
-//        (the end of the range before it); Rust finds the part's own bytes in them
+//        behind: a later part's first push: `chunk` opens with this many bytes of look-behind
+//        (the end of the range before the part; one read for both: in a worker each slice of
+//        a File costs a millisecond or more); Rust finds the part's own bytes in them
 //        (`partBounds`), the whole rest of the file from the part's start when `last`; a part
 //        that cannot be cut off
 //        (a quote, a line end too far from the boundary) is answered with `unsplit` instead
@@ -52,7 +53,7 @@
 // Out (one `batch` per push, one `done` per finish):
 //   {type:'ready', card, threshold, rowFlags, partPlan}   rowFlags: the bits of a batch's
 //        `flags`, by name; partPlan: how files are cut into parts (src/parts.rs)
-//   {type:'unsplit', run, part}         the part's range cannot be cut off (see `before`): the
+//   {type:'unsplit', run, part}         the part's range cannot be cut off (see `behind`): the
 //                                       page sends the file from the part's start to one scorer
 //   {type:'batch', run, part, csvBytes, blob?, csv?, start, header, scores, lines, flags, ends,
 //                  rows, scored, flagged, rejected, first?, context?, lineEnds?}
@@ -137,42 +138,20 @@ function reply(message, transfer = []) {
 }
 
 /**
- * The bytes of a push's `chunk` and `before`, read when they are slices or ranges of the File.
+ * The bytes of a push's `chunk`, read when it is a slice or a range of the File, and, for a
+ * later part's first push, the look-behind it opens with (`behind` bytes) apart.
  * @param {PushRequest} message
  * @returns {Promise<[Uint8Array, Uint8Array | undefined]>}
  */
-function readPush({ chunk, before }) {
-  const both = joinedRange(before, chunk);
-  const read = both
-    ? // One slice of the File for both: in a worker, each slice costs a millisecond or more.
-      bytesOf(both).then((bytes) => {
-        const cut = Math.min(both.cut, bytes.length);
-        return /** @type {[Uint8Array, Uint8Array]} */ ([bytes.subarray(cut), bytes.subarray(0, cut)]);
-      })
-    : Promise.all([bytesOf(chunk), before === undefined ? undefined : bytesOf(before)]);
+function readPush({ chunk, behind }) {
+  const read = bytesOf(chunk).then((bytes) => {
+    if (behind === undefined) return /** @type {[Uint8Array, undefined]} */ ([bytes, undefined]);
+    const cut = Math.min(behind, bytes.length);
+    return /** @type {[Uint8Array, Uint8Array]} */ ([bytes.subarray(cut), bytes.subarray(0, cut)]);
+  });
   // Awaited in turn (see `push`); a run stopped before then drops it with its error.
   read.catch(() => {});
   return read;
-}
-
-/**
- * @param {PushBytes | undefined} data
- * @returns {data is {file: File, start: number, end: number}}
- */
-function isRange(data) {
-  return data !== undefined && !(data instanceof Blob) && !(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data);
-}
-
-/**
- * `before` and `chunk` as one range of their File when `before` ends where `chunk` starts
- * (`cut`: the length of `before`), else null.
- * @param {PushBytes | undefined} before
- * @param {PushBytes} chunk
- */
-function joinedRange(before, chunk) {
-  if (!isRange(before) || !isRange(chunk)) return null;
-  if (before.file !== chunk.file || before.start < 0 || before.end !== chunk.start) return null;
-  return { file: chunk.file, start: before.start, end: chunk.end, cut: before.end - before.start };
 }
 
 /** @param {PushBytes} data */
