@@ -648,6 +648,7 @@ impl RecordReader {
         mut input: &[u8],
         on_record: &mut impl FnMut(RawRecord<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        let at_end = input.is_empty();
         loop {
             while !self.replay.is_empty() {
                 let replay = std::mem::take(&mut self.replay);
@@ -655,6 +656,11 @@ impl RecordReader {
                     // A cut inside the replayed bytes: what it gives back comes first.
                     self.replay.extend_from_slice(&replay[used..]);
                 }
+            }
+            if input.is_empty() && !at_end {
+                // A cut used up this chunk: csv-core takes empty input as the end of the file,
+                // which would end the record the replayed bytes began.
+                return Ok(());
             }
             match self.tokenize_part(input, on_record)? {
                 None => return Ok(()),
@@ -1364,6 +1370,22 @@ mod tests {
         let records = read(text.as_bytes(), 1).unwrap();
         assert_eq!(records[1], (2, vec!["x\ny".to_string(), "2".to_string()]));
         assert_eq!(records[2].0, 4);
+    }
+
+    #[test]
+    fn a_cut_at_the_end_of_a_chunk_does_not_end_the_file() {
+        // Line 7's quote opens a field that runs past its line end with the wrong number of
+        // fields, so line 7 is cut off; the bytes after it begin a record (lines 8 and 9, three
+        // fields) that the end of the chunk holding line 7's line end must not close.
+        let text = b"||\ns\n\"\n\"\n\"\nl\n\"\n\"\n\"||";
+        let whole = read(text, text.len()).unwrap();
+        assert_eq!(
+            whole.last().unwrap(),
+            &(8, vec!["\n".to_string(), String::new(), String::new()])
+        );
+        for chunk in 1..text.len() {
+            assert_eq!(read(text, chunk).unwrap(), whole, "in chunks of {chunk}");
+        }
     }
 
     #[test]
