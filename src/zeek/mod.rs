@@ -390,7 +390,7 @@ impl<'m> ConnLog<'m> {
         let mut out = self
             .spare
             .pop()
-            .unwrap_or_else(|| Vec::with_capacity(line.len() + 32));
+            .unwrap_or_else(|| Vec::with_capacity(line.len() + SCORE_COLUMNS_BYTES));
         let plain = header.separator == b"\t" && header.joined.is_none();
         write_tsv_row(&mut out, line, &fields, width, plain);
         let row = if memchr::memchr(0, line).is_some() {
@@ -656,6 +656,10 @@ fn recycle<'a, 'b>(mut fields: Vec<&'a [u8]>) -> Vec<&'b [u8]> {
 /// Writes a TSV line's fields as a CSV row (padded with empty fields to `width`). With `plain`
 /// (tab separator, no joined field) a line whose bytes need no quoting is copied with its tabs
 /// turned into commas: the same bytes, faster.
+/// Room for what follows a row's fields in its output line: `,` score `,` verdict (and the line
+/// end), so that a fresh row buffer never grows.
+const SCORE_COLUMNS_BYTES: usize = 32;
+
 fn write_tsv_row(out: &mut Vec<u8>, line: &[u8], fields: &[&[u8]], width: usize, plain: bool) {
     if plain && fields.len() >= width && memchr::memchr3(b',', b'"', b'\r', line).is_none() {
         out.extend(line.iter().map(|&b| if b == b'\t' { b',' } else { b }));
