@@ -2,8 +2,9 @@
 //! scorer (which learns the file's shape), then one part per range on threads, their outputs
 //! written in order and their summaries merged: the bytes of one scorer reading the whole file.
 
+use std::collections::BTreeMap;
 use std::io::{self, Read};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 
 use neptune::model::Model;
 use neptune::parts::{self, Bounds, FIRST_PART_BYTES, MIN_PART_BYTES, PART_BYTES, PartContext};
@@ -12,9 +13,10 @@ use neptune::score::{Batch, Scorer, Summary};
 use super::{Unusable, input};
 
 /// The size of the ranges scored on threads (the file's first [`PART_BYTES`] are read at once,
-/// then cut into such ranges). Rounds of small ranges keep both cores busy to the end of a file
-/// (the last round of 4 MB ranges left one idle): on the 28.8 MB file, 1 MB ranges took 103 ms
-/// against 132 ms for 4 MB, 100 ms for 512 KB, 103 ms for 256 KB.
+/// then cut into such ranges). Small ranges keep both cores busy to the end of a file (4 MB
+/// ranges left one idle at the end): on the 28.8 MB file, 1 MB ranges took 103 ms against
+/// 132 ms for 4 MB, 100 ms for 512 KB, 103 ms for 256 KB, when parts went in rounds; with
+/// threads taking the next part as they free up, 98 ms for 1 MB against 101 ms for 512 KB.
 const RANGE_BYTES: usize = 1 << 20;
 const _: () = assert!(MIN_PART_BYTES <= RANGE_BYTES && RANGE_BYTES <= PART_BYTES);
 
@@ -95,8 +97,8 @@ pub(super) fn run_scorer(
     let mut rest: Option<Scorer> = None;
     let mut line_offset = primary.line_ends();
     if let Some(context) = context {
-        // Rounds of up to `threads` parts, each scored on a thread of its own; while a round is
-        // scored, this thread writes the round before and reads the next.
+        // Parts scored on `threads` threads, while this one reads the next and writes those
+        // done, in order.
         let mut source = PartReader {
             reader: reader.as_mut(),
             pending: std::mem::take(&mut pending),
@@ -106,48 +108,19 @@ pub(super) fn run_scorer(
             context: &context,
             spare: Vec::new(),
         };
-        let mut round = source.next_round(threads).map_err(read_error)?;
-        let mut scored = Vec::new();
-        // Output buffers written out, used again: fresh ones of several MB cost page faults.
-        let mut spare_batches: Vec<Batch> = Vec::new();
-        loop {
-            let (done, next) = std::thread::scope(|scope| {
-                let handles: Vec<_> = round
-                    .iter()
-                    .map(|part| {
-                        let batch = spare_batches.pop().unwrap_or_default();
-                        scope.spawn(|| score_part(model, threshold, &context, part, batch))
-                    })
-                    .collect();
-                let written = write_parts(
-                    std::mem::take(&mut scored),
-                    &mut primary,
-                    &mut line_offset,
-                    &mut *on_batch,
-                    input,
-                    &mut spare_batches,
-                );
-                let next = match written {
-                    Ok(()) if round.is_empty() => Ok(Vec::new()),
-                    Ok(()) => source.next_round(threads).map_err(read_error),
-                    Err(e) => Err(e),
-                };
-                let done: Vec<PartResult> = handles
-                    .into_iter()
-                    .map(|h| h.join().expect("a scoring thread never panics"))
-                    .collect();
-                (done, next)
-            });
-            let next = next?;
-            if round.is_empty() {
-                break;
-            }
-            scored = done;
-            let spent = std::mem::replace(&mut round, next);
-            source
-                .spare
-                .extend(spent.into_iter().map(|part| part.range));
-        }
+        score_parts(
+            &mut source,
+            threads,
+            model,
+            threshold,
+            &context,
+            &mut Written {
+                primary: &mut primary,
+                line_offset: &mut line_offset,
+                on_batch: &mut *on_batch,
+                input,
+            },
+        )?;
         if let Some((before, range)) = source.stopped.take() {
             // A part that cannot be cut off (a quote, or no line end near its end): one scorer
             // reads the file from that part's start on.
@@ -237,27 +210,111 @@ fn read_ahead(mut reader: Box<dyn Read + Send>) -> ReadAhead {
 /// What a part's scorer gave: its output, its summary and its line ends.
 type PartResult = Result<(Batch, Summary, u64), neptune::reader::FileError>;
 
-/// Writes the outputs of scored parts in order and adds their summaries to the primary's (their
-/// line numbers offset by the lines before them); stops at the first part that failed.
-fn write_parts(
-    scored: Vec<PartResult>,
-    primary: &mut Scorer<'_>,
-    line_offset: &mut u64,
-    on_batch: &mut dyn FnMut(&Batch) -> io::Result<()>,
-    input: &str,
-    spare: &mut Vec<Batch>,
-) -> Result<(), Unusable> {
-    for result in scored {
-        let (mut part_batch, summary, line_ends) =
-            result.map_err(|e| Unusable(anyhow::Error::new(e).context(input.to_string())))?;
-        on_batch(&part_batch)
+/// Where scored parts go, in file order: their outputs to `on_batch`, their summaries into the
+/// primary's (their line numbers offset by the lines before them).
+struct Written<'a, 'm> {
+    primary: &'a mut Scorer<'m>,
+    line_offset: &'a mut u64,
+    on_batch: &'a mut dyn FnMut(&Batch) -> io::Result<()>,
+    input: &'a str,
+}
+
+impl Written<'_, '_> {
+    /// Writes the next part's output and merges its summary; gives its batch back, emptied.
+    fn part(&mut self, result: PartResult) -> Result<Batch, Unusable> {
+        let (mut batch, summary, line_ends) =
+            result.map_err(|e| Unusable(anyhow::Error::new(e).context(self.input.to_string())))?;
+        (self.on_batch)(&batch)
             .map_err(|e| Unusable(anyhow::Error::new(e).context("cannot write the output")))?;
-        primary.merge(&summary, *line_offset);
-        *line_offset += line_ends;
-        part_batch.clear();
-        spare.push(part_batch);
+        self.primary.merge(&summary, *self.line_offset);
+        *self.line_offset += line_ends;
+        batch.clear();
+        Ok(batch)
     }
-    Ok(())
+}
+
+/// Parts waiting to be scored or written, per thread: enough that a thread never waits for
+/// the next part while this one reads or writes.
+const PARTS_PER_THREAD: usize = 2;
+
+/// Scores the parts `source` cuts on `threads` threads of their own and writes their outputs in
+/// file order as they come back. A thread takes the next part as soon as it is done with one
+/// (no part waits for a slower one to start), while this thread reads ahead and writes; stops
+/// at the first part that failed, or when a range cannot be cut off (`source.stopped`).
+fn score_parts(
+    source: &mut PartReader<'_>,
+    threads: usize,
+    model: &Model,
+    threshold: Option<f64>,
+    context: &PartContext,
+    written: &mut Written<'_, '_>,
+) -> Result<(), Unusable> {
+    type Done = (usize, Part, std::thread::Result<PartResult>);
+    let (work, jobs) = mpsc::sync_channel::<(usize, Part, Batch)>(threads);
+    let jobs = Mutex::new(jobs);
+    let (finished, results) = mpsc::channel::<Done>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let finished = finished.clone();
+            let jobs = &jobs;
+            scope.spawn(move || {
+                // The lock is held only while waiting for a part, not while scoring it.
+                while let Ok((index, part, batch)) = jobs
+                    .lock()
+                    .map_err(drop)
+                    .and_then(|jobs| jobs.recv().map_err(drop))
+                {
+                    // A panic is sent back, to be raised on this thread, instead of leaving the
+                    // writer waiting for a part that never comes.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        score_part(model, threshold, context, &part, batch)
+                    }));
+                    if finished.send((index, part, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(finished);
+        let mut pipeline = || -> Result<(), Unusable> {
+            let input = written.input;
+            let read_error = |e: io::Error| {
+                Unusable(anyhow::Error::new(e).context(format!("cannot read {input}")))
+            };
+            let (mut sent, mut next) = (0, 0);
+            let mut waiting: BTreeMap<usize, PartResult> = BTreeMap::new();
+            let mut spare_batches: Vec<Batch> = Vec::new();
+            let mut more = true;
+            loop {
+                while more && sent - next < PARTS_PER_THREAD * threads {
+                    match source.next_part().map_err(read_error)? {
+                        Some(part) => {
+                            let batch = spare_batches.pop().unwrap_or_default();
+                            work.send((sent, part, batch))
+                                .expect("the scoring threads wait for parts");
+                            sent += 1;
+                        }
+                        None => more = false,
+                    }
+                }
+                if next == sent {
+                    return Ok(());
+                }
+                let (index, part, result) = results.recv().expect("every part sent is answered");
+                let result = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                source.spare.push(part.range);
+                waiting.insert(index, result);
+                while let Some(result) = waiting.remove(&next) {
+                    spare_batches.push(written.part(result)?);
+                    next += 1;
+                }
+            }
+        };
+        let outcome = pipeline();
+        // The threads end once the parts already sent are scored.
+        drop(work);
+        outcome
+    })
 }
 
 /// A later part of a file: its range, the look-behind (the end of the range before it) and
@@ -286,38 +343,42 @@ struct PartReader<'a> {
 }
 
 impl PartReader<'_> {
-    /// Up to `threads` parts; none once the input is used up or a range could not be cut off.
-    fn next_round(&mut self, threads: usize) -> io::Result<Vec<Part>> {
-        let mut round = Vec::with_capacity(threads);
-        while self.stopped.is_none() && round.len() < threads && !self.pending.is_empty() {
-            let range = if self.pending.len() > RANGE_BYTES {
-                // The file's start, read at once (see `run_scorer`), cut into ranges.
-                let rest = self.pending.split_off(RANGE_BYTES);
-                std::mem::replace(&mut self.pending, rest)
-            } else {
-                let mut next = self
-                    .spare
-                    .pop()
-                    .unwrap_or_else(|| Vec::with_capacity(RANGE_BYTES));
-                next.clear();
-                let range = std::mem::replace(&mut self.pending, next);
-                if !self.at_end {
-                    self.at_end = fill(self.reader, &mut self.pending, RANGE_BYTES)?;
-                }
-                range
-            };
-            let last = self.pending.is_empty();
-            let before = std::mem::replace(&mut self.before, parts::look_behind(&range).to_vec());
+    /// The next part; none once the input is used up or a range could not be cut off.
+    fn next_part(&mut self) -> io::Result<Option<Part>> {
+        if self.stopped.is_some() || self.pending.is_empty() {
+            return Ok(None);
+        }
+        let range = if self.pending.len() > RANGE_BYTES {
+            // The file's start, read at once (see `run_scorer`), cut into ranges.
+            let rest = self.pending.split_off(RANGE_BYTES);
+            std::mem::replace(&mut self.pending, rest)
+        } else {
+            let mut next = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(RANGE_BYTES));
+            next.clear();
+            let range = std::mem::replace(&mut self.pending, next);
+            if !self.at_end {
+                self.at_end = fill(self.reader, &mut self.pending, RANGE_BYTES)?;
+            }
+            range
+        };
+        let last = self.pending.is_empty();
+        let before = std::mem::replace(&mut self.before, parts::look_behind(&range).to_vec());
+        Ok(
             match parts::bounds(&self.context.dialect, &before, &range, last) {
-                Some(bounds) => round.push(Part {
+                Some(bounds) => Some(Part {
                     before,
                     range,
                     bounds,
                 }),
-                None => self.stopped = Some((before, range)),
-            }
-        }
-        Ok(round)
+                None => {
+                    self.stopped = Some((before, range));
+                    None
+                }
+            },
+        )
     }
 }
 
