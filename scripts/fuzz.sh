@@ -112,6 +112,12 @@ for t in "${TARGETS[@]}"; do
               artifact: $artifact
               reproduce: $SHOWN run $t $artifact
               minimize:  $SHOWN tmin $t $artifact"
+        # The artifact is gone with the machine (a CI run): a small one is printed, so that the
+        # input can be rebuilt from the log (`base64 -d > crash.bin`).
+        if [ -n "$artifact" ] && [ -f "$artifact" ] && [ "$(wc -c <"$artifact")" -le 8192 ]; then
+            line="$line
+              input (base64): $(base64 -w0 "$artifact")"
+        fi
         failed+=("$t")
     fi
     report+=("$line")

@@ -1373,22 +1373,6 @@ mod tests {
     }
 
     #[test]
-    fn a_cut_at_the_end_of_a_chunk_does_not_end_the_file() {
-        // Line 7's quote opens a field that runs past its line end with the wrong number of
-        // fields, so line 7 is cut off; the bytes after it begin a record (lines 8 and 9, three
-        // fields) that the end of the chunk holding line 7's line end must not close.
-        let text = b"||\ns\n\"\n\"\n\"\nl\n\"\n\"\n\"||";
-        let whole = read(text, text.len()).unwrap();
-        assert_eq!(
-            whole.last().unwrap(),
-            &(8, vec!["\n".to_string(), String::new(), String::new()])
-        );
-        for chunk in 1..text.len() {
-            assert_eq!(read(text, chunk).unwrap(), whole, "in chunks of {chunk}");
-        }
-    }
-
-    #[test]
     fn delimiters_are_sniffed() {
         assert_eq!(sniff_delimiter(b"a;b;c\n1;2,5;3\n"), b';');
         assert_eq!(sniff_delimiter(b"a\tb\tc\n1\t2\t3\n"), b'\t');

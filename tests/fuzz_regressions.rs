@@ -135,6 +135,48 @@ fn an_empty_chunk_does_not_split_a_row() {
     assert_eq!(cut.1, whole.1);
 }
 
+/// `reader`, cut invariant, found by CI's 15-second fuzz pass (minimized fuzz input
+/// `\x03\x01\x00\x00` + the file below: chunks of 1, 0 and 0 bytes), kept as the seed
+/// `fuzz/seeds/reader/cut_at_chunk_end.bin`. Line 7's quote opens a field that runs past its
+/// line end with the wrong number of fields, so line 7 is cut off alone; when that line end was
+/// the last byte of a push, csv-core was handed the push's empty rest, took it for the end of
+/// the file and closed the record the bytes after the cut had begun (lines 8 and 9, three
+/// fields): `[]` and `||` instead of `["\n", "", ""]`.
+#[test]
+fn a_cut_at_the_end_of_a_chunk_does_not_end_the_file() {
+    let file: &[u8] = b"||\ns\n\"\n\"\n\"\nl\n\"\n\"\n\"||";
+    let whole = read(&[file]).unwrap();
+    assert_eq!(
+        whole.last().unwrap(),
+        &(8, vec![b"\n".to_vec(), Vec::new(), Vec::new()])
+    );
+    for size in 1..file.len() {
+        let pieces: Vec<&[u8]> = file.chunks(size).collect();
+        assert_eq!(read(&pieces).unwrap(), whole, "in chunks of {size}");
+    }
+}
+
+/// The same bug as a user of `Scorer` meets it: the rows after a stray quote depended on where
+/// a read ended, so the page and the CLI (which read in different chunks) could disagree.
+#[test]
+fn rows_after_a_stray_quote_do_not_depend_on_the_chunks() {
+    // After 8 rows (the reader decides the file's shape on its first lines): line 10's last
+    // field opens a quote that line 11 closes with one field too many, so line 10 is cut off.
+    // Line 11's own quote then opens a field that line 12 closes, with the file's 41 fields:
+    // lines 11 and 12 are one record (a row rejected for its first field).
+    let (forty, _) = ROW.rsplit_once(',').unwrap();
+    let rows = format!("{ROW}\n").repeat(8);
+    let file = format!("{}\n{rows}{forty},\"\n\",x\n\",{forty}\n{ROW}\n", header());
+    let whole = score(&[file.as_bytes()]).unwrap();
+    assert_eq!((whole.1.rows, whole.1.scored), (11, 9));
+    for size in 1..80 {
+        let pieces: Vec<&[u8]> = file.as_bytes().chunks(size).collect();
+        let cut = score(&pieces).unwrap();
+        assert!(cut.0 == whole.0, "output differs in chunks of {size}");
+        assert_eq!(cut.1, whole.1, "summary differs in chunks of {size}");
+    }
+}
+
 /// Not reachable by the fuzzer (its inputs are a few KB), found while writing the `score`
 /// target's checks: a record longer than `MAX_RECORD_BYTES` is flagged oversized, but its field
 /// ends still count the dropped bytes, so writing the rejected row slices out of bounds and
