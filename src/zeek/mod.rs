@@ -653,13 +653,14 @@ fn recycle<'a, 'b>(mut fields: Vec<&'a [u8]>) -> Vec<&'b [u8]> {
     fields.into_iter().map(|_| -> &'b [u8] { &[] }).collect()
 }
 
+/// Room for what follows a row's fields in its output line (`,` score `,` verdict and the line
+/// end), so that a fresh row buffer does not grow for them (the computed features, when asked
+/// for, still make it grow).
+const SCORE_COLUMNS_BYTES: usize = 32;
+
 /// Writes a TSV line's fields as a CSV row (padded with empty fields to `width`). With `plain`
 /// (tab separator, no joined field) a line whose bytes need no quoting is copied with its tabs
 /// turned into commas: the same bytes, faster.
-/// Room for what follows a row's fields in its output line: `,` score `,` verdict (and the line
-/// end), so that a fresh row buffer never grows.
-const SCORE_COLUMNS_BYTES: usize = 32;
-
 fn write_tsv_row(out: &mut Vec<u8>, line: &[u8], fields: &[&[u8]], width: usize, plain: bool) {
     if plain && fields.len() >= width && memchr::memchr3(b',', b'"', b'\r', line).is_none() {
         out.extend(line.iter().map(|&b| if b == b'\t' { b',' } else { b }));

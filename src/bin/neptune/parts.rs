@@ -233,6 +233,10 @@ impl Written<'_, '_> {
     }
 }
 
+/// A part back from its thread: its place in file order, the part (its buffers are used again)
+/// and what scoring it gave, or the panic it raised.
+type Done = (usize, Part, std::thread::Result<PartResult>);
+
 /// Parts waiting to be scored or written, per thread: enough that a thread never waits for
 /// the next part while this one reads or writes.
 const PARTS_PER_THREAD: usize = 2;
@@ -249,7 +253,6 @@ fn score_parts(
     context: &PartContext,
     written: &mut Written<'_, '_>,
 ) -> Result<(), Unusable> {
-    type Done = (usize, Part, std::thread::Result<PartResult>);
     let (work, jobs) = mpsc::sync_channel::<(usize, Part, Batch)>(threads);
     let jobs = Mutex::new(jobs);
     let (finished, results) = mpsc::channel::<Done>();
@@ -276,45 +279,53 @@ fn score_parts(
             });
         }
         drop(finished);
-        let mut pipeline = || -> Result<(), Unusable> {
-            let input = written.input;
-            let read_error = |e: io::Error| {
-                Unusable(anyhow::Error::new(e).context(format!("cannot read {input}")))
-            };
-            let (mut sent, mut next) = (0, 0);
-            let mut waiting: BTreeMap<usize, PartResult> = BTreeMap::new();
-            let mut spare_batches: Vec<Batch> = Vec::new();
-            let mut more = true;
-            loop {
-                while more && sent - next < PARTS_PER_THREAD * threads {
-                    match source.next_part().map_err(read_error)? {
-                        Some(part) => {
-                            let batch = spare_batches.pop().unwrap_or_default();
-                            work.send((sent, part, batch))
-                                .expect("the scoring threads wait for parts");
-                            sent += 1;
-                        }
-                        None => more = false,
-                    }
-                }
-                if next == sent {
-                    return Ok(());
-                }
-                let (index, part, result) = results.recv().expect("every part sent is answered");
-                let result = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                source.spare.push(part.range);
-                waiting.insert(index, result);
-                while let Some(result) = waiting.remove(&next) {
-                    spare_batches.push(written.part(result)?);
-                    next += 1;
-                }
-            }
-        };
-        let outcome = pipeline();
+        let outcome = feed_and_write(source, threads, &work, &results, written);
         // The threads end once the parts already sent are scored.
         drop(work);
         outcome
     })
+}
+
+/// The main thread's side of [`score_parts`]: keeps up to [`PARTS_PER_THREAD`] parts per thread
+/// sent and not yet written, and writes each as soon as the parts before it are written.
+fn feed_and_write(
+    source: &mut PartReader<'_>,
+    threads: usize,
+    work: &mpsc::SyncSender<(usize, Part, Batch)>,
+    results: &mpsc::Receiver<Done>,
+    written: &mut Written<'_, '_>,
+) -> Result<(), Unusable> {
+    let input = written.input;
+    let read_error =
+        |e: io::Error| Unusable(anyhow::Error::new(e).context(format!("cannot read {input}")));
+    // Parts sent, and parts written (the next to write), counted from 0 in file order.
+    let (mut sent, mut next) = (0, 0);
+    // Parts scored before one ahead of them: written once it is.
+    let mut waiting: BTreeMap<usize, PartResult> = BTreeMap::new();
+    // Output buffers written out, used again: fresh ones of several MB cost page faults.
+    let mut spare_batches: Vec<Batch> = Vec::new();
+    loop {
+        while sent - next < PARTS_PER_THREAD * threads {
+            let Some(part) = source.next_part().map_err(read_error)? else {
+                break;
+            };
+            let batch = spare_batches.pop().unwrap_or_default();
+            work.send((sent, part, batch))
+                .expect("the scoring threads wait for parts");
+            sent += 1;
+        }
+        if next == sent {
+            return Ok(());
+        }
+        let (index, part, result) = results.recv().expect("every part sent is answered");
+        let result = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        source.spare.push(part.range);
+        waiting.insert(index, result);
+        while let Some(result) = waiting.remove(&next) {
+            spare_batches.push(written.part(result)?);
+            next += 1;
+        }
+    }
 }
 
 /// A later part of a file: its range, the look-behind (the end of the range before it) and
