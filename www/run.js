@@ -163,9 +163,9 @@ export class ScoringRun {
    * part's start goes to one scorer.
    */
   async split(offset) {
-    const { pool, context, file } = this;
+    const { pool, file } = this;
     const limit = pool.size * PARTS_PER_WORKER;
-    const { minPartBytes, partBytes: maxPartBytes, lookBehindBytes } = PART_PLAN;
+    const { minPartBytes, partBytes: maxPartBytes } = PART_PLAN;
     const partBytes = clamp(Math.ceil((file.size - offset) / limit), minPartBytes, maxPartBytes);
     while (offset < file.size) {
       await this.until(() => this.inFlight < limit || this.unsplit !== undefined);
@@ -177,24 +177,32 @@ export class ScoringRun {
       const worker = this.leastBusy();
       const piece = this.open(++this.lastPart, worker, (message) => message.type === 'done');
       piece.start = offset;
-      const behind = Math.min(lookBehindBytes, offset);
-      this.send(piece, { chunk: { file, start: offset - behind, end }, behind, last, context }, end);
+      this.send(piece, this.openingPush(offset, end, last), end);
       worker.post({ type: 'finish', run: this.id, part: piece.part });
       offset = end;
     }
     await this.until(() => this.pieces.length === 0 || this.unsplit !== undefined);
     if (this.unsplit === undefined) return;
     const start = this.unsplit;
-    await this.stream(this.leastBusy(), ++this.lastPart, start, { context, behind: Math.min(lookBehindBytes, start) });
+    await this.stream(this.leastBusy(), ++this.lastPart, start, { later: true });
+  }
+
+  /**
+   * A later part's first push: the range of the File from `start` to `end`, opening with the
+   * look-behind (the end of the range before, clamped at the file's start), read in the worker
+   * with one slice; with the primary's `context`. `last`: the part runs to the end of the file.
+   */
+  openingPush(start, end, last) {
+    const behind = Math.min(PART_PLAN.lookBehindBytes, start);
+    return { chunk: { file: this.file, start: start - behind, end }, behind, last, context: this.context };
   }
 
   /**
    * Scores the file from `offset` to its end with one scorer (part `part` on `worker`): a later
-   * part's scorer when `context` is given, whose first push opens with `behind` bytes of
-   * look-behind (the end of the range before; see worker.js). Sends a few chunks ahead of the
-   * answers.
+   * part's scorer when `later`, whose first push is `openingPush`. Sends a few chunks ahead of
+   * the answers.
    */
-  async stream(worker, part, offset, { context = undefined, behind = undefined } = {}) {
+  async stream(worker, part, offset, { later = false } = {}) {
     const piece = this.open(part, worker, (message) => message.type === 'done');
     let size = offset === 0 ? FIRST_CHUNK_BYTES : CHUNK_BYTES;
     let first = true;
@@ -202,11 +210,10 @@ export class ScoringRun {
       await this.until(() => this.inFlight < CHUNKS_IN_FLIGHT);
       // A short slice is fine: the scorer takes chunks of any size, except that the file's
       // first chunk holds the bytes a gzip file is told by.
-      if (first && behind !== undefined) {
-        // A later part's first push: a range of the File with its look-behind, read in the
-        // worker; `last`: the rest of the file, from the part's start.
+      if (first && later) {
+        // `last`: the rest of the file, from the part's start.
         const end = Math.min(offset + size, this.file.size);
-        this.send(piece, { chunk: { file: this.file, start: offset - behind, end }, behind, context, last: true }, end);
+        this.send(piece, this.openingPush(offset, end, true), end);
         offset = end;
       } else {
         let chunk = this.file.slice(offset, offset + size);
