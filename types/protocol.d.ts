@@ -54,7 +54,7 @@ export interface PushRequest {
 }
 
 export type WorkerRequest =
-  | { type: 'init'; wasmHex?: string; warm?: boolean }
+  | { type: 'init'; wasmHex?: string; module?: WebAssembly.Module; warm?: boolean }
   | PushRequest
   | { type: 'finish'; run: number; part: number }
   | { type: 'merge'; run: number; part: number; summary: Uint8Array; lineOffset: number }
@@ -123,7 +123,7 @@ export interface ErrorReply {
 export type RunReply = BatchReply | UnsplitReply | ErrorReply;
 
 export type WorkerReply =
-  | { type: 'ready'; card: string; threshold: number; rowFlags: RowFlags; partPlan: PartPlan }
+  | { type: 'ready'; card: string; threshold: number; rowFlags: RowFlags; partPlan: PartPlan; module: WebAssembly.Module }
   | RunReply
   | { type: 'split'; id: number; rows: string[][] }
   | { type: 'explain'; id: number; explanation: Explanation }

@@ -16,11 +16,14 @@ export function poolSize() {
 }
 
 /**
- * The workers, started together. A run posts to a chosen worker (`primary`, or the least loaded
- * by its own count: `leastLoaded`) with the worker's `post`; one-off
- * questions (split, explain, order) go to any ready worker with `request`. Messages of runs come
- * back through `onRunMessage`; `onReady` fires once every worker is ready (again after a restart),
- * `onCrash` whenever one fails (that worker is restarted when it can be).
+ * The workers, all created at once. The primary fetches and compiles the wasm module; the others
+ * are given the compiled module when it is ready (no second download or compile competing for the
+ * cores on first load), and what is posted to them until then waits. A run posts to a chosen
+ * worker (`primary`, or the least loaded by its own count: `leastLoaded`) with the worker's
+ * `post`; one-off questions (split, explain, order) go to any ready worker with `request`.
+ * Messages of runs come back through `onRunMessage`; `onReady` fires when the primary is ready
+ * (the page is usable: a run waits for the others with `ready`), again after a restart; `onCrash`
+ * whenever one fails (that worker is restarted when it can be).
  */
 export class ScorerPool {
   constructor(size, { onRunMessage, onCrash, onReady }) {
@@ -29,16 +32,25 @@ export class ScorerPool {
     this.turn = 0;
     /** The model file the scorers use (Uint8Array), null for the built-in model. */
     this.model = null;
+    /** @type {WebAssembly.Module | undefined} the compiled scorer, once the primary has it */
+    this.module = undefined;
     this.workers = [];
     for (let i = 0; i < size; i++) {
+      const primary = i === 0;
       this.workers.push(
         new ScorerWorker({
           model: () => this.model,
+          module: () => this.module,
           onRunMessage,
           onCrash,
           onReady: (message) => {
-            if (this.isReady) onReady(message);
+            if (primary) {
+              this.module = message.module;
+              for (const worker of this.workers) worker.start();
+            }
+            if (this.isUsable) onReady(message);
           },
+          start: primary,
         }),
       );
     }
@@ -70,6 +82,16 @@ export class ScorerPool {
 
   get isReady() {
     return this.workers.every((worker) => worker.isReady);
+  }
+
+  /** Whether a file can be chosen: the primary is ready (a run waits for the others). */
+  get isUsable() {
+    return this.primary.isReady;
+  }
+
+  /** Resolves when the primary is ready; rejects if it could not start or was restarted. */
+  get usable() {
+    return this.primary.ready.then(() => undefined);
   }
 
   /** Resolves once every worker is ready; rejects if one could not start or was restarted. */
@@ -110,20 +132,39 @@ export class ScorerPool {
 }
 
 /**
- * One worker and its wasm module. Runs talk to it with `post`; one-off questions with `request`,
- * answered by id. `restart` ends it and starts a fresh one.
+ * One worker and its wasm module, loaded at once or by `start` (when the pool has the compiled
+ * module). Runs talk to it with `post`; one-off questions with `request`, answered by id; what is
+ * posted before it is told to load is sent after. `restart` ends it and starts a fresh one.
  */
 class ScorerWorker {
-  constructor({ model, onRunMessage, onCrash, onReady }) {
+  constructor({ model, module, onRunMessage, onCrash, onReady, start }) {
     this.model = model;
+    this.module = module;
     this.onRunMessage = onRunMessage;
     this.onCrash = onCrash;
     this.onReady = onReady;
     this.nextId = 0;
+    /** @type {[WorkerRequest, Transferable[]][] | null} messages posted before `init`, null after */
+    this.unsent = [];
+    this.expectReady();
     this.spawn();
+    if (start) this.start();
   }
 
-  spawn() {
+  /** Tells the worker to load its module (the pool's compiled one if it has it), unless told already. */
+  start() {
+    if (this.unsent === null) return;
+    const worker = this.worker;
+    const module = this.module();
+    worker.postMessage(module ? { type: 'init', module } : { type: 'init', wasmHex: embeddedWasm() });
+    const bytes = this.model();
+    if (bytes) worker.postMessage({ type: 'model', bytes });
+    for (const [message, transfer] of this.unsent) worker.postMessage(message, transfer);
+    this.unsent = null;
+  }
+
+  /** A fresh `ready` promise, and no requests waiting. */
+  expectReady() {
     this.pending = new Map();
     this.isReady = false;
     this.ready = new Promise((resolve, reject) => {
@@ -132,6 +173,9 @@ class ScorerWorker {
     });
     // Nobody may be waiting yet; a failure is reported through onCrash as well.
     this.ready.catch(() => {});
+  }
+
+  spawn() {
     const worker = createWorker();
     worker.addEventListener('message', (event) => this.receive(event.data));
     worker.addEventListener('error', (event) => {
@@ -141,9 +185,6 @@ class ScorerWorker {
     worker.addEventListener('messageerror', () =>
       this.crash('a message from the scorer could not be read'),
     );
-    worker.postMessage({ type: 'init', wasmHex: embeddedWasm() });
-    const bytes = this.model();
-    if (bytes) worker.postMessage({ type: 'model', bytes });
     this.worker = worker;
   }
 
@@ -151,7 +192,10 @@ class ScorerWorker {
     this.worker.terminate();
     this.rejectPending('cancelled');
     this.rejectReady(new Error('cancelled'));
+    this.expectReady();
     this.spawn();
+    this.unsent = [];
+    this.start();
   }
 
   /**
@@ -159,7 +203,8 @@ class ScorerWorker {
    * @param {Transferable[]} [transfer]
    */
   post(message, transfer = []) {
-    this.worker.postMessage(message, transfer);
+    if (this.unsent === null) this.worker.postMessage(message, transfer);
+    else this.unsent.push([message, transfer]);
   }
 
   /**
@@ -173,7 +218,7 @@ class ScorerWorker {
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...payload, type, id }, transfer);
+      this.post(/** @type {WorkerRequest} */ ({ ...payload, type, id }), transfer);
     });
   }
 

@@ -12,7 +12,8 @@
 // keeps the scorers of the latest run it was sent only.
 //
 // In:
-//   {type:'init', wasmHex?}             load the module (fetched next to the glue unless given)
+//   {type:'init', wasmHex?, module?}    load the module: the compiled one given, else compiled from
+//                                       the bytes given, else fetched from beside this script
 //   {type:'push', run, part, chunk, context?, behind?, last?, first?, threshold?, features?,
 //         inline?}                      score the rows completed by `chunk` (a Blob, or a range
 //                                       of a File, {file, start, end}, read here as soon as the
@@ -220,13 +221,33 @@ async function handle(message, read) {
   }
 }
 
-/** @param {{wasmHex?: string, warm?: boolean}} init */
-async function start({ wasmHex, warm = true }) {
-  const module_or_path = wasmHex === undefined ? undefined : decodeHex(wasmHex);
-  wasm = await init({ module_or_path });
+/** @param {{wasmHex?: string, module?: WebAssembly.Module, warm?: boolean}} init */
+async function start({ wasmHex, module, warm = true }) {
+  const compiled = module ?? (await compile(wasmHex));
+  wasm = await init({ module_or_path: compiled });
   const card = modelCard();
-  reply({ type: 'ready', card, threshold: modelThreshold(), rowFlags: rowFlags(), partPlan: partPlan() });
+  // The compiled module goes back with `ready`: the pool starts the other workers from it, so
+  // they neither fetch nor compile it again.
+  reply({ type: 'ready', card, threshold: modelThreshold(), rowFlags: rowFlags(), partPlan: partPlan(), module: compiled });
   if (warm) warmUp(JSON.parse(card).features);
+}
+
+/**
+ * The scorer's wasm module, compiled from the bytes the single-file build embeds, else fetched
+ * from beside this script (compiled while it downloads when the server says application/wasm).
+ * @param {string | undefined} wasmHex
+ */
+async function compile(wasmHex) {
+  if (wasmHex !== undefined) return WebAssembly.compile(decodeHex(wasmHex));
+  const response = fetch(new URL('neptune_bg.wasm', self.location.href));
+  try {
+    return await WebAssembly.compileStreaming(response);
+  } catch (error) {
+    const answer = await response;
+    if (!answer.ok) throw new Error(`the scorer's module could not be fetched (${answer.status} ${answer.statusText})`, { cause: error });
+    if (answer.headers.get('Content-Type') === 'application/wasm') throw error;
+    return WebAssembly.compile(await answer.arrayBuffer());
+  }
 }
 
 /** Messages received and not yet handled: the warm-up gives way to any of them. */

@@ -71,6 +71,7 @@ describe('privacy', () => {
 
   test('scoring Test_Data.csv makes no network request once the page is ready', { timeout: TEST_TIMEOUT }, async () => {
     await withPage(browser, async ({ page, requests }) => {
+      const loadedFrom = site.hits.length;
       await openApp(page, site.url);
       const origin = new URL(site.url).origin;
       const loading = requests.filter((url) => !inMemory(url) && new URL(url).origin !== origin);
@@ -87,6 +88,9 @@ describe('privacy', () => {
       const during = requests.slice(seenByBrowser).filter((url) => !inMemory(url));
       assert.deepEqual(during, [], 'requests the browser made while scoring (blob: and data: excluded)');
       assert.deepEqual(site.hits.slice(seenByServer), [], 'requests the server received while scoring');
+      // The primary worker compiles the module and hands it to the others (www/pool.js).
+      const wasmDownloads = site.hits.slice(loadedFrom).filter((hit) => hit.endsWith('/neptune_bg.wasm'));
+      assert.equal(wasmDownloads.length, 1, 'the scorer module is downloaded once, however many workers score');
     });
   });
 
