@@ -93,6 +93,11 @@ export interface BatchReply extends Omit<Batch, 'csv' | 'header' | 'lines'> {
   /** The header line, once, and its fields. */
   header?: Uint8Array;
   columns?: string[];
+  /**
+   * The fields of the batch's first rows (as `split` gives them), in the primary's batches until
+   * it has sent the file's first 100 rows: the results table's first page.
+   */
+  preview?: string[][];
   /** The answer to a `first` push. */
   first?: boolean;
   context?: Uint8Array;

@@ -73,18 +73,26 @@ export class RowStore {
     this.batches = [];
     this.waitingForBlob = [];
     this.blobOffset = 0;
+    /**
+     * The fields of the file's first rows (row i's at i), sent by the worker with its first
+     * batches: the table's first page is drawn from them (see `ResultsTable.goTo`).
+     * @type {string[][]}
+     */
+    this.preview = [];
     /** The scored CSV's header line (needed to explain a row), and its fields. */
     this.header = null;
     this.columns = null;
   }
 
   /** Appends one batch from the worker (see worker.js for its fields). */
-  append({ blob: sealed, csv, csvBytes, start, header, columns, scores, lines, flags, ends }) {
+  append({ blob: sealed, csv, csvBytes, start, header, columns, scores, lines, flags, ends, preview }) {
     const blob = sealed ?? csv;
     if (header) {
       this.header = header;
       this.columns = columns;
     }
+    // Kept while they are the fields of the file's rows from the first one on.
+    if (preview && this.count === this.preview.length) this.preview.push(...preview);
     const n = scores.length;
     if (n > 0) {
       const batch = { blob: null, offset: this.blobOffset, first: this.count, count: n, start };
@@ -339,6 +347,12 @@ export class ResultsTable {
     const generation = this.generation;
     const request = ++this.shown.page;
     const current = () => generation === this.generation && request === this.shown.page;
+    // The file's first rows, unsorted: at hand, drawn in this task (with the summary, when the
+    // run has just finished: one frame for all of it).
+    if (!this.order && last <= this.store.preview.length) {
+      this.renderBody(rows, this.store.preview.slice(first, last));
+      return;
+    }
     try {
       let fields = [];
       if (rows.length) {

@@ -92,6 +92,9 @@ const BLOB_BYTES = 16 << 20;
 // A wasm instance's memory grows to hold what one push takes in and gives out, and never
 // shrinks: a larger chunk is pushed this much at a time, its answers joined into one batch.
 const PUSH_BYTES = 1 << 20;
+// Rows of a file's start sent split into fields with the primary's first batches: the largest
+// page of the results table (see table.js).
+const PREVIEW_ROWS = 100;
 
 import init, {
   Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, partPlan, rowFlags, splitRow,
@@ -310,6 +313,8 @@ function scorerFor(run, part, context, threshold, features, inline) {
       pendingBytes: 0,
       inline: inline === true,
       unsplit: false,
+      // The file's first rows, split into fields for the table's first page (see `preview`).
+      previewLeft: later ? 0 : PREVIEW_ROWS,
     };
     latest.parts.set(part, state);
   }
@@ -463,6 +468,10 @@ function postBatch(type, run, state, batch, extra = {}) {
       message.columns = splitRow(message.header);
     }
   }
+  if (state.previewLeft > 0 && n > 0 && pieces.length > 0) {
+    message.preview = preview(pieces, message.start, ends, Math.min(n, state.previewLeft));
+    state.previewLeft -= message.preview.length;
+  }
   const transfer = [scores.buffer, flags.buffer, ends.buffer];
   if (typeof lines !== 'number') transfer.push(lines.buffer);
   const full = state.pendingBytes >= BLOB_BYTES;
@@ -477,6 +486,22 @@ function postBatch(type, run, state, batch, extra = {}) {
     state.pendingBytes = 0;
   }
   reply(message, transfer);
+}
+
+/**
+ * The fields of a batch's first `count` rows, as `split` gives them: the table shows the file's
+ * first page from these when the run is done, without asking for them then (a round trip to a
+ * worker, and a frame drawn without the table). `pieces`: the batch's scored CSV; its first row
+ * starts at `start`, row i ends at `ends[i]`.
+ */
+function preview(pieces, start, ends, count) {
+  const end = ends[count - 1];
+  const bytes = pieces[0].length >= end ? pieces[0] : concat(Uint8Array, pieces);
+  const rows = [];
+  for (let i = 0; i < count; i++) {
+    rows.push(splitRow(bytes.subarray(i === 0 ? start : ends[i - 1], ends[i])));
+  }
+  return rows;
 }
 
 /** `bytes` holds lines back to back; `ends[i]` is where line i ends. */
