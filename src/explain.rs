@@ -47,7 +47,12 @@ pub enum ExplainError {
 
 /// Field bytes and ends of one comma-separated line.
 fn tokenize(line: &[u8]) -> (Vec<u8>, Vec<usize>) {
-    let mut reader = csv_core::Reader::new();
+    tokenize_with(&mut csv_core::Reader::new(), line)
+}
+
+/// [`tokenize`] with `reader` (reset first): making a reader costs more than a short line.
+fn tokenize_with(reader: &mut csv_core::Reader, line: &[u8]) -> (Vec<u8>, Vec<usize>) {
+    reader.reset();
     let mut bytes = vec![0; line.len() + 1];
     let mut ends = vec![0; line.len() + 2];
     let (_, _, nout, nend) = reader.read_record(line, &mut bytes, &mut ends);
@@ -59,12 +64,34 @@ fn tokenize(line: &[u8]) -> (Vec<u8>, Vec<usize>) {
 
 /// The fields of one line of the scored CSV.
 pub fn split_line(line: &[u8]) -> Vec<String> {
-    let (bytes, ends) = tokenize(line);
-    let record = RawRecord::new(1, &bytes, &ends);
-    record
-        .fields()
-        .map(|f| String::from_utf8_lossy(f).into_owned())
-        .collect()
+    LineSplitter::default().split(line)
+}
+
+/// Splits lines of the scored CSV into their fields as [`split_line`] does, with one reader for
+/// all of them.
+pub struct LineSplitter {
+    reader: csv_core::Reader,
+}
+
+impl Default for LineSplitter {
+    fn default() -> Self {
+        // Not `csv_core::Reader::default()`, which leaves the reader's DFA unbuilt.
+        LineSplitter {
+            reader: csv_core::Reader::new(),
+        }
+    }
+}
+
+impl LineSplitter {
+    /// The fields of `line`.
+    pub fn split(&mut self, line: &[u8]) -> Vec<String> {
+        let (bytes, ends) = tokenize_with(&mut self.reader, line);
+        let record = RawRecord::new(1, &bytes, &ends);
+        record
+            .fields()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect()
+    }
 }
 
 /// The last `n` fields of a tokenized line (all of them when it has fewer).
@@ -152,6 +179,17 @@ pub fn explain_vector(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_splitter_for_many_lines_splits_each_as_a_fresh_one() {
+        // An unclosed quote, then lines after it: nothing carries over from one line to the next.
+        let lines: [&[u8]; 5] = [b"a,\"open,x\n", b"b,c\n", b"\"q\"\"\",\n", b"", b"d"];
+        let mut splitter = LineSplitter::default();
+        for line in lines {
+            assert_eq!(splitter.split(line), split_line(line), "{line:?}");
+        }
+        assert_eq!(splitter.split(b"b,c\n"), vec!["b", "c"]);
+    }
 
     #[test]
     fn quoted_fields_split_back() {

@@ -319,6 +319,40 @@ pub fn split_row(line: &[u8]) -> Vec<String> {
     crate::explain::split_line(line)
 }
 
+/// Splits lines of the scored CSV into their fields (for display), as [`split_row`] does each,
+/// in one answer: `bytes` holds the lines back to back, line i ending at `ends[i]`. Returns
+/// `{text, fieldEnds, lineEnds}`: every field of every line in `text`, back to back; field j ends
+/// at `fieldEnds[j]` in `text` (counted in UTF-16 code units, as JavaScript's `slice` counts);
+/// line i's fields end at field `lineEnds[i]`. One string for all of them: a string per field
+/// crossing into JavaScript on its own costs more than splitting the line.
+#[wasm_bindgen(js_name = splitLines)]
+pub fn split_lines(bytes: &[u8], ends: &[u32]) -> Result<Object, JsError> {
+    let mut text = String::new();
+    let mut field_ends = Vec::new();
+    let mut line_ends = Vec::with_capacity(ends.len());
+    let mut units = 0u32;
+    let mut start = 0usize;
+    let mut splitter = crate::explain::LineSplitter::default();
+    for &end in ends {
+        let end = end as usize;
+        let line = bytes
+            .get(start..end)
+            .ok_or_else(|| JsError::new("a line end lies outside the bytes"))?;
+        for field in splitter.split(line) {
+            units += field.encode_utf16().count() as u32;
+            text.push_str(&field);
+            field_ends.push(units);
+        }
+        line_ends.push(field_ends.len() as u32);
+        start = end;
+    }
+    let out = Object::new();
+    set(&out, "text", &JsValue::from_str(&text))?;
+    set(&out, "fieldEnds", &Uint32Array::from(field_ends.as_slice()))?;
+    set(&out, "lineEnds", &Uint32Array::from(line_ends.as_slice()))?;
+    Ok(out)
+}
+
 /// Explains one row of the scored CSV: `header` and `row` are lines of that CSV, `model` the
 /// model file that scored it (undefined: the embedded model). Returns
 /// `{score, base, threshold, effects: [{feature, effect, value}]}`, or throws with the reason the row

@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 use neptune::fixtures::{FLOOD_ROW as FLOOD, LABELLED_HEADER as HEADER, NORMAL_ROW as NORMAL};
-use neptune::web::{Trainer, WasmScorer, explain, model_card, model_info, split_row};
+use neptune::web::{Trainer, WasmScorer, explain, model_card, model_info, split_lines, split_row};
 
 mod synthetic;
 
@@ -96,6 +96,51 @@ fn explanations_and_helpers_work_on_output_lines() {
     assert!(get(&effects.get(0), "effect").as_f64().unwrap() > 0.0);
     assert_eq!(split_row(b"a,\"b,c\",d").len(), 3);
     assert!(model_card().contains("\"validation\""));
+}
+
+#[wasm_bindgen_test]
+fn split_lines_gives_each_line_the_fields_split_row_gives_it() {
+    // Quotes, an empty field, a line without its line end, and text whose UTF-16 length is not
+    // its byte length (2-byte and 4-byte UTF-8, an astral character: two UTF-16 units).
+    let lines: [&[u8]; 5] = [
+        b"a,\"b,c\",d\n",
+        b",\"say \"\"hi\"\"\",\n",
+        "caf\u{e9},\u{1F600}x,\"\u{4e2d}\u{6587}, ok\"\r\n".as_bytes(),
+        b"\n",
+        b"last,line",
+    ];
+    let bytes: Vec<u8> = lines.concat();
+    let mut ends = Vec::new();
+    let mut end = 0;
+    for line in lines {
+        end += line.len() as u32;
+        ends.push(end);
+    }
+    let out = split_lines(&bytes, &ends).unwrap();
+    let text: Vec<u16> = get(&out, "text")
+        .as_string()
+        .unwrap()
+        .encode_utf16()
+        .collect();
+    let field_ends = js_sys::Uint32Array::new(&get(&out, "fieldEnds")).to_vec();
+    let line_ends = js_sys::Uint32Array::new(&get(&out, "lineEnds")).to_vec();
+    assert_eq!(line_ends.len(), lines.len());
+    let (mut field, mut at) = (0usize, 0usize);
+    for (line, &line_end) in lines.iter().zip(&line_ends) {
+        let mut fields = Vec::new();
+        while field < line_end as usize {
+            let end = field_ends[field] as usize;
+            fields.push(String::from_utf16(&text[at..end]).unwrap());
+            at = end;
+            field += 1;
+        }
+        assert_eq!(fields, split_row(line), "{}", String::from_utf8_lossy(line));
+    }
+    assert_eq!(at, text.len());
+    assert!(
+        split_lines(b"abc", &[4]).is_err(),
+        "an end past the bytes is an error"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -153,6 +153,8 @@ export function rowFlags(): { flagged: number; rejected: number; labelShift: num
 export function partPlan(): { firstPartBytes: number; minPartBytes: number; partBytes: number; lookBehindBytes: number };
 /** Splits one line of the scored CSV into its fields. */
 export function splitRow(line: Uint8Array): string[];
+/** Lines' fields as one string: see `split_lines` in src/web.rs. */
+export function splitLines(bytes: Uint8Array, ends: Uint32Array): { text: string; fieldEnds: Uint32Array; lineEnds: Uint32Array };
 /** Explains a row of the scored CSV (`header`, `row`: its lines) under `model` (undefined: the embedded one). */
 export function explain(header: Uint8Array, row: Uint8Array, model?: Uint8Array | null): Explanation;
 /** Checks a model file; throws a plain sentence when it is not a usable one. */

@@ -97,7 +97,7 @@ const PUSH_BYTES = 1 << 20;
 const PREVIEW_ROWS = 100;
 
 import init, {
-  Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, partPlan, rowFlags, splitRow,
+  Gunzip, Trainer, WasmScorer, explain, modelCard, modelInfo, modelThreshold, partPlan, rowFlags, splitLines, splitRow,
 } from './neptune.js';
 import { sampleConnLog, sampleFile } from './sample.js';
 /** @import { Trained } from './neptune.js' */
@@ -269,6 +269,7 @@ async function warmUp(features) {
   const PASSES = 2;
   // A CSV (the sample) and a conn.log: each input kind has its own hot functions.
   const CONN_LOG_ROWS = 4000;
+  const SPLIT_STEPS = 4;
   try {
     const inputs = [new Uint8Array(await sampleFile(features).arrayBuffer()), sampleConnLog(CONN_LOG_ROWS)];
     for (const bytes of inputs) {
@@ -278,7 +279,9 @@ async function warmUp(features) {
           for (let at = 0; at < bytes.length; at += STEP_BYTES) {
             await new Promise((resolve) => setTimeout(resolve, 0));
             if (waiting > 0) return;
-            warm.push(bytes.subarray(at, at + STEP_BYTES));
+            const batch = warm.push(bytes.subarray(at, at + STEP_BYTES));
+            // The table's first page is split from a file's first rows (see `preview`).
+            if (at < SPLIT_STEPS * STEP_BYTES) fieldsOf(batch.csv, batch.ends);
           }
           warm.finish();
         } finally {
@@ -497,23 +500,34 @@ function postBatch(type, run, state, batch, extra = {}) {
 function preview(pieces, start, ends, count) {
   const end = ends[count - 1];
   const bytes = pieces[0].length >= end ? pieces[0] : concat(Uint8Array, pieces);
-  const rows = [];
-  for (let i = 0; i < count; i++) {
-    rows.push(splitRow(bytes.subarray(i === 0 ? start : ends[i - 1], ends[i])));
-  }
-  return rows;
+  return fieldsOf(bytes.subarray(start, end), ends.subarray(0, count).map((e) => e - start));
 }
 
 /** `bytes` holds lines back to back; `ends[i]` is where line i ends. */
 function split({ id, bytes, ends }) {
-  const all = new Uint8Array(bytes);
+  reply({ type: 'split', id, rows: fieldsOf(new Uint8Array(bytes), ends) });
+}
+
+/**
+ * The fields of each line of `bytes` (line i ends at `ends[i]`): Rust splits them all in one call
+ * and hands them over as one string (see `splitLines`).
+ * @param {Uint8Array} bytes
+ * @param {Uint32Array} ends
+ */
+function fieldsOf(bytes, ends) {
+  const { text, fieldEnds, lineEnds } = splitLines(bytes, ends);
   const rows = [];
-  let start = 0;
-  for (const end of ends) {
-    rows.push(splitRow(all.subarray(start, end)));
-    start = end;
+  let field = 0;
+  let at = 0;
+  for (const lineEnd of lineEnds) {
+    const fields = [];
+    for (; field < lineEnd; field++) {
+      fields.push(text.slice(at, fieldEnds[field]));
+      at = fieldEnds[field];
+    }
+    rows.push(fields);
   }
-  reply({ type: 'split', id, rows });
+  return rows;
 }
 
 function explainRow({ id, header, row }) {
