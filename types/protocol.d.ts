@@ -51,6 +51,8 @@ export interface PushRequest {
   threshold?: number;
   features?: boolean;
   inline?: boolean;
+  /** The primary's batches carry the file's first rows split into fields (`BatchReply.preview`). */
+  preview?: boolean;
 }
 
 export type WorkerRequest =

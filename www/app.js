@@ -134,6 +134,7 @@ async function score(file) {
     file,
     pool,
     onBatch: (message) => run.store.append(message),
+    preview: true,
     onProgress: (report) => {
       if (current === run && !run.finished) progress.update(report);
     },

@@ -48,16 +48,18 @@ export class ScoringRun {
    * `onBatch(message)` receives the workers' `batch` and `done` messages (see worker.js) in file
    * order, line numbers counted from the file's first line; `onProgress({bytes, rows, flagged})`
    * how far the results handed over reach; `threshold`, when given, flags rows at it;
-   * `features`: a conn.log's output carries its 41 computed features (see worker.js).
+   * `features`: a conn.log's output carries its 41 computed features (see worker.js);
+   * `preview`: the batches carry the file's first rows split into fields (for the table).
    * @param {{id: number, file: File, pool: ScorerPool, onBatch: (message: any) => void,
    *   onProgress: (progress: {bytes: number, rows: number, flagged: number}) => void, threshold?: number,
-   *   features?: boolean}} options
+   *   features?: boolean, preview?: boolean}} options
    */
-  constructor({ id, file, pool, onBatch, onProgress, threshold, features }) {
+  constructor({ id, file, pool, onBatch, onProgress, threshold, features, preview }) {
     this.id = id;
     /** Flag rows at this threshold rather than the model's (undefined: the model's). */
     this.threshold = threshold;
     this.features = features;
+    this.preview = preview;
     this.file = file;
     this.pool = pool;
     this.onBatch = onBatch;
@@ -246,9 +248,9 @@ export class ScoringRun {
     piece.unanswered++;
     this.inFlight++;
     this.busy.set(piece.worker, (this.busy.get(piece.worker) ?? 0) + 1);
-    const { threshold, features } = this;
+    const { threshold, features, preview } = this;
     const inline = this.file.size <= INLINE_BYTES;
-    piece.worker.post({ ...message, type: 'push', run: this.id, part: piece.part, threshold, features, inline });
+    piece.worker.post({ ...message, type: 'push', run: this.id, part: piece.part, threshold, features, inline, preview });
   }
 
   /** Hands over what the first pieces have received, in file order. */

@@ -280,7 +280,7 @@ async function warmUp(features) {
             await new Promise((resolve) => setTimeout(resolve, 0));
             if (waiting > 0) return;
             const batch = warm.push(bytes.subarray(at, at + STEP_BYTES));
-            // The table's first page is split from a file's first rows (see `preview`).
+            // The table's first page is split from a file's first rows (see `firstRowsFields`).
             if (at < SPLIT_STEPS * STEP_BYTES) fieldsOf(batch.csv, batch.ends);
           }
           warm.finish();
@@ -296,7 +296,7 @@ async function warmUp(features) {
 }
 
 /** The scorer of `part` of `run`, made on first use; null for a run that is over. */
-function scorerFor(run, part, context, threshold, features, inline) {
+function scorerFor(run, part, context, threshold, features, inline, preview) {
   if (run === failedRun || run < latest.run) return null;
   if (run !== latest.run) {
     endRun();
@@ -316,8 +316,9 @@ function scorerFor(run, part, context, threshold, features, inline) {
       pendingBytes: 0,
       inline: inline === true,
       unsplit: false,
-      // The file's first rows, split into fields for the table's first page (see `preview`).
-      previewLeft: later ? 0 : PREVIEW_ROWS,
+      // The file's first rows, split into fields for the table's first page when the page asks
+      // (see `firstRowsFields`): not for the runs scored aside.
+      previewLeft: !later && preview ? PREVIEW_ROWS : 0,
     };
     latest.parts.set(part, state);
   }
@@ -346,8 +347,8 @@ const GZIP_MAGIC = [0x1f, 0x8b];
  * @param {PushRequest} message
  * @param {[Uint8Array, Uint8Array | undefined]} bytes its chunk and look-behind, read
  */
-function push({ run, part, context, last, first, threshold, features, inline }, [chunk, before]) {
-  const state = scorerFor(run, part, context, threshold, features, inline);
+function push({ run, part, context, last, first, threshold, features, inline, preview }, [chunk, before]) {
+  const state = scorerFor(run, part, context, threshold, features, inline, preview);
   if (!state || state.unsplit) return;
   let bytes = chunk;
   if (state.opening) {
@@ -471,8 +472,8 @@ function postBatch(type, run, state, batch, extra = {}) {
       message.columns = splitRow(message.header);
     }
   }
-  if (state.previewLeft > 0 && n > 0 && pieces.length > 0) {
-    message.preview = preview(pieces, message.start, ends, Math.min(n, state.previewLeft));
+  if (state.previewLeft > 0 && n > 0) {
+    message.preview = firstRowsFields(pieces, message.start, ends, Math.min(n, state.previewLeft));
     state.previewLeft -= message.preview.length;
   }
   const transfer = [scores.buffer, flags.buffer, ends.buffer];
@@ -497,7 +498,7 @@ function postBatch(type, run, state, batch, extra = {}) {
  * worker, and a frame drawn without the table). `pieces`: the batch's scored CSV; its first row
  * starts at `start`, row i ends at `ends[i]`.
  */
-function preview(pieces, start, ends, count) {
+function firstRowsFields(pieces, start, ends, count) {
   const end = ends[count - 1];
   const bytes = pieces[0].length >= end ? pieces[0] : concat(Uint8Array, pieces);
   return fieldsOf(bytes.subarray(start, end), ends.subarray(0, count).map((e) => e - start));
