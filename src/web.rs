@@ -61,6 +61,8 @@ pub struct WasmScorer {
     batch: Batch,
     /// A later part's context (see `forPart`): what `partBounds` checks the part against.
     context: Option<PartContext>,
+    /// Batches leave out `csv`: the caller copies it where it wants it (`copyCsv`).
+    csv_on_request: bool,
 }
 
 #[wasm_bindgen]
@@ -73,6 +75,7 @@ impl WasmScorer {
             scorer: Scorer::new(model_for(model.as_deref())?, threshold),
             batch: Batch::default(),
             context: None,
+            csv_on_request: false,
         })
     }
 
@@ -89,6 +92,7 @@ impl WasmScorer {
             scorer: Scorer::new(model_for(model.as_deref())?, threshold).with_zeek_features(true),
             batch: Batch::default(),
             context: None,
+            csv_on_request: false,
         })
     }
 
@@ -107,6 +111,7 @@ impl WasmScorer {
             scorer: Scorer::for_part(model_for(model.as_deref())?, threshold, &context)?,
             batch: Batch::default(),
             context: Some(context),
+            csv_on_request: false,
         })
     }
 
@@ -116,6 +121,7 @@ impl WasmScorer {
     /// cannot be cut into parts (this scorer has then scored all of `head` and reads on).
     #[wasm_bindgen(js_name = pushStart)]
     pub fn push_start(&mut self, head: &[u8]) -> Result<Object, JsError> {
+        self.batch.clear();
         let context = self.scorer.push_start(head, &mut self.batch)?;
         let out = self.take_batch()?;
         let context = match context {
@@ -159,6 +165,37 @@ impl WasmScorer {
         self.scorer.general_only();
     }
 
+    /// From now on, batches leave out `csv` (they still say `csvBytes`): the caller copies each
+    /// batch's scored CSV with `copyCsv` before its next call to this scorer. The worker copies
+    /// it into a buffer it reuses, so that a large file's output makes no new ArrayBuffer per
+    /// push (which would wait for the garbage collector, tens of MB of them in a worker).
+    #[wasm_bindgen(js_name = csvOnRequest)]
+    pub fn csv_on_request(&mut self) {
+        self.csv_on_request = true;
+    }
+
+    /// Copies the scored CSV of the batch last returned (its `csvBytes` bytes) into `target` from
+    /// `at`; throws when they do not fit. Returns how many bytes it copied.
+    #[wasm_bindgen(js_name = copyCsv)]
+    pub fn copy_csv(&self, target: &Uint8Array, at: u32) -> Result<u32, JsError> {
+        let csv = &self.batch.csv;
+        let fits = (at as usize)
+            .checked_add(csv.len())
+            .is_some_and(|end| end <= target.length() as usize);
+        if !fits {
+            return Err(JsError::new(&format!(
+                "copyCsv: {} bytes do not fit in {} from {at}",
+                csv.len(),
+                target.length()
+            )));
+        }
+        // SAFETY: the view is read by `set` at once, with no allocation (which could move or
+        // grow this module's memory) in between.
+        let view = unsafe { Uint8Array::view(csv) };
+        target.set(&view, at);
+        Ok(csv.len() as u32)
+    }
+
     /// Line ends read so far: the next part's line numbers are offset by the sum of these.
     #[wasm_bindgen(js_name = lineEnds)]
     pub fn line_ends(&self) -> f64 {
@@ -177,6 +214,7 @@ impl WasmScorer {
     /// Scores the rows completed by `chunk`. Returns `{csv, scores, lines, flags, ends, rows,
     /// scored, flagged, rejected}` (see [`Self::take_batch`]); throws on a file-level problem.
     pub fn push(&mut self, chunk: &[u8]) -> Result<Object, JsError> {
+        self.batch.clear();
         self.scorer.push(chunk, &mut self.batch)?;
         self.take_batch()
     }
@@ -185,6 +223,7 @@ impl WasmScorer {
     /// rows with reasons, unknown categories, histogram, metrics when labelled) and
     /// `summaryBytes`, the same in postcard, for the primary scorer's `merge`.
     pub fn finish(&mut self) -> Result<Object, JsError> {
+        self.batch.clear();
         let summary = self.scorer.finish(&mut self.batch)?;
         let out = self.take_batch()?;
         set(&out, "summary", &to_js(&summary)?)?;
@@ -199,9 +238,11 @@ impl WasmScorer {
     }
 
     /// The batch as transferable typed arrays:
-    /// - `csv`: output bytes (Uint8Array),
+    /// - `csv`: output bytes (Uint8Array), unless `csvOnRequest`; `csvBytes`: their length,
     /// - `scores`: one per row, exact (Float64Array; NaN for a rejected row),
-    /// - `lines`: the input line of each row (Float64Array),
+    /// - `lines`: the input line of each row (Float64Array), or, when the rows lie on consecutive
+    ///   lines (as they do in a file without blank lines or line breaks inside fields), the
+    ///   first row's line alone (a number),
     /// - `flags`: per row, the bits of [`crate::score::row_flags`] (see [`row_flags`]): flagged,
     ///   rejected, and the label kind (0 none, 1 normal, 2 Neptune, 3 other attack, 4 a group of
     ///   attacks such as `anomaly`) (Uint8Array),
@@ -213,13 +254,17 @@ impl WasmScorer {
     fn take_batch(&mut self) -> Result<Object, JsError> {
         let rows = &self.batch.rows;
         let scores: Vec<f64> = rows.iter().map(|r| r.score.unwrap_or(f64::NAN)).collect();
-        let lines: Vec<f64> = rows.iter().map(|r| r.line as f64).collect();
+
         let flags: Vec<u8> = rows.iter().map(crate::score::row_flags::pack).collect();
         let ends: Vec<u32> = rows.iter().map(|r| r.csv_end as u32).collect();
         let out = Object::new();
-        set(&out, "csv", &Uint8Array::from(self.batch.csv.as_slice()))?;
+        if !self.csv_on_request {
+            set(&out, "csv", &Uint8Array::from(self.batch.csv.as_slice()))?;
+        }
+        let csv_bytes = self.batch.csv.len() as f64;
+        set(&out, "csvBytes", &JsValue::from_f64(csv_bytes))?;
         set(&out, "scores", &Float64Array::from(scores.as_slice()))?;
-        set(&out, "lines", &Float64Array::from(lines.as_slice()))?;
+        set(&out, "lines", &lines_of(rows))?;
         set(&out, "flags", &Uint8Array::from(flags.as_slice()))?;
         set(&out, "ends", &Uint32Array::from(ends.as_slice()))?;
         if let Some(header) = &self.batch.header {
@@ -235,8 +280,23 @@ impl WasmScorer {
         ] {
             set(&out, key, &JsValue::from_f64(value as f64))?;
         }
-        self.batch.clear();
+        // The batch is emptied by the next push (its CSV may still be copied until then).
         Ok(out)
+    }
+}
+
+/// The rows' input lines as a Float64Array, or the first row's line alone when they are
+/// consecutive: most files' rows are, and the array would cost 8 bytes per row for nothing.
+fn lines_of(rows: &[crate::score::RowOutcome]) -> JsValue {
+    match (rows.first(), rows.last()) {
+        // Lines only increase: consecutive when the last is as far from the first as the count.
+        (Some(first), Some(last)) if last.line - first.line == rows.len() as u64 - 1 => {
+            JsValue::from_f64(first.line as f64)
+        }
+        _ => {
+            let lines: Vec<f64> = rows.iter().map(|r| r.line as f64).collect();
+            Float64Array::from(lines.as_slice()).into()
+        }
     }
 }
 

@@ -78,6 +78,73 @@ fn rows_come_with_scores_lines_and_flags() {
 }
 
 #[wasm_bindgen_test]
+fn csv_on_request_copies_the_bytes_the_batches_would_carry() {
+    let text = file();
+    let model = neptune::Model::embedded();
+    let (expected, _) = neptune::score::score_bytes(&model, text.as_bytes(), None).unwrap();
+    for chunk in [1, 7, 64, text.len()] {
+        let mut scorer = WasmScorer::new(None, None).unwrap();
+        scorer.csv_on_request();
+        let target = Uint8Array::new_with_length(expected.len() as u32);
+        let mut at = 0;
+        let mut keep = |batch: JsValue, scorer: &WasmScorer| {
+            assert!(get(&batch, "csv").is_undefined());
+            let bytes = get(&batch, "csvBytes").as_f64().unwrap() as u32;
+            assert_eq!(scorer.copy_csv(&target, at).unwrap(), bytes);
+            at += bytes;
+        };
+        for piece in text.as_bytes().chunks(chunk) {
+            let batch = scorer.push(piece).unwrap().into();
+            keep(batch, &scorer);
+        }
+        let last = scorer.finish().unwrap().into();
+        keep(last, &scorer);
+        assert_eq!(target.to_vec(), expected, "chunks of {chunk}");
+    }
+    // A target too small is an error, not a short copy.
+    let mut scorer = WasmScorer::new(None, None).unwrap();
+    scorer.csv_on_request();
+    scorer.push(text.as_bytes()).unwrap();
+    scorer.finish().unwrap();
+    let small = Uint8Array::new_with_length(4);
+    assert!(scorer.copy_csv(&small, 0).is_err());
+    assert!(scorer.copy_csv(&small, u32::MAX).is_err());
+}
+
+#[wasm_bindgen_test]
+fn lines_come_as_the_first_row_s_line_when_they_are_consecutive() {
+    // Each batch with rows: its `lines` as given, and its rows' count.
+    let lines_of = |text: String| {
+        let mut scorer = WasmScorer::new(None, None).unwrap();
+        let batches: Vec<JsValue> = vec![
+            scorer.push(text.as_bytes()).unwrap().into(),
+            scorer.finish().unwrap().into(),
+        ];
+        batches
+            .into_iter()
+            .map(|b| {
+                (
+                    get(&b, "lines"),
+                    js_sys::Uint32Array::new(&get(&b, "ends")).length(),
+                )
+            })
+            .filter(|(_, rows)| *rows > 0)
+            .collect::<Vec<_>>()
+    };
+    let consecutive = lines_of(format!("{HEADER}\n{NORMAL}\n{FLOOD}\n{NORMAL}\n"));
+    assert_eq!(consecutive.len(), 1);
+    assert_eq!(consecutive[0].0.as_f64(), Some(2.0));
+    assert_eq!(consecutive[0].1, 3);
+    // A blank line between two rows: each row's line.
+    let apart = lines_of(format!("{HEADER}\n{NORMAL}\n\n{FLOOD}\n"));
+    assert_eq!(apart.len(), 1);
+    assert_eq!(
+        js_sys::Float64Array::new(&apart[0].0).to_vec(),
+        vec![2.0, 4.0]
+    );
+}
+
+#[wasm_bindgen_test]
 fn a_file_level_problem_throws_a_plain_message() {
     let mut scorer = WasmScorer::new(None, None).unwrap();
     let result = scorer.push(b"a,b,c\n1,2,3\n").and_then(|_| scorer.finish());

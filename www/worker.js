@@ -84,8 +84,11 @@
 // bytes. A small file's (`inline`) comes back as transferred bytes: a Blob would cost more time
 // than the scoring, and the page makes the download's Blob once the results are painted.
 const BLOB_BYTES = 16 << 20;
-// Dead ArrayBuffers (chunks read, scored CSV copied into a Blob) wait for the garbage collector,
-// which in a worker lets tens of MB of them build up. Freeing them early with
+// Dead ArrayBuffers wait for the garbage collector, which in a worker lets tens of MB of them
+// build up (V8 collects once some 64 MB more of them have been made). So the bytes read and the
+// scored CSV go into buffers this worker reuses (`takeBuffer`): a chunk is read into one
+// (`readInto`), and each part's scored CSV is copied out of the wasm memory into another
+// (`keepCsv`) until it goes into a Blob or to the page. Freeing buffers early with
 // `buffer.transfer(0)` is a trap: V8 appears to keep the memory with the zero-length buffer
 // until that one is collected, while counting it as nothing, so collections come later still
 // (on a 1 GB file Chromium's memory grew from about 1.8 to 4 GB).
@@ -104,8 +107,9 @@ import { sampleConnLog, sampleFile } from './sample.js';
 /** @import { BatchReply, PushBytes, PushRequest, WorkerReply, WorkerRequest } from './protocol.js' */
 
 /**
- * The scorers of the latest run: {run, parts: Map(part -> {part, scorer, pending (scored CSV
- * not in a Blob yet), pendingBytes, unsplit (its range could not be cut off)})}.
+ * The scorers of the latest run: {run, parts: Map(part -> {part, scorer, out (a reused buffer
+ * holding the scored CSV not in a Blob yet), outBytes, unsplit (its range could not be cut
+ * off)})}.
  */
 let latest = { run: -Infinity, parts: new Map() };
 // A run that failed: its messages still queued are dropped rather than scored as a new file.
@@ -158,16 +162,70 @@ function readPush({ chunk, behind }) {
   return read;
 }
 
-/** @param {PushBytes} data */
+/**
+ * The bytes of a push's chunk; a slice or range of the File is read into a reused buffer (give
+ * it back with `giveBack` once pushed).
+ * @param {PushBytes} data
+ */
 async function bytesOf(data) {
   if (ArrayBuffer.isView(data)) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   const blob = data instanceof Blob ? data : data.file.slice(data.start, data.end);
   try {
-    return new Uint8Array(await blob.arrayBuffer());
+    return await readInto(blob);
   } catch (error) {
     throw new Error(`The file could not be read: ${describe(error)}`, { cause: error });
   }
+}
+
+/**
+ * Reads `blob` into a buffer from `takeBuffer` (a stream read into the buffer given, so no new
+ * ArrayBuffer per chunk). Each read hands the buffer over and back: the bytes' `buffer` is the one
+ * to give back.
+ * @param {Blob} blob
+ */
+async function readInto(blob) {
+  const size = blob.size;
+  if (size === 0) return new Uint8Array(0);
+  let buffer = takeBuffer(size);
+  const reader = blob.stream().getReader({ mode: 'byob' });
+  let filled = 0;
+  while (filled < size) {
+    const { value, done } = await reader.read(new Uint8Array(buffer, filled, buffer.byteLength - filled));
+    if (value) buffer = value.buffer;
+    if (done) break;
+    filled += value.length;
+  }
+  if (filled < size) {
+    giveBack(buffer);
+    throw new Error(`it ended after ${filled} of ${size} bytes`);
+  }
+  return new Uint8Array(buffer, 0, filled);
+}
+
+// Free buffers (ArrayBuffers), for reads and scored CSV: a few are kept, the largest. A worker
+// has about three in use (the two parts it may be sent ahead and the scored CSV of the one it
+// scores: some 4 MB each).
+const spare = [];
+const SPARE_BUFFERS = 3;
+const BUFFER_STEP = 256 << 10;
+
+/** A buffer of at least `bytes`: a spare one (the smallest that fits) or a new one. */
+function takeBuffer(bytes) {
+  let best = -1;
+  for (let i = 0; i < spare.length; i++) {
+    if (spare[i].byteLength >= bytes && (best < 0 || spare[i].byteLength < spare[best].byteLength)) best = i;
+  }
+  if (best >= 0) return spare.splice(best, 1)[0];
+  return new ArrayBuffer(Math.ceil(bytes / BUFFER_STEP) * BUFFER_STEP);
+}
+
+/** Keeps `buffer` for `takeBuffer` (unless enough larger ones are kept). */
+function giveBack(buffer) {
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) return;
+  spare.push(buffer);
+  spare.sort((a, b) => b.byteLength - a.byteLength);
+  spare.length = Math.min(spare.length, SPARE_BUFFERS);
 }
 
 /**
@@ -179,8 +237,15 @@ async function handle(message, read) {
     switch (message.type) {
       case 'init':
         return await start(message);
-      case 'push':
-        return push(message, await read);
+      case 'push': {
+        const bytes = await read;
+        try {
+          return push(message, bytes);
+        } finally {
+          // Pushed (copied into the wasm memory) or dropped: its buffer is free again.
+          giveBack(bytes[0].buffer);
+        }
+      }
       case 'finish':
         return finish(message);
       case 'merge':
@@ -312,14 +377,15 @@ function scorerFor(run, part, context, threshold, features, inline, preview) {
       scorer: later
         ? WasmScorer.forPart(context, threshold, model)
         : features ? WasmScorer.withZeekFeatures(threshold, model) : new WasmScorer(threshold, model),
-      pending: [],
-      pendingBytes: 0,
+      out: null,
+      outBytes: 0,
       inline: inline === true,
       unsplit: false,
       // The file's first rows, split into fields for the table's first page when the page asks
       // (see `firstRowsFields`): not for the runs scored aside.
       previewLeft: !later && preview ? PREVIEW_ROWS : 0,
     };
+    state.scorer.csvOnRequest();
     latest.parts.set(part, state);
   }
   return state;
@@ -330,6 +396,7 @@ function endRun() {
     // An unsplit part's scorer is freed already.
     if (!state.unsplit) state.scorer.free();
     state.gunzip?.free();
+    if (state.out) giveBack(state.out.buffer);
   }
   latest.parts.clear();
 }
@@ -337,7 +404,29 @@ function endRun() {
 function endPart(state) {
   state.scorer.free();
   state.gunzip?.free();
+  if (state.out) giveBack(state.out.buffer);
+  state.out = null;
   latest.parts.delete(state.part);
+}
+
+/**
+ * Copies the scored CSV of `batch` (the scorer's latest answer) after the part's CSV kept so far,
+ * in `state.out`, growing it when needed; `batch.csvAt` says where it went.
+ */
+function keepCsv(state, batch) {
+  const end = state.outBytes + batch.csvBytes;
+  if (state.out === null || state.out.length < end) {
+    const grown = new Uint8Array(takeBuffer(Math.max(end, 1.5 * (state.out?.length ?? 0))));
+    if (state.out) {
+      grown.set(state.out.subarray(0, state.outBytes));
+      giveBack(state.out.buffer);
+    }
+    state.out = grown;
+  }
+  state.scorer.copyCsv(state.out, state.outBytes);
+  batch.csvAt = state.outBytes;
+  state.outBytes = end;
+  return batch;
 }
 
 // The first two bytes of every gzip member (RFC 1952), as the CLI recognizes gzip.
@@ -364,7 +453,7 @@ function push({ run, part, context, last, first, threshold, features, inline, pr
     return;
   }
   if (first) {
-    const batch = joined([state.scorer.pushStart(bytes)]);
+    const batch = joined([keepCsv(state, state.scorer.pushStart(bytes))]);
     postBatch('batch', run, state, batch, { first: true, context: batch.context, lineEnds: state.scorer.lineEnds() });
     return;
   }
@@ -390,7 +479,7 @@ function pushAll(state, bytes) {
   const batches = [];
   let at = 0;
   do {
-    batches.push(state.scorer.push(bytes.subarray(at, at + PUSH_BYTES)));
+    batches.push(keepCsv(state, state.scorer.push(bytes.subarray(at, at + PUSH_BYTES))));
     at += PUSH_BYTES;
   } while (at < bytes.length);
   return batches;
@@ -410,25 +499,30 @@ function finish({ run, part }) {
     state.gunzip = undefined;
     gunzip.finish();
   }
-  answers.push(state.scorer.finish());
+  answers.push(keepCsv(state, state.scorer.finish()));
   const batch = joined(answers);
-  endPart(state);
   postBatch('done', run, state, batch, {
     summary: batch.summary, summaryBytes: batch.summaryBytes, lineEnds: batch.lineEnds,
   });
+  endPart(state);
 }
 
 /**
- * The scorer's answers to consecutive pushes as one batch, its scored CSV kept as the list of
- * their CSV pieces (`csv`), the running counts (and any other field) the last one's.
+ * The scorer's answers to consecutive pushes as one batch, its scored CSV the `csvBytes` kept
+ * (`keepCsv`) from `csvAt`, the running counts (and any other field) the last one's.
  */
 function joined(batches) {
   const last = batches[batches.length - 1];
   // The header is the first thing a scorer writes: in the first batch with any CSV.
-  const batch = { ...last, csv: batches.map((b) => b.csv), header: batches.find((b) => b.header)?.header };
+  const batch = {
+    ...last,
+    csvAt: batches[0].csvAt,
+    csvBytes: batches.reduce((n, b) => n + b.csvBytes, 0),
+    header: batches.find((b) => b.header)?.header,
+  };
   if (batches.length === 1) return batch;
   batch.scores = concat(Float64Array, batches.map((b) => b.scores));
-  batch.lines = concat(Float64Array, batches.map((b) => b.lines));
+  batch.lines = joinedLines(batches);
   batch.flags = concat(Uint8Array, batches.map((b) => b.flags));
   batch.ends = concat(Uint32Array, batches.map((b) => b.ends));
   // Each answer's row ends count from the start of its own CSV.
@@ -437,9 +531,27 @@ function joined(batches) {
   for (const b of batches) {
     for (let i = 0; i < b.ends.length; i++) batch.ends[row + i] += offset;
     row += b.ends.length;
-    offset += b.csv.length;
+    offset += b.csvBytes;
   }
   return batch;
+}
+
+/**
+ * The lines of the batches' rows: the first row's alone (a number) when each batch's rows go on
+ * from the line after the previous batch's last, else one per row (a Float64Array).
+ */
+function joinedLines(batches) {
+  const withRows = batches.filter((b) => b.ends.length > 0);
+  let next = withRows[0]?.lines;
+  for (const b of withRows) {
+    if (typeof b.lines !== 'number' || b.lines !== next) {
+      return concat(Float64Array, batches.map((b) => typeof b.lines === 'number'
+        ? Float64Array.from(b.ends, (_, i) => /** @type {number} */ (b.lines) + i)
+        : b.lines));
+    }
+    next = b.lines + b.ends.length;
+  }
+  return withRows.length > 0 ? withRows[0].lines : new Float64Array(0);
 }
 
 function merge({ run, part, summary, lineOffset }) {
@@ -450,44 +562,39 @@ function merge({ run, part, summary, lineOffset }) {
 }
 
 function postBatch(type, run, state, batch, extra = {}) {
-  const { csv, header, scores, flags, ends, rows, scored, flagged, rejected } = batch;
+  const { csvAt, csvBytes, header, scores, flags, ends, rows, scored, flagged, rejected } = batch;
   // Rows' lines only increase: consecutive when the last is as far from the first as the count.
-  const n = batch.lines.length;
-  const consecutive = n > 0 && batch.lines[n - 1] - batch.lines[0] === n - 1;
-  const lines = consecutive ? batch.lines[0] : batch.lines;
-  const pieces = csv.filter((piece) => piece.length > 0);
-  const csvBytes = pieces.reduce((n, piece) => n + piece.length, 0);
+  // Rust sends the first row's line alone when the rows lie on consecutive lines.
+  const n = ends.length;
+  const lines = batch.lines;
+  const csv = state.out?.subarray(csvAt, csvAt + csvBytes) ?? new Uint8Array(0);
   /** @type {BatchReply} */
   const message = {
     type, run, part: state.part, scores, lines, flags, ends, rows, scored, flagged, rejected,
     csvBytes, start: 0, ...extra,
   };
-  if (pieces.length > 0) {
-    state.pending.push(...pieces);
-    state.pendingBytes += csvBytes;
-    if (header !== undefined) {
-      // Where the scorer wrote the header: at the start of the first piece.
-      message.start = header[1];
-      message.header = pieces[0].slice(header[0], header[1]);
-      message.columns = splitRow(message.header);
-    }
+  if (header !== undefined) {
+    // Where the scorer wrote the header: at the start of the batch's CSV.
+    message.start = header[1];
+    message.header = csv.slice(header[0], header[1]);
+    message.columns = splitRow(message.header);
   }
   if (state.previewLeft > 0 && n > 0) {
-    message.preview = firstRowsFields(pieces, message.start, ends, Math.min(n, state.previewLeft));
+    message.preview = firstRowsFields(csv, message.start, ends, Math.min(n, state.previewLeft));
     state.previewLeft -= message.preview.length;
   }
   const transfer = [scores.buffer, flags.buffer, ends.buffer];
   if (typeof lines !== 'number') transfer.push(lines.buffer);
-  const full = state.pendingBytes >= BLOB_BYTES;
-  if (state.pending.length > 0 && (type === 'done' || extra.first || full)) {
+  const full = state.outBytes >= BLOB_BYTES;
+  if (state.outBytes > 0 && (type === 'done' || extra.first || full)) {
+    const kept = state.out.subarray(0, state.outBytes);
     if (state.inline && !full) {
-      message.csv = concat(Uint8Array, state.pending);
+      message.csv = kept.slice();
       transfer.push(message.csv.buffer);
     } else {
-      message.blob = new Blob(state.pending);
+      message.blob = new Blob([kept]);
     }
-    state.pending = [];
-    state.pendingBytes = 0;
+    state.outBytes = 0;
   }
   reply(message, transfer);
 }
@@ -495,13 +602,11 @@ function postBatch(type, run, state, batch, extra = {}) {
 /**
  * The fields of a batch's first `count` rows, as `split` gives them: the table shows the file's
  * first page from these when the run is done, without asking for them then (a round trip to a
- * worker, and a frame drawn without the table). `pieces`: the batch's scored CSV; its first row
+ * worker, and a frame drawn without the table). `csv`: the batch's scored CSV; its first row
  * starts at `start`, row i ends at `ends[i]`.
  */
-function firstRowsFields(pieces, start, ends, count) {
-  const end = ends[count - 1];
-  const bytes = pieces[0].length >= end ? pieces[0] : concat(Uint8Array, pieces);
-  return fieldsOf(bytes.subarray(start, end), ends.subarray(0, count).map((e) => e - start));
+function firstRowsFields(csv, start, ends, count) {
+  return fieldsOf(csv.subarray(start, ends[count - 1]), ends.subarray(0, count).map((e) => e - start));
 }
 
 /** `bytes` holds lines back to back; `ends[i]` is where line i ends. */

@@ -63,6 +63,7 @@ const SAMPLE_MS = 250;
 // leave the page this long between two picks, as a person would.
 const SETTLE_MS = 2000;
 const PAUSE_MS = 300;
+const WORKER_TIMEOUT_MS = 10_000;
 const RUN_TIMEOUT = 20 * 60_000;
 const INPUT = '[data-testid="file-input"]';
 
@@ -193,12 +194,23 @@ async function openPage(browser) {
       waiter(message);
     }
   });
+  // A worker that goes away (a restart) while asked never answers: give up on it after a while,
+  // rather than wait for ever (the sampler is awaited at the end of a run).
   const toWorker = (sessionId, method, params = {}) =>
     new Promise((resolve) => {
       const id = nextId++;
-      pending.set(id, resolve);
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        log(`no answer from worker ${workers.get(sessionId) ?? sessionId} to ${method} in ${WORKER_TIMEOUT_MS} ms`);
+        resolve({ error: 'timeout' });
+      }, WORKER_TIMEOUT_MS);
+      pending.set(id, (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
       cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) })
         .catch((error) => {
+          clearTimeout(timer);
           pending.delete(id);
           resolve({ error });
         });
