@@ -43,6 +43,9 @@ const GZIP_MAGIC_BYTES = 2;
 const STOPPED = Symbol('stopped');
 
 /** One file being scored. */
+// The outputs (Blobs) a run keeps before it joins them into one (see `handOver`).
+const OUTPUTS_JOINED = 32;
+
 export class ScoringRun {
   /**
    * `onBatch(message)` receives the workers' `batch` and `done` messages (see worker.js) in file
@@ -299,6 +302,9 @@ export class ScoringRun {
     }
     const output = message.blob ?? message.csv;
     if (output) this.outputs.push(output);
+    // Joined a few dozen at a time while the file is scored: one Blob of hundreds costs a task of
+    // tens of ms (each one it holds is a message to the browser), which would come after `done`.
+    if (this.outputs.length > OUTPUTS_JOINED && output instanceof Blob) this.outputs = [new Blob(this.outputs)];
     const { flags } = message;
     let flagged = 0;
     for (let i = 0; i < flags.length; i++) flagged += flags[i] & ROW.flagged ? 1 : 0;

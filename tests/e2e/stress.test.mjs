@@ -98,6 +98,25 @@ async function assertShowsTestData(page, what) {
   assertSameBytes(await download(page), expected.csv, `${what}: the download`);
 }
 
+/** The SHA-256 of a file, read as a stream. */
+function sha(file) {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file).on('data', (d) => hash.update(d)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
+  });
+}
+
+/** `neptune score input -o out`, asynchronously: a long blocking call would stall Playwright's connection. */
+function cliScoreTo(input, out) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cliPath, ['score', input, '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
 describe('stress', () => {
   let browser;
   let site;
@@ -142,6 +161,31 @@ describe('stress', () => {
       await page.waitForTimeout(2000);
       const later = await readSummary(page);
       assert.deepEqual([later.state, later.rows], ['done', TEST_DATA_ROWS], 'the cancelled run does not come back later');
+    });
+  });
+
+  test('stress: the 150 MB file to done: its download, kept in dozens of Blobs joined while it was scored, equals the CLI\'s bytes', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(browser, async ({ page }) => {
+      await openApp(page, site.url);
+      const summary = await scoreFile(page, big.file);
+      assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
+      assert.equal(summary.rows, big.rows, 'data-rows');
+      const [file] = await Promise.all([
+        page.waitForEvent('download', { timeout: RUN_TIMEOUT }),
+        page.click('[data-testid="download"]'),
+      ]);
+      assert.equal(await file.failure(), null, 'the download failed');
+      const out = path.join(fixtureDir(), 'big-cli.out.csv');
+      try {
+        const cli = await cliScoreTo(big.file, out);
+        assert.equal(cli.status, 0, cli.stderr);
+        const saved = await file.path();
+        assert.equal(statSync(saved).size, statSync(out).size, 'the download is as long as the CLI\'s output');
+        assert.equal(await sha(saved), await sha(out), 'the download equals the CLI\'s output (SHA-256)');
+      } finally {
+        removeFile(out);
+        await file.delete().catch(() => {});
+      }
     });
   });
 
@@ -370,21 +414,9 @@ describe('stress', () => {
         const saved = await file.path();
         console.log(`# the page's download: ${mb(statSync(saved).size)} MB in ${((Date.now() - downloadStarted) / 1000).toFixed(1)} s`);
         const out = path.join(fixtureDir(), 'huge-cli.out.csv');
-        const sha = (p) =>
-          new Promise((resolve, reject) => {
-            const hash = createHash('sha256');
-            createReadStream(p).on('data', (d) => hash.update(d)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
-          });
         try {
           const cliStarted = Date.now();
-          // Asynchronously: a minute of blocking would stall Playwright's connection too.
-          const cli = await new Promise((resolve, reject) => {
-            const child = spawn(cliPath, ['score', huge.file, '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
-            let stderr = '';
-            child.stderr.on('data', (d) => (stderr += d));
-            child.on('error', reject);
-            child.on('close', (status) => resolve({ status, stderr }));
-          });
+          const cli = await cliScoreTo(huge.file, out);
           assert.equal(cli.status, 0, cli.stderr);
           console.log(`# the CLI on the 2 GB file: ${((Date.now() - cliStarted) / 1000).toFixed(1)} s`);
           const [pageSha, cliSha] = await Promise.all([sha(saved), sha(out)]);
