@@ -67,6 +67,11 @@ const pool = new ScorerPool(poolSize(), {
       setTimeout(() => {
         if (activeModel === null) renderModel(modelCard);
       }, 0);
+      // Unseen, while the page is idle: the first results then draw as fast as later ones.
+      // (Safari has no requestIdleCallback.)
+      const warm = () => table.warmUp(ui.resultsCard, modelCard.features);
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(warm, { timeout: 2000 });
+      else setTimeout(warm, 500);
     }
   },
 });

@@ -82,4 +82,44 @@ describe('the results table', () => {
       });
     });
   }
+
+  test('the table\'s warm-up after load (made-up rows laid out unseen) leaves no trace, and a file scored after it shows its own rows', { timeout: TEST_TIMEOUT }, async () => {
+    await withPage(suite.browser, async ({ page }) => {
+      // The warm-up runs when the page is idle after ready (at the latest 2 s after): a mutation
+      // observer, set before any of the page's scripts, sees the table filled and emptied.
+      await page.addInitScript(() => {
+        /** @type {any} */ (window).tableFilled = 0;
+        document.addEventListener('DOMContentLoaded', () => {
+          const body = /** @type {HTMLElement} */ (document.querySelector('#results-body'));
+          // Filled and emptied in one task: the records tell, not the body when they are read.
+          new MutationObserver((records) => {
+            if (records.some((r) => r.addedNodes.length > 0)) /** @type {any} */ (window).tableFilled++;
+          }).observe(body, { childList: true });
+        });
+      });
+      await openApp(page, suite.site.url);
+      await page.waitForFunction(() => /** @type {any} */ (window).tableFilled > 0, null, { timeout: 5000 });
+      await page.waitForTimeout(100);
+      const after = await page.evaluate(() => ({
+        hidden: /** @type {HTMLElement} */ (document.querySelector('#results-card')).hidden,
+        style: /** @type {HTMLElement} */ (document.querySelector('#results-card')).style.cssText,
+        head: document.querySelectorAll('#results-head th').length,
+        rows: document.querySelectorAll('#results-body tr').length,
+        info: document.querySelector('#page-info')?.textContent ?? '',
+      }));
+      assert.deepEqual(after, { hidden: true, style: '', head: 0, rows: 0, info: '' }, 'the table is as before');
+      const file = fixture('table-after-warm-up.csv', shortFile);
+      const summary = await scoreFile(page, file);
+      assert.equal(summary.state, 'done', `run ended in ${summary.state}: ${summary.error}`);
+      const rows = await shownRows(page);
+      const [, ...lines] = shortFile().trim().split('\n');
+      assert.equal(rows.length, lines.length, 'one table row per line of the file');
+      assert.deepEqual(rows.map((r) => r.slice(4, 8)), lines.map((l) => l.split(',').slice(0, 4)), 'the file\'s own first fields');
+    });
+  });
 });
+
+/** A few rows of Test_Data.csv's attacks: fewer than a page. */
+function shortFile() {
+  return attacksFile(1e3, HEADER, (row) => row);
+}
