@@ -181,7 +181,8 @@ async function bytesOf(data) {
 /**
  * Reads `blob` into a buffer from `takeBuffer` (a stream read into the buffer given, so no new
  * ArrayBuffer per chunk). Each read hands the buffer over and back: the bytes' `buffer` is the one
- * to give back.
+ * to give back. A read that makes no progress for `STALLED_READ_MS` is given up and the blob read
+ * again with `arrayBuffer()` (see `STALLED_READ_MS`).
  * @param {Blob} blob
  */
 async function readInto(blob) {
@@ -190,17 +191,42 @@ async function readInto(blob) {
   let buffer = takeBuffer(size);
   const reader = blob.stream().getReader({ mode: 'byob' });
   let filled = 0;
-  while (filled < size) {
-    const { value, done } = await reader.read(new Uint8Array(buffer, filled, buffer.byteLength - filled));
-    if (value) buffer = value.buffer;
-    if (done) break;
-    filled += value.length;
+  try {
+    while (filled < size) {
+      const step = await withTimeout(reader.read(new Uint8Array(buffer, filled, buffer.byteLength - filled)), STALLED_READ_MS);
+      if (step === null) {
+        console.warn(`a read of ${size} bytes made no progress in ${STALLED_READ_MS} ms: read again whole`);
+        return new Uint8Array(await blob.arrayBuffer());
+      }
+      const { value, done } = step;
+      if (value) buffer = value.buffer;
+      if (done) break;
+      filled += value.length;
+    }
+  } finally {
+    // Ended either way: a stream read to its size but not to its end holds the browser's read
+    // of the file open until it is garbage collected.
+    reader.cancel().catch(() => {});
   }
   if (filled < size) {
     giveBack(buffer);
     throw new Error(`it ended after ${filled} of ${size} bytes`);
   }
   return new Uint8Array(buffer, 0, filled);
+}
+
+// On a page that had scored several 1 GB files, one stream read in thousands now and then never
+// finished (a run in 6-12 stopped for ever, the worker idle; never with `arrayBuffer()`, which
+// makes a new ArrayBuffer per read). Such a read is given up after this long without bytes.
+const STALLED_READ_MS = 3000;
+
+/** `promise`'s value, or null when it has not settled within `ms`. */
+function withTimeout(promise, ms) {
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 // Free buffers (ArrayBuffers), for reads and scored CSV: a few are kept, the largest. A worker
