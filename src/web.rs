@@ -71,12 +71,10 @@ impl WasmScorer {
     /// when they are not a usable model file); `threshold` overrides the model's own.
     #[wasm_bindgen(constructor)]
     pub fn new(threshold: Option<f64>, model: Option<Vec<u8>>) -> Result<WasmScorer, JsError> {
-        Ok(WasmScorer {
-            scorer: Scorer::new(model_for(model.as_deref())?, threshold),
-            batch: Batch::default(),
-            context: None,
-            csv_on_request: false,
-        })
+        Ok(WasmScorer::wrapping(
+            Scorer::new(model_for(model.as_deref())?, threshold),
+            None,
+        ))
     }
 
     /// A scorer whose output for a Zeek conn.log carries the 41 features computed for each
@@ -88,12 +86,10 @@ impl WasmScorer {
         threshold: Option<f64>,
         model: Option<Vec<u8>>,
     ) -> Result<WasmScorer, JsError> {
-        Ok(WasmScorer {
-            scorer: Scorer::new(model_for(model.as_deref())?, threshold).with_zeek_features(true),
-            batch: Batch::default(),
-            context: None,
-            csv_on_request: false,
-        })
+        Ok(WasmScorer::wrapping(
+            Scorer::new(model_for(model.as_deref())?, threshold).with_zeek_features(true),
+            None,
+        ))
     }
 
     /// A scorer for a later part of the file (see [`crate::parts`]): `context` is the
@@ -107,12 +103,8 @@ impl WasmScorer {
     ) -> Result<WasmScorer, JsError> {
         let context: PartContext = postcard::from_bytes(context)
             .map_err(|e| JsError::new(&format!("a damaged part context: {e}")))?;
-        Ok(WasmScorer {
-            scorer: Scorer::for_part(model_for(model.as_deref())?, threshold, &context)?,
-            batch: Batch::default(),
-            context: Some(context),
-            csv_on_request: false,
-        })
+        let scorer = Scorer::for_part(model_for(model.as_deref())?, threshold, &context)?;
+        Ok(WasmScorer::wrapping(scorer, Some(context)))
     }
 
     /// Scores the start of a file that goes on after `head` (at most `partPlan().firstPartBytes`;
@@ -212,7 +204,7 @@ impl WasmScorer {
     }
 
     /// Scores the rows completed by `chunk`. Returns `{csv, scores, lines, flags, ends, rows,
-    /// scored, flagged, rejected}` (see [`Self::take_batch`]); throws on a file-level problem.
+    /// scored, flagged, rejected}` (see `take_batch`); throws on a file-level problem.
     pub fn push(&mut self, chunk: &[u8]) -> Result<Object, JsError> {
         self.batch.clear();
         self.scorer.push(chunk, &mut self.batch)?;
@@ -237,6 +229,16 @@ impl WasmScorer {
         Ok(out)
     }
 
+    /// A scorer's wasm face, with an empty batch; `context` for a later part's.
+    fn wrapping(scorer: Scorer<'static>, context: Option<PartContext>) -> WasmScorer {
+        WasmScorer {
+            scorer,
+            batch: Batch::default(),
+            context,
+            csv_on_request: false,
+        }
+    }
+
     /// The batch as transferable typed arrays:
     /// - `csv`: output bytes (Uint8Array), unless `csvOnRequest`; `csvBytes`: their length,
     /// - `scores`: one per row, exact (Float64Array; NaN for a rejected row),
@@ -254,7 +256,6 @@ impl WasmScorer {
     fn take_batch(&mut self) -> Result<Object, JsError> {
         let rows = &self.batch.rows;
         let scores: Vec<f64> = rows.iter().map(|r| r.score.unwrap_or(f64::NAN)).collect();
-
         let flags: Vec<u8> = rows.iter().map(crate::score::row_flags::pack).collect();
         let ends: Vec<u32> = rows.iter().map(|r| r.csv_end as u32).collect();
         let out = Object::new();

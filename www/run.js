@@ -42,10 +42,10 @@ const GZIP_MAGIC_BYTES = 2;
 /** Thrown inside a run's reading loop once the run is over (stopped, failed or finished). */
 const STOPPED = Symbol('stopped');
 
-/** One file being scored. */
 // The outputs (Blobs) a run keeps before it joins them into one (see `handOver`).
 const OUTPUTS_JOINED = 32;
 
+/** One file being scored. */
 export class ScoringRun {
   /**
    * `onBatch(message)` receives the workers' `batch` and `done` messages (see worker.js) in file

@@ -588,11 +588,9 @@ function merge({ run, part, summary, lineOffset }) {
 }
 
 function postBatch(type, run, state, batch, extra = {}) {
-  const { csvAt, csvBytes, header, scores, flags, ends, rows, scored, flagged, rejected } = batch;
-  // Rows' lines only increase: consecutive when the last is as far from the first as the count.
-  // Rust sends the first row's line alone when the rows lie on consecutive lines.
+  // `lines`: the first row's alone (a number) when the rows lie on consecutive lines.
+  const { csvAt, csvBytes, header, scores, lines, flags, ends, rows, scored, flagged, rejected } = batch;
   const n = ends.length;
-  const lines = batch.lines;
   const csv = state.out?.subarray(csvAt, csvAt + csvBytes) ?? new Uint8Array(0);
   /** @type {BatchReply} */
   const message = {
