@@ -485,6 +485,12 @@ impl<'m> Scorer<'m> {
         self.conn_log.is_some()
     }
 
+    /// The conn.log scorer this scorer hands the file to, once its first line showed a Zeek
+    /// conn.log (see [`Scorer::is_conn_log`] and [`ConnLog::into_stages`]).
+    pub fn into_conn_log(self) -> Option<ConnLog<'m>> {
+        self.conn_log.map(|conn_log| *conn_log)
+    }
+
     /// Sends the file's start, once its first line tells what it is, to the right reader.
     fn decide(&mut self, at_end: bool, batch: &mut Batch) -> Result<(), FileError> {
         let Some(start) = &self.undecided else {

@@ -534,3 +534,103 @@ fn a_row_later_than_the_reorder_buffer_is_featured_out_of_order_and_counted() {
     assert_eq!(out.len(), rows + 1);
     assert_eq!(out[rows][1], "C0");
 }
+
+/// `neptune score` reads a conn.log's lines into rows on one thread and features them on another
+/// (src/bin/neptune/conn_log.rs): it writes the bytes and counts of one scorer reading the whole
+/// file, over several of its 4 MB reads, in both forms, with rejected rows, a row later than the
+/// reorder buffer and no final line end; and an error past the first read is the library's.
+#[test]
+fn the_cli_s_two_threads_write_what_one_scorer_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Fifteen minutes of traffic (67,500 rows, ~6.8 MB of TSV), each minute's own.
+    let mut conns: Vec<Conn> = (0..15u32)
+        .flat_map(|minute| {
+            traffic(40 + u64::from(minute))
+                .into_iter()
+                .map(move |c| Conn {
+                    ts: c.ts + f64::from(minute) * 60.0,
+                    uid: format!("{}m{minute}", c.uid),
+                    ..c
+                })
+        })
+        .collect();
+    // The earliest connection is written last, beyond the reorder buffer.
+    let first = conns.remove(0);
+    conns.push(first);
+    let text = String::from_utf8(tsv(&conns)).unwrap();
+    // Every 997th row's start time unreadable; the last line end gone.
+    let mut rows = 0;
+    let damaged: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line.starts_with('#') {
+                return line.to_string();
+            }
+            rows += 1;
+            match line.split_once('\t') {
+                Some((_, rest)) if rows % 997 == 0 => format!("x{rows}\t{rest}"),
+                _ => line.to_string(),
+            }
+        })
+        .collect();
+    let tsv_log = damaged.join("\n").into_bytes();
+    let json_log = json(&conns[..30_000], false);
+    assert!(tsv_log.len() > 6 << 20 && json_log.len() > 5 << 20);
+
+    for (name, log) in [("conn.log", &tsv_log), ("conn.json.log", &json_log)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, log).unwrap();
+        let (expected, summary) = score_bytes(model(), log, None).expect("scored");
+        assert!(summary.rejected > 0 || name.contains("json"), "{summary:?}");
+        let Run {
+            code,
+            stdout,
+            stderr,
+        } = neptune(&["score", path.to_str().unwrap()], None);
+        assert_eq!(code, Some(0), "{name}: {stderr}");
+        assert!(stdout == expected, "{name}: the CLI's output differs");
+        let counts = format!(
+            "{} rows: {} scored, {} flagged",
+            summary.rows, summary.scored, summary.flagged
+        );
+        assert!(
+            stderr.contains(&counts),
+            "{name}: {stderr}\nexpected {counts}"
+        );
+        // From standard input too (read in pieces as the pipe gives them).
+        let piped = neptune(&["score", "-"], Some(log));
+        assert!(
+            piped.stdout == expected,
+            "{name} from stdin: the CLI's output differs"
+        );
+    }
+    let out_of_order = score_bytes(model(), &tsv_log, None)
+        .unwrap()
+        .1
+        .zeek
+        .unwrap();
+    assert_eq!(out_of_order.out_of_order, 1);
+
+    // Another log's header block past the first 4 MB: the library's error, and no output file.
+    let mut joined = tsv_log.clone();
+    joined.extend_from_slice(b"\n#separator \\x09\n#path\tdns\n");
+    let error = score_bytes(model(), &joined, None).expect_err("a dns log inside");
+    let path = dir.path().join("joined.log");
+    std::fs::write(&path, &joined).unwrap();
+    let output = dir.path().join("scored.csv");
+    let Run { code, stderr, .. } = neptune(
+        &[
+            "score",
+            path.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&error.to_string()),
+        "{stderr}\nexpected {error}"
+    );
+    assert!(!output.exists());
+}

@@ -87,23 +87,68 @@ enum Form {
     Json,
 }
 
-/// Scores a Zeek conn.log pushed in chunks.
+/// Scores a Zeek conn.log pushed in chunks: its two stages ([`ConnLines`], then [`ConnWindows`])
+/// on one thread. [`ConnLog::into_stages`] gives them apart, for a caller that runs the first on
+/// a thread of its own (`neptune score` does): the output is the same bytes.
 pub struct ConnLog<'m> {
-    model: &'m Model,
-    threshold: f64,
-    features: bool,
+    lines: ConnLines,
+    rows: ConnRows,
+    windows: ConnWindows<'m>,
+}
+
+/// The first stage of a conn.log: its lines read into rows (each connection parsed and its
+/// output fields written), in file order. It needs no model and owns no borrowed data, so it can
+/// run on another thread than [`ConnWindows`].
+pub struct ConnLines {
     form: Form,
     names: Option<Vec<String>>,
     columns: Option<Columns>,
-    header_written: bool,
     partial: Vec<u8>,
-    /// Emptied row buffers, reused (a buffer per row costs an allocation and a free).
-    spare: Vec<Vec<u8>>,
     /// A TSV line's fields: the buffer, kept from line to line.
     fields: Vec<&'static [u8]>,
     /// The line being skipped because it is too long (its number), if any.
     skipping: Option<u64>,
     line: u64,
+    rows_with_unwritten_keys: u64,
+    first_unwritten_key: Option<String>,
+}
+
+/// Rows read by [`ConnLines`] and not yet taken by [`ConnWindows`], and emptied row buffers on
+/// their way back to be used again. Handed from the first stage to the second
+/// ([`ConnLines::push`] calls its `take` with it), and back.
+#[derive(Default)]
+pub struct ConnRows {
+    /// The log's field names and whether a column holds labels, from the batch that read them.
+    names: Option<(Vec<String>, bool)>,
+    rows: Vec<ReadRow>,
+    /// Emptied row buffers (a buffer per row costs an allocation and a free).
+    spare: Vec<Vec<u8>>,
+}
+
+/// One row as the first stage read it.
+struct ReadRow {
+    line: u64,
+    /// The row's output so far: its fields.
+    out: Vec<u8>,
+    /// The connection and what its label says, or why the row cannot be scored.
+    read: Result<(Connection, LabelKind, Option<Label>), String>,
+}
+
+/// What the first stage tells the second at the file's end (see [`ConnWindows::finish`]).
+pub struct LinesEnd {
+    rows_with_unwritten_keys: u64,
+    first_unwritten_key: Option<String>,
+}
+
+/// The second stage of a conn.log: rows featured in start order through the windows, scored, and
+/// written in file order (see the module's documentation).
+pub struct ConnWindows<'m> {
+    model: &'m Model,
+    threshold: f64,
+    features: bool,
+    /// The output header's names, once the first stage has read them.
+    names: Option<Vec<String>>,
+    header_written: bool,
     slots: VecDeque<Slot>,
     /// File row number (0-based) of `slots[0]`.
     first_slot: u64,
@@ -114,6 +159,10 @@ pub struct ConnLog<'m> {
     summary: Summary,
     zeek: ZeekSummary,
 }
+
+/// Rows the first stage reads before the second takes them (on one thread; on two, each batch
+/// is a message between them).
+const ROWS_PER_TAKE: usize = 1024;
 
 /// `ts` in a total order (NaN never reaches here).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -172,21 +221,306 @@ impl<'m> ConnLog<'m> {
     /// also carries the 41 computed features.
     pub fn new(model: &'m Model, threshold: f64, kind: &Kind, features: bool) -> Self {
         ConnLog {
-            model,
-            threshold,
-            features,
+            lines: ConnLines::new(kind),
+            rows: ConnRows::default(),
+            windows: ConnWindows::new(model, threshold, kind, features),
+        }
+    }
+
+    /// The output header's names (the log's fields), once known.
+    pub fn names(&self) -> Option<&[String]> {
+        self.lines.names.as_deref()
+    }
+
+    /// Reads the lines completed by `chunk`; writes the rows that are ready to `batch`.
+    pub fn push(&mut self, chunk: &[u8], batch: &mut Batch) -> Result<(), FileError> {
+        let ConnLog {
+            lines,
+            rows,
+            windows,
+        } = self;
+        lines.push(chunk, rows, &mut |rows| windows.take(rows, batch))
+    }
+
+    /// Ends the file: features every waiting row, writes everything, returns the summary.
+    pub fn finish(&mut self, batch: &mut Batch) -> Result<Summary, FileError> {
+        let ConnLog {
+            lines,
+            rows,
+            windows,
+        } = self;
+        let end = lines.finish(rows, &mut |rows| windows.take(rows, batch))?;
+        windows.finish(end, batch)
+    }
+
+    /// The two stages, for a caller that runs them on two threads: push chunks to the
+    /// [`ConnLines`] (and finish it) on one, give each [`ConnRows`] its `take` hands over to
+    /// [`ConnWindows::take`] on the other, in the order they came, and the [`LinesEnd`] to
+    /// [`ConnWindows::finish`]. The output and the summary are this scorer's.
+    pub fn into_stages(self) -> (ConnLines, ConnWindows<'m>) {
+        // Every push and finish ends by handing its rows over: what is left are spare buffers.
+        debug_assert!(self.rows.rows.is_empty() && self.rows.names.is_none());
+        (self.lines, self.windows)
+    }
+}
+
+impl ConnLines {
+    /// The first stage for a conn.log whose first line showed form `kind`.
+    fn new(kind: &Kind) -> Self {
+        ConnLines {
             form: match kind {
                 Kind::Json => Form::Json,
                 _ => Form::Tsv(TsvHeader::default()),
             },
             names: None,
             columns: None,
-            header_written: false,
             partial: Vec::new(),
             fields: Vec::new(),
-            spare: Vec::new(),
             skipping: None,
             line: 0,
+            rows_with_unwritten_keys: 0,
+            first_unwritten_key: None,
+        }
+    }
+
+    /// Reads the lines completed by `chunk` into `rows`, handing them to `take` every
+    /// [`ROWS_PER_TAKE`] rows and at the end (`take` empties `rows.rows` and may leave spare
+    /// buffers, or put another `ConnRows` in its place).
+    pub fn push(
+        &mut self,
+        chunk: &[u8],
+        rows: &mut ConnRows,
+        take: &mut dyn FnMut(&mut ConnRows),
+    ) -> Result<(), FileError> {
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let Some(at) = memchr::memchr(b'\n', rest) else {
+                self.keep_partial(rest);
+                break;
+            };
+            let piece = &rest[..at];
+            rest = &rest[at + 1..];
+            self.line += 1;
+            if let Some(line) = self.skipping.take() {
+                self.partial.clear();
+                self.reject_line(line, &RowProblem::TooLong(MAX_RECORD_BYTES >> 20), rows);
+            } else if self.partial.is_empty() {
+                self.line_read(piece, rows)?;
+            } else {
+                let mut line = std::mem::take(&mut self.partial);
+                line.extend_from_slice(piece);
+                self.line_read(&line, rows)?;
+                line.clear();
+                self.partial = line;
+            }
+            if rows.rows.len() >= ROWS_PER_TAKE {
+                take(rows);
+            }
+        }
+        take(rows);
+        Ok(())
+    }
+
+    fn keep_partial(&mut self, bytes: &[u8]) {
+        if self.skipping.is_some() {
+            return;
+        }
+        if self.partial.len() + bytes.len() > MAX_RECORD_BYTES {
+            self.partial.clear();
+            self.skipping = Some(self.line + 1);
+        } else {
+            self.partial.extend_from_slice(bytes);
+        }
+    }
+
+    /// Ends the file: reads its last line (one without a line end), hands the rows to `take`.
+    pub fn finish(
+        &mut self,
+        rows: &mut ConnRows,
+        take: &mut dyn FnMut(&mut ConnRows),
+    ) -> Result<LinesEnd, FileError> {
+        if let Some(line) = self.skipping.take() {
+            self.line += 1;
+            self.reject_line(line, &RowProblem::TooLong(MAX_RECORD_BYTES >> 20), rows);
+        } else if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line += 1;
+            self.line_read(&line, rows)?;
+        }
+        if self.names.is_none() {
+            return Err(FileError::ZeekWithoutFields);
+        }
+        take(rows);
+        Ok(LinesEnd {
+            rows_with_unwritten_keys: self.rows_with_unwritten_keys,
+            first_unwritten_key: self.first_unwritten_key.take(),
+        })
+    }
+
+    fn line_read(&mut self, line: &[u8], rows: &mut ConnRows) -> Result<(), FileError> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = if self.line == 1 {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+        } else {
+            line
+        };
+        if line.trim_ascii().is_empty() {
+            return Ok(());
+        }
+        match &mut self.form {
+            Form::Tsv(header) if line.starts_with(b"#") => {
+                header.read(line)?;
+                // A second header block (logs joined) keeps the first one's columns.
+                let fields = header.fields.clone();
+                if let (Some(fields), None) = (fields, &self.names) {
+                    self.set_names(fields, rows);
+                }
+                Ok(())
+            }
+            Form::Tsv(_) => {
+                if self.names.is_none() {
+                    return Err(FileError::ZeekRowBeforeFields);
+                }
+                self.tsv_row(line, rows);
+                Ok(())
+            }
+            Form::Json => self.json_row(line, rows),
+        }
+    }
+
+    fn set_names(&mut self, names: Vec<String>, rows: &mut ConnRows) {
+        self.columns = Columns::of(&names);
+        let labelled = self.columns.as_ref().is_some_and(|c| c.label.is_some());
+        rows.names = Some((names.clone(), labelled));
+        self.names = Some(names);
+    }
+
+    fn tsv_row(&mut self, line: &[u8], rows: &mut ConnRows) {
+        let Form::Tsv(header) = &self.form else {
+            unreachable!("a TSV row")
+        };
+        let mut fields = recycle(std::mem::take(&mut self.fields));
+        header.fields_of(line, &mut fields);
+        let width = self.names.as_ref().map_or(0, Vec::len);
+        let mut out = rows
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(line.len() + SCORE_COLUMNS_BYTES));
+        let plain = header.separator == b"\t" && header.joined.is_none();
+        write_tsv_row(&mut out, line, &fields, width, plain);
+        let read = if memchr::memchr(0, line).is_some() {
+            Err(RowProblem::NulByte.to_string())
+        } else if fields.len() != width {
+            Err(RowProblem::FieldCount {
+                expected: width,
+                found: fields.len(),
+            }
+            .to_string())
+        } else {
+            self.read_connection(&|i| fields.get(i).copied())
+        };
+        self.fields = recycle(fields);
+        rows.rows.push(ReadRow {
+            line: self.line,
+            out,
+            read,
+        });
+    }
+
+    fn json_row(&mut self, line: &[u8], rows: &mut ConnRows) -> Result<(), FileError> {
+        let parsed = JsonLine::parse(line.trim_ascii());
+        if self.names.is_none() {
+            let Ok(first) = &parsed else {
+                return Err(FileError::ZeekJsonNotObject);
+            };
+            let mut names: Vec<String> = log::CONN_FIELDS.iter().map(|s| s.to_string()).collect();
+            for (key, _) in &first.fields {
+                if !names.contains(key) {
+                    names.push(key.clone());
+                }
+            }
+            self.set_names(names, rows);
+        }
+        let names = self.names.as_ref().expect("set above");
+        let mut out = rows.spare.pop().unwrap_or_default();
+        let read = match &parsed {
+            Ok(object) => {
+                let texts: Vec<Option<Cow<'_, str>>> = names
+                    .iter()
+                    .map(|name| object.get(name).map(log::json_text))
+                    .collect();
+                for (i, text) in texts.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_field(&mut out, text.as_deref().unwrap_or("-").as_bytes());
+                }
+                if let Some((key, _)) = object.fields.iter().find(|(k, _)| !names.contains(k)) {
+                    self.rows_with_unwritten_keys += 1;
+                    self.first_unwritten_key.get_or_insert_with(|| key.clone());
+                }
+                self.read_connection(&|i| {
+                    texts.get(i).and_then(|t| t.as_deref()).map(str::as_bytes)
+                })
+            }
+            Err(reason) => {
+                // The line is written as one field, the rest of the row empty.
+                write_field(&mut out, line);
+                out.extend(std::iter::repeat_n(b',', names.len().saturating_sub(1)));
+                Err(reason.clone())
+            }
+        };
+        rows.rows.push(ReadRow {
+            line: self.line,
+            out,
+            read,
+        });
+        Ok(())
+    }
+
+    /// The connection of a row and what its label says.
+    fn read_connection<'a>(
+        &self,
+        field: &dyn Fn(usize) -> Option<&'a [u8]>,
+    ) -> Result<(Connection, LabelKind, Option<Label>), String> {
+        let columns = self
+            .columns
+            .as_ref()
+            .ok_or("the log lacks ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p or proto")?;
+        let connection = columns.connection(field)?;
+        let (label_kind, label) = match columns.label.and_then(field) {
+            Some(text) => {
+                let detailed = columns
+                    .detailed_label
+                    .and_then(field)
+                    .map(|d| String::from_utf8_lossy(d).trim().to_string())
+                    .filter(|d| !d.is_empty() && d != "-" && d != "(empty)");
+                zeek_label(&String::from_utf8_lossy(text), detailed)
+            }
+            None => (LabelKind::Unlabelled, None),
+        };
+        Ok((connection, label_kind, label))
+    }
+
+    /// A line that cannot be read (too long): a rejected row of empty fields.
+    fn reject_line(&mut self, line: u64, problem: &RowProblem, rows: &mut ConnRows) {
+        let width = self.names.as_ref().map_or(1, Vec::len);
+        rows.rows.push(ReadRow {
+            line,
+            out: vec![b','; width.saturating_sub(1)],
+            read: Err(problem.to_string()),
+        });
+    }
+}
+
+impl<'m> ConnWindows<'m> {
+    fn new(model: &'m Model, threshold: f64, kind: &Kind, features: bool) -> Self {
+        ConnWindows {
+            model,
+            threshold,
+            features,
+            names: None,
+            header_written: false,
             slots: VecDeque::new(),
             first_slot: 0,
             waiting: StartOrder::default(),
@@ -206,74 +540,38 @@ impl<'m> ConnLog<'m> {
         }
     }
 
-    /// The output header's names (the log's fields), once known.
-    pub fn names(&self) -> Option<&[String]> {
-        self.names.as_deref()
-    }
-
-    /// Reads the lines completed by `chunk`; writes the rows that are ready to `batch`.
-    pub fn push(&mut self, chunk: &[u8], batch: &mut Batch) -> Result<(), FileError> {
-        let mut rest = chunk;
-        while !rest.is_empty() {
-            let Some(at) = memchr::memchr(b'\n', rest) else {
-                self.keep_partial(rest);
-                break;
-            };
-            let piece = &rest[..at];
-            rest = &rest[at + 1..];
-            self.line += 1;
-            if let Some(line) = self.skipping.take() {
-                self.partial.clear();
-                self.reject_line(line, &RowProblem::TooLong(MAX_RECORD_BYTES >> 20));
-            } else if self.partial.is_empty() {
-                self.line_read(piece)?;
-            } else {
-                let mut line = std::mem::take(&mut self.partial);
-                line.extend_from_slice(piece);
-                self.line_read(&line)?;
-                line.clear();
-                self.partial = line;
+    /// Takes the rows the first stage read (leaving `rows` empty, with spare buffers), features
+    /// those whose turn has come and writes the rows that are ready to `batch`.
+    pub fn take(&mut self, rows: &mut ConnRows, batch: &mut Batch) {
+        let ConnRows { names, rows, spare } = rows;
+        if let Some((names, labelled)) = names.take() {
+            if labelled {
+                self.summary.labelled = Some(Labelled::default());
             }
+            self.summary.columns = names.len();
+            self.names = Some(names);
+        }
+        for row in rows.drain(..) {
+            self.add_row(row);
             // Row by row, so that when a row is featured depends on the rows only, never on
             // how the file was cut into chunks (the page's and the CLI's differ).
             if self.slots.len() > REORDER_ROWS {
-                self.drain(REORDER_ROWS, batch);
+                self.drain(REORDER_ROWS, batch, spare);
             }
         }
         // Write what is ready (featuring nothing more: the rows decide that).
-        self.drain(REORDER_ROWS, batch);
-        Ok(())
+        self.drain(REORDER_ROWS, batch, spare);
     }
 
-    fn keep_partial(&mut self, bytes: &[u8]) {
-        if self.skipping.is_some() {
-            return;
-        }
-        if self.partial.len() + bytes.len() > MAX_RECORD_BYTES {
-            self.partial.clear();
-            self.skipping = Some(self.line + 1);
-        } else {
-            self.partial.extend_from_slice(bytes);
-        }
-    }
-
-    /// Ends the file: features every waiting row, writes everything, returns the summary.
-    pub fn finish(&mut self, batch: &mut Batch) -> Result<Summary, FileError> {
-        if let Some(line) = self.skipping.take() {
-            self.line += 1;
-            self.reject_line(line, &RowProblem::TooLong(MAX_RECORD_BYTES >> 20));
-        } else if !self.partial.is_empty() {
-            let line = std::mem::take(&mut self.partial);
-            self.line += 1;
-            self.line_read(&line)?;
-        }
-        if self.names.is_none() {
-            return Err(FileError::ZeekWithoutFields);
-        }
-        self.drain(0, batch);
+    /// Ends the file once the first stage has: features every waiting row, writes everything,
+    /// returns the summary.
+    pub fn finish(&mut self, end: LinesEnd, batch: &mut Batch) -> Result<Summary, FileError> {
+        self.drain(0, batch, &mut Vec::new());
         let incidents = std::mem::take(&mut self.incidents).finish(names);
         self.zeek.incidents_total = incidents.len() as u64;
         self.zeek.incidents = incidents.into_iter().take(KEPT_INCIDENTS).collect();
+        self.zeek.rows_with_unwritten_keys = end.rows_with_unwritten_keys;
+        self.zeek.first_unwritten_key = end.first_unwritten_key;
         if self.zeek.out_of_order > 0 {
             self.summary.notes.push(format!(
                 "{} rows came more than {} rows after connections that started later: their \
@@ -309,46 +607,6 @@ impl<'m> ConnLog<'m> {
         Ok(summary)
     }
 
-    fn line_read(&mut self, line: &[u8]) -> Result<(), FileError> {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let line = if self.line == 1 {
-            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
-        } else {
-            line
-        };
-        if line.trim_ascii().is_empty() {
-            return Ok(());
-        }
-        match &mut self.form {
-            Form::Tsv(header) if line.starts_with(b"#") => {
-                header.read(line)?;
-                // A second header block (logs joined) keeps the first one's columns.
-                let fields = header.fields.clone();
-                if let (Some(fields), None) = (fields, &self.names) {
-                    self.set_names(fields);
-                }
-                Ok(())
-            }
-            Form::Tsv(_) => {
-                if self.names.is_none() {
-                    return Err(FileError::ZeekRowBeforeFields);
-                }
-                self.tsv_row(line);
-                Ok(())
-            }
-            Form::Json => self.json_row(line),
-        }
-    }
-
-    fn set_names(&mut self, names: Vec<String>) {
-        self.columns = Columns::of(&names);
-        if self.columns.as_ref().is_some_and(|c| c.label.is_some()) {
-            self.summary.labelled = Some(Labelled::default());
-        }
-        self.summary.columns = names.len();
-        self.names = Some(names);
-    }
-
     fn write_header(&mut self, batch: &mut Batch) {
         if self.header_written {
             return;
@@ -380,116 +638,11 @@ impl<'m> ConnLog<'m> {
         });
     }
 
-    fn tsv_row(&mut self, line: &[u8]) {
-        let Form::Tsv(header) = &self.form else {
-            unreachable!("a TSV row")
-        };
-        let mut fields = recycle(std::mem::take(&mut self.fields));
-        header.fields_of(line, &mut fields);
-        let width = self.names.as_ref().map_or(0, Vec::len);
-        let mut out = self
-            .spare
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(line.len() + SCORE_COLUMNS_BYTES));
-        let plain = header.separator == b"\t" && header.joined.is_none();
-        write_tsv_row(&mut out, line, &fields, width, plain);
-        let row = if memchr::memchr(0, line).is_some() {
-            Err(RowProblem::NulByte.to_string())
-        } else if fields.len() != width {
-            Err(RowProblem::FieldCount {
-                expected: width,
-                found: fields.len(),
-            }
-            .to_string())
-        } else {
-            self.read_connection(&|i| fields.get(i).copied())
-        };
-        self.fields = recycle(fields);
-        self.add_row(row, out);
-    }
-
-    fn json_row(&mut self, line: &[u8]) -> Result<(), FileError> {
-        let parsed = JsonLine::parse(line.trim_ascii());
-        if self.names.is_none() {
-            let Ok(first) = &parsed else {
-                return Err(FileError::ZeekJsonNotObject);
-            };
-            let mut names: Vec<String> = log::CONN_FIELDS.iter().map(|s| s.to_string()).collect();
-            for (key, _) in &first.fields {
-                if !names.contains(key) {
-                    names.push(key.clone());
-                }
-            }
-            self.set_names(names);
-        }
-        let names = self.names.as_ref().expect("set above");
-        let mut out = self.spare.pop().unwrap_or_default();
-        let row = match &parsed {
-            Ok(object) => {
-                let texts: Vec<Option<Cow<'_, str>>> = names
-                    .iter()
-                    .map(|name| object.get(name).map(log::json_text))
-                    .collect();
-                for (i, text) in texts.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    write_field(&mut out, text.as_deref().unwrap_or("-").as_bytes());
-                }
-                if let Some((key, _)) = object.fields.iter().find(|(k, _)| !names.contains(k)) {
-                    self.zeek.rows_with_unwritten_keys += 1;
-                    self.zeek
-                        .first_unwritten_key
-                        .get_or_insert_with(|| key.clone());
-                }
-                self.read_connection(&|i| {
-                    texts.get(i).and_then(|t| t.as_deref()).map(str::as_bytes)
-                })
-            }
-            Err(reason) => {
-                // The line is written as one field, the rest of the row empty.
-                write_field(&mut out, line);
-                out.extend(std::iter::repeat_n(b',', names.len().saturating_sub(1)));
-                Err(reason.clone())
-            }
-        };
-        self.add_row(row, out);
-        Ok(())
-    }
-
-    /// The connection of a row and what its label says.
-    fn read_connection<'a>(
-        &self,
-        field: &dyn Fn(usize) -> Option<&'a [u8]>,
-    ) -> Result<(Connection, LabelKind, Option<Label>), String> {
-        let columns = self
-            .columns
-            .as_ref()
-            .ok_or("the log lacks ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p or proto")?;
-        let connection = columns.connection(field)?;
-        let (label_kind, label) = match columns.label.and_then(field) {
-            Some(text) => {
-                let detailed = columns
-                    .detailed_label
-                    .and_then(field)
-                    .map(|d| String::from_utf8_lossy(d).trim().to_string())
-                    .filter(|d| !d.is_empty() && d != "-" && d != "(empty)");
-                zeek_label(&String::from_utf8_lossy(text), detailed)
-            }
-            None => (LabelKind::Unlabelled, None),
-        };
-        Ok((connection, label_kind, label))
-    }
-
-    fn add_row(
-        &mut self,
-        row: Result<(Connection, LabelKind, Option<Label>), String>,
-        out: Vec<u8>,
-    ) {
-        let line = self.line;
+    fn add_row(&mut self, row: ReadRow) {
+        let ReadRow { line, out, read } = row;
         let index = self.first_slot + self.slots.len() as u64;
         self.summary.rows += 1;
-        match row {
+        match read {
             Ok((connection, label_kind, label)) => {
                 self.waiting.push((TsOrder(connection.ts), index));
                 self.slots.push_back(Slot::Waiting {
@@ -526,27 +679,13 @@ impl<'m> ConnLog<'m> {
         }
     }
 
-    fn reject_line(&mut self, line: u64, problem: &RowProblem) {
-        self.summary.rows += 1;
-        self.summary.rejected += 1;
-        if self.summary.rejections.len() < crate::score::KEPT_REJECTIONS {
-            self.summary.rejections.push(crate::score::Rejection {
-                line,
-                reason: problem.to_string(),
-            });
-        }
-        let width = self.names.as_ref().map_or(1, Vec::len);
-        let out = vec![b','; width.saturating_sub(1)];
-        let slot = self.rejected_slot(out, line);
-        self.slots.push_back(slot);
-    }
-
     /// Features waiting rows in start order, and writes the rows at the front that are done,
-    /// until at most `keep` rows are held (waiting, or done behind a waiting one).
-    fn drain(&mut self, keep: usize, batch: &mut Batch) {
+    /// until at most `keep` rows are held (waiting, or done behind a waiting one). Emptied row
+    /// buffers go to `spare`.
+    fn drain(&mut self, keep: usize, batch: &mut Batch, spare: &mut Vec<Vec<u8>>) {
         self.write_header(batch);
         loop {
-            self.flush(batch);
+            self.flush(batch, spare);
             if self.slots.len() <= keep {
                 break;
             }
@@ -613,8 +752,8 @@ impl<'m> ConnLog<'m> {
         };
     }
 
-    /// Writes the rows at the front that are done.
-    fn flush(&mut self, batch: &mut Batch) {
+    /// Writes the rows at the front that are done; their emptied buffers go to `spare`.
+    fn flush(&mut self, batch: &mut Batch, spare: &mut Vec<Vec<u8>>) {
         while let Some(Slot::Done { .. }) = self.slots.front() {
             let Some(Slot::Done {
                 out,
@@ -629,10 +768,10 @@ impl<'m> ConnLog<'m> {
             self.first_slot += 1;
             let csv_start = batch.csv.len();
             batch.csv.extend_from_slice(&out);
-            if self.spare.len() < SPARE_ROWS {
+            if spare.len() < SPARE_ROWS {
                 let mut out = out;
                 out.clear();
-                self.spare.push(out);
+                spare.push(out);
             }
             batch.rows.push(RowOutcome {
                 line,

@@ -1,6 +1,7 @@
 //! `neptune`: score, evaluate and train the Neptune detector from the command line.
 
 mod bench;
+mod conn_log;
 mod eval;
 mod explain;
 mod input;

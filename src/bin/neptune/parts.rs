@@ -10,7 +10,7 @@ use neptune::model::Model;
 use neptune::parts::{self, Bounds, FIRST_PART_BYTES, MIN_PART_BYTES, PART_BYTES, PartContext};
 use neptune::score::{Batch, Scorer, Summary};
 
-use super::{Unusable, input};
+use super::{Unusable, conn_log, input};
 
 /// The size of the ranges scored on threads (the file's first [`PART_BYTES`] are read at once,
 /// then cut into such ranges). Small ranges keep both cores busy to the end of a file (4 MB
@@ -142,6 +142,17 @@ pub(super) fn run_scorer(
     // thread reads ahead while this one scores and writes. It is not joined: on an early error
     // the process ends without waiting for an input that may never end (a pipe held open).
     let ahead = (!at_end).then(|| read_ahead(reader));
+    // A conn.log's lines are read into rows on a thread of their own.
+    let more = !(at_end && pending.is_empty());
+    if threads > 1 && more && rest.is_none() && primary.is_conn_log() {
+        let conn_log = primary.into_conn_log().expect("a conn.log");
+        let errors = conn_log::Errors {
+            read: &read_error,
+            write: &write_error,
+            file: &file_error,
+        };
+        return conn_log::score_on_two_threads(conn_log, pending, ahead, &errors, on_batch);
+    }
     let scorer = rest.as_mut().unwrap_or(&mut primary);
     let mut next = Some(pending);
     while let Some(chunk) = next.take() {
@@ -176,9 +187,11 @@ pub(super) fn run_scorer(
 const CHUNKS_AHEAD: usize = 2;
 
 /// A reading thread's chunks, and the way back for their buffers.
-struct ReadAhead {
-    chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
-    spent: mpsc::Sender<Vec<u8>>,
+pub(super) struct ReadAhead {
+    /// The chunks, in order; the channel ends after the last.
+    pub chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
+    /// Where a chunk's buffer goes once used (fresh 4 MB buffers cost page faults).
+    pub spent: mpsc::Sender<Vec<u8>>,
 }
 
 /// Reads `reader` to its end on a thread of its own, in chunks of [`PART_BYTES`].
