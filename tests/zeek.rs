@@ -10,6 +10,7 @@ use std::io::Write;
 
 use common::{Draws, Run, SplitMix, data_dir, model, neptune, parse_csv};
 use neptune::score::{Batch, Scorer, Summary, score_bytes};
+use neptune::zeek::ConnRows;
 
 /// One synthetic connection.
 #[derive(Clone)]
@@ -533,6 +534,57 @@ fn a_row_later_than_the_reorder_buffer_is_featured_out_of_order_and_counted() {
     let out = parse_csv(&csv).unwrap();
     assert_eq!(out.len(), rows + 1);
     assert_eq!(out[rows][1], "C0");
+}
+
+/// The two stages of a conn.log apart (as `neptune score` runs them, one per thread): rows read
+/// far ahead of the windows, their batches taken late and in bursts, give the bytes and the
+/// summary of one scorer.
+#[test]
+fn the_stages_apart_write_what_one_scorer_writes() {
+    let mut conns = traffic(31);
+    // A row later than it should be, and one that cannot be read.
+    conns.swap(10, 900);
+    let mut log = tsv(&conns);
+    let at = log.len() / 2 + memchr_newline(&log[log.len() / 2..]);
+    log.splice(at + 1..at + 1, b"not\ta\trow\n".iter().copied());
+    let (expected, summary) = score_bytes(model(), &log, None).expect("scored");
+    for head in [1000, 4096, 70_000] {
+        let mut scorer = Scorer::new(model(), None);
+        let mut batch = Batch::default();
+        scorer.push(&log[..head], &mut batch).unwrap();
+        assert!(scorer.is_conn_log());
+        let (mut lines, mut windows) = scorer.into_conn_log().unwrap().into_stages();
+        let mut queued: std::collections::VecDeque<ConnRows> = Default::default();
+        let mut rows = ConnRows::default();
+        for (i, chunk) in log[head..].chunks(7_777).enumerate() {
+            lines
+                .push(chunk, &mut rows, &mut |rows| {
+                    queued.push_back(std::mem::take(rows))
+                })
+                .unwrap();
+            // The windows take every fifth push's worth at once.
+            if i % 5 == 4 {
+                while let Some(mut taken) = queued.pop_front() {
+                    windows.take(&mut taken, &mut batch);
+                }
+            }
+        }
+        let end = lines
+            .finish(&mut rows, &mut |rows| {
+                queued.push_back(std::mem::take(rows))
+            })
+            .unwrap();
+        while let Some(mut taken) = queued.pop_front() {
+            windows.take(&mut taken, &mut batch);
+        }
+        let apart = windows.finish(end, &mut batch).unwrap();
+        assert!(batch.csv == expected, "head {head}: the bytes differ");
+        assert_eq!(apart, summary, "head {head}");
+    }
+}
+
+fn memchr_newline(bytes: &[u8]) -> usize {
+    bytes.iter().position(|&b| b == b'\n').expect("a line end")
 }
 
 /// `neptune score` reads a conn.log's lines into rows on one thread and features them on another

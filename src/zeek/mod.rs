@@ -645,7 +645,7 @@ impl<'m> ConnWindows<'m> {
         match read {
             Ok((connection, label_kind, label)) => {
                 self.waiting.push((TsOrder(connection.ts), index));
-                self.slots.push_back(Slot::Waiting {
+                self.push_slot(Slot::Waiting {
                     connection,
                     out,
                     line,
@@ -660,9 +660,21 @@ impl<'m> ConnWindows<'m> {
                         .rejections
                         .push(crate::score::Rejection { line, reason });
                 }
-                self.slots.push_back(self.rejected_slot(out, line));
+                let slot = self.rejected_slot(out, line);
+                self.push_slot(slot);
             }
         }
+    }
+
+    /// Adds a row at the back. The buffer grows by doubling, but never past the most rows it
+    /// holds (one more than [`REORDER_ROWS`]): doubling past it would touch twice the memory.
+    fn push_slot(&mut self, slot: Slot) {
+        let len = self.slots.len();
+        if len == self.slots.capacity() {
+            self.slots
+                .reserve_exact(len.clamp(256, (REORDER_ROWS + 1).saturating_sub(len).max(256)));
+        }
+        self.slots.push_back(slot);
     }
 
     fn rejected_slot(&self, mut out: Vec<u8>, line: u64) -> Slot {
