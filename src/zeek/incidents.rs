@@ -149,6 +149,41 @@ fn service_key(c: &Connection) -> u64 {
     ((c.proto as u64) << 32) | u64::from(port)
 }
 
+/// A source's open group. Most sources of a flood (spoofed) send one connection: such a group is
+/// kept as that connection alone, a third of a `Group`'s room and no allocation.
+#[derive(Debug, Clone)]
+enum SourceGroup {
+    /// One connection: what `Group::new(c)` then `add(c, true)` would hold.
+    One(Connection),
+    More(Box<Group>),
+}
+
+impl SourceGroup {
+    /// When its last connection started.
+    fn end(&self) -> f64 {
+        match self {
+            SourceGroup::One(c) => c.ts,
+            SourceGroup::More(group) => group.end,
+        }
+    }
+
+    fn add(&mut self, c: &Connection) {
+        if let SourceGroup::One(first) = self {
+            *self = SourceGroup::More(Box::new(source_group(first)));
+        }
+        if let SourceGroup::More(group) = self {
+            group.add(c, true);
+        }
+    }
+}
+
+/// The group of a source's first connection.
+fn source_group(c: &Connection) -> Group {
+    let mut group = Group::new(c);
+    group.add(c, true);
+    group
+}
+
 /// The text of a flagged connection's endpoints.
 pub struct Names {
     /// The destination: `host:port`, `host:port/udp` or `host:icmp type N`.
@@ -161,10 +196,15 @@ pub struct Names {
 #[derive(Debug, Default)]
 pub struct Incidents {
     by_destination: FxHashMap<(Host, u64), Group>,
-    by_source: FxHashMap<Host, Group>,
+    by_source: FxHashMap<Host, SourceGroup>,
     closed_destinations: Vec<Group>,
     scans: Vec<Group>,
+    /// The open groups are swept when there are this many (see `sweep`).
+    sweep_at: usize,
 }
+
+/// Open groups held before the first sweep.
+const SWEEP_MIN_GROUPS: usize = 4096;
 
 impl Incidents {
     /// Adds a flagged connection.
@@ -181,26 +221,59 @@ impl Incidents {
             }
         }
         match self.by_source.get_mut(&c.orig_h) {
-            Some(group) if c.ts - group.end <= GAP_SECONDS => group.add(c, true),
+            Some(group) if c.ts - group.end() <= GAP_SECONDS => group.add(c),
             _ => {
-                let mut group = Group::new(c);
-                group.add(c, true);
-                if let Some(old) = self.by_source.insert(c.orig_h, group) {
+                if let Some(old) = self.by_source.insert(c.orig_h, SourceGroup::One(*c)) {
                     self.close_source(old);
                 }
             }
         }
+        if self.by_source.len() + self.by_destination.len() >= self.sweep_at.max(SWEEP_MIN_GROUPS) {
+            self.sweep(c.ts);
+        }
     }
 
-    fn close_source(&mut self, group: Group) {
-        if group.targets.len() >= SCAN_MIN_TARGETS {
-            self.scans.push(group);
+    /// Closes the open groups that no connection from `now` on can join: those whose last
+    /// connection is more than [`GAP_SECONDS`] before `now` (connections come in start order).
+    /// Without it the open groups would pile up, one per source ever seen (a flood's spoofed
+    /// sources: hundreds of bytes each, millions in a large log). Run when there are a quarter
+    /// more open groups than after the sweep before, so its cost per connection stays constant.
+    fn sweep(&mut self, now: f64) {
+        let stale: Vec<Host> = (self.by_source.iter())
+            .filter(|(_, group)| now - group.end() > GAP_SECONDS)
+            .map(|(&source, _)| source)
+            .collect();
+        for source in stale {
+            let group = self.by_source.remove(&source).expect("listed above");
+            self.close_source(group);
+        }
+        let stale: Vec<(Host, u64)> = (self.by_destination.iter())
+            .filter(|(_, group)| now - group.end > GAP_SECONDS)
+            .map(|(&destination, _)| destination)
+            .collect();
+        for destination in stale {
+            let group = self
+                .by_destination
+                .remove(&destination)
+                .expect("listed above");
+            self.closed_destinations.push(group);
+        }
+        let open = self.by_source.len() + self.by_destination.len();
+        self.sweep_at = open + open / 4;
+    }
+
+    fn close_source(&mut self, group: SourceGroup) {
+        // One connection has one target: never a scan.
+        if let SourceGroup::More(group) = group {
+            if group.targets.len() >= SCAN_MIN_TARGETS {
+                self.scans.push(*group);
+            }
         }
     }
 
     /// The incidents, largest first; `names` gives a connection's endpoints as text.
     pub fn finish(mut self, names: impl Fn(&Connection) -> Names) -> Vec<Incident> {
-        let sources: Vec<Group> = self.by_source.drain().map(|(_, g)| g).collect();
+        let sources: Vec<SourceGroup> = self.by_source.drain().map(|(_, g)| g).collect();
         for group in sources {
             self.close_source(group);
         }
@@ -247,6 +320,9 @@ impl Incidents {
                 .cmp(&a.connections)
                 .then(a.start.total_cmp(&b.start))
                 .then_with(|| a.destination.cmp(&b.destination))
+                // A total order: the groups are closed in no set order (see `sweep`).
+                .then_with(|| a.source.cmp(&b.source))
+                .then_with(|| a.description.cmp(&b.description))
         });
         incidents
     }
@@ -429,6 +505,84 @@ mod tests {
 
     fn names(c: &Connection) -> Names {
         super::super::names(c)
+    }
+
+    /// Closing the groups no later connection can join, as the open groups pile up, finds the
+    /// incidents of keeping every group open to the end: floods from spoofed sources, scanners
+    /// coming back after a pause, sources with two connections, gaps of exactly a minute.
+    #[test]
+    fn sweeping_stale_groups_finds_what_keeping_them_all_finds() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut rows: Vec<(f64, String, String, u32)> = Vec::new();
+        let mut ts = 1000.0;
+        for i in 0..60_000u32 {
+            // Mostly a steady stream; now and then a pause of a minute or more.
+            ts += match next(2000) {
+                0 => 60.0,
+                1 => 61.5,
+                _ => next(100) as f64 / 1000.0,
+            };
+            let (src, dst, port) = match next(10) {
+                // Spoofed flood sources, once each.
+                0..=5 => (
+                    format!("10.{}.{}.{}", i / 65536, i / 256 % 256, i % 256),
+                    1,
+                    80,
+                ),
+                // A few scanners, many ports.
+                6 => (format!("172.16.0.{}", next(4)), next(3), next(300) as u32),
+                // Sources that come back, to few destinations.
+                _ => (format!("192.168.{}.{}", next(3), next(40)), next(5), 443),
+            };
+            rows.push((ts, src, format!("10.200.0.{dst}"), port));
+        }
+        // Slow scanners, a port at a time, just under, at and just over a minute apart: a scan
+        // only when every gap joins (at most a minute).
+        for (k, gap) in [59.5, 60.0, 60.5].into_iter().enumerate() {
+            for port in 0..12 {
+                let at = 1500.0 + f64::from(port) * gap;
+                rows.push((
+                    at,
+                    format!("10.250.0.{k}"),
+                    "10.200.0.9".into(),
+                    1000 + port,
+                ));
+            }
+        }
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Sweeping when due, after every connection, and never.
+        let (mut swept, mut every, mut kept) = Default::default();
+        let (swept, every, kept): (&mut Incidents, &mut Incidents, &mut Incidents) =
+            (&mut swept, &mut every, &mut kept);
+        kept.sweep_at = usize::MAX;
+        for (ts, src, dst, port) in &rows {
+            flagged(swept, *ts, src, dst, *port);
+            flagged(every, *ts, src, dst, *port);
+            every.sweep(*ts);
+            flagged(kept, *ts, src, dst, *port);
+        }
+        assert!(swept.sweep_at > 0, "it swept");
+        let every = std::mem::take(every).finish(names);
+        let (swept, kept) = (
+            std::mem::take(swept).finish(names),
+            std::mem::take(kept).finish(names),
+        );
+        assert_eq!(every, kept);
+        let slow = |k: usize| {
+            let source = format!("10.250.0.{k}");
+            swept
+                .iter()
+                .any(|i| i.pattern == Pattern::Scan && i.source.as_ref() == Some(&source))
+        };
+        assert!(slow(0) && slow(1) && !slow(2), "{swept:#?}");
+        assert!(swept.iter().any(|i| i.pattern == Pattern::SynFlood));
+        assert_eq!(swept, kept);
     }
 
     #[test]
