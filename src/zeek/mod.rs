@@ -283,9 +283,9 @@ impl ConnLines {
         }
     }
 
-    /// Reads the lines completed by `chunk` into `rows`, handing them to `take` every
-    /// [`ROWS_PER_TAKE`] rows and at the end (`take` empties `rows.rows` and may leave spare
-    /// buffers, or put another `ConnRows` in its place).
+    /// Reads the lines completed by `chunk` into `rows`, handing them to `take` every 1,024
+    /// rows and at the end (`take` takes the rows, by [`ConnWindows::take`] or by putting
+    /// another `ConnRows` in their place).
     pub fn push(
         &mut self,
         chunk: &[u8],
