@@ -7,7 +7,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 WASM_OPT := node_modules/.bin/wasm-opt
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-                 --enable-mutable-globals --enable-reference-types --enable-multivalue
+                 --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd
 
 .PHONY: all setup setup-test setup-python test-python native wasm dist demo test test-native test-debug test-wasm test-e2e lint bench fuzz clean
 

@@ -138,11 +138,11 @@ pub(super) fn run_scorer(
         at_end = source.at_end;
         pending = source.pending;
     }
-    // What is left goes through one scorer (a conn.log, a gzip input, a part with a quote): a
-    // thread reads ahead while this one scores and writes. It is not joined: on an early error
-    // the process ends without waiting for an input that may never end (a pipe held open).
+    // What is left goes through one scorer (a gzip input, a part with a quote, a conn.log on one
+    // thread): a thread reads ahead while this one scores and writes. It is not joined: on an
+    // early error the process ends without waiting for an input that may never end (a pipe held
+    // open). A conn.log on more threads has its lines read into rows on a thread of their own.
     let ahead = (!at_end).then(|| read_ahead(reader));
-    // A conn.log's lines are read into rows on a thread of their own.
     let more = !(at_end && pending.is_empty());
     if threads > 1 && more && rest.is_none() && primary.is_conn_log() {
         let conn_log = primary.into_conn_log().expect("a conn.log");
