@@ -563,6 +563,16 @@ impl<'m> ConnWindows<'m> {
         self.drain(REORDER_ROWS, batch, spare);
     }
 
+    /// Once the first stage has ended the file: features and writes up to `rows` of the rows
+    /// still held, in order; false once none is left. For a caller that writes the end of a
+    /// large file in pieces before [`ConnWindows::finish`] (which writes the rest at once: up to
+    /// the whole reorder buffer, some 8 MB).
+    pub fn write_held(&mut self, rows: usize, batch: &mut Batch) -> bool {
+        let keep = self.slots.len().saturating_sub(rows);
+        self.drain(keep, batch, &mut Vec::new());
+        !self.slots.is_empty()
+    }
+
     /// Ends the file once the first stage has: features every waiting row, writes everything,
     /// returns the summary.
     pub fn finish(&mut self, end: LinesEnd, batch: &mut Batch) -> Result<Summary, FileError> {

@@ -17,6 +17,10 @@ use super::parts::ReadAhead;
 /// Batches of rows read ahead of the windows: at most this many wait.
 const ROWS_AHEAD: usize = 8;
 
+/// The rows the windows still hold at the end are written this many at a time (the reorder
+/// buffer's 65,536 in one batch took 8 MB more memory, and its page faults).
+const HELD_ROWS_WRITTEN: usize = 4096;
+
 /// What the reading thread sends, in file order.
 enum Read {
     Rows(ConnRows),
@@ -52,6 +56,10 @@ pub(super) fn score_on_two_threads(
                 let _ = taken.send(rows);
             }
             Ok(Read::End(end)) => {
+                while windows.write_held(HELD_ROWS_WRITTEN, &mut batch) {
+                    on_batch(&batch).map_err(errors.write)?;
+                    batch.clear();
+                }
                 let summary = windows.finish(end, &mut batch).map_err(errors.file)?;
                 on_batch(&batch).map_err(errors.write)?;
                 return Ok(summary);
