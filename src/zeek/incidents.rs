@@ -184,6 +184,30 @@ fn source_group(c: &Connection) -> Group {
     group
 }
 
+/// Whether a connection starting at `ts` joins a group whose last connection started at `end`.
+/// The one rule both for joining and for closing groups early (`Incidents::sweep`): a group no
+/// connection from `now` on can join is one this says no to at `now`.
+fn joins(ts: f64, end: f64) -> bool {
+    ts - end <= GAP_SECONDS
+}
+
+/// Removes and returns the groups of `open` that no connection from `now` on can join (`end`:
+/// when a group's last connection started).
+fn take_stale<K: std::hash::Hash + Eq + Copy, G>(
+    open: &mut FxHashMap<K, G>,
+    end: impl Fn(&G) -> f64,
+    now: f64,
+) -> Vec<G> {
+    let stale: Vec<K> = (open.iter())
+        .filter(|(_, group)| !joins(now, end(group)))
+        .map(|(&key, _)| key)
+        .collect();
+    stale
+        .iter()
+        .map(|key| open.remove(key).expect("listed above"))
+        .collect()
+}
+
 /// The text of a flagged connection's endpoints.
 pub struct Names {
     /// The destination: `host:port`, `host:port/udp` or `host:icmp type N`.
@@ -211,7 +235,7 @@ impl Incidents {
     pub fn add(&mut self, c: &Connection) {
         let key = (c.resp_h, service_key(c));
         match self.by_destination.get_mut(&key) {
-            Some(group) if c.ts - group.end <= GAP_SECONDS => group.add(c, false),
+            Some(group) if joins(c.ts, group.end) => group.add(c, false),
             _ => {
                 let mut group = Group::new(c);
                 group.add(c, false);
@@ -221,7 +245,7 @@ impl Incidents {
             }
         }
         match self.by_source.get_mut(&c.orig_h) {
-            Some(group) if c.ts - group.end() <= GAP_SECONDS => group.add(c),
+            Some(group) if joins(c.ts, group.end()) => group.add(c),
             _ => {
                 if let Some(old) = self.by_source.insert(c.orig_h, SourceGroup::One(*c)) {
                     self.close_source(old);
@@ -239,25 +263,11 @@ impl Incidents {
     /// sources: hundreds of bytes each, millions in a large log). Run when there are a quarter
     /// more open groups than after the sweep before, so its cost per connection stays constant.
     fn sweep(&mut self, now: f64) {
-        let stale: Vec<Host> = (self.by_source.iter())
-            .filter(|(_, group)| now - group.end() > GAP_SECONDS)
-            .map(|(&source, _)| source)
-            .collect();
-        for source in stale {
-            let group = self.by_source.remove(&source).expect("listed above");
+        for group in take_stale(&mut self.by_source, |g| g.end(), now) {
             self.close_source(group);
         }
-        let stale: Vec<(Host, u64)> = (self.by_destination.iter())
-            .filter(|(_, group)| now - group.end > GAP_SECONDS)
-            .map(|(&destination, _)| destination)
-            .collect();
-        for destination in stale {
-            let group = self
-                .by_destination
-                .remove(&destination)
-                .expect("listed above");
-            self.closed_destinations.push(group);
-        }
+        let destinations = take_stale(&mut self.by_destination, |g| g.end, now);
+        self.closed_destinations.extend(destinations);
         let open = self.by_source.len() + self.by_destination.len();
         self.sweep_at = open + open / 4;
     }
