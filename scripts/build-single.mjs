@@ -21,11 +21,10 @@
 // The bundler is scripts/bundle.mjs.
 
 import { createHash } from 'node:crypto';
-import { minify } from 'terser';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { bundle, fail } from './bundle.mjs';
+import { bundle, fail, minified } from './bundle.mjs';
 
 const [dir, out] = process.argv.slice(2);
 if (!dir || !out) {
@@ -68,9 +67,6 @@ function replaceOnce(html, pattern, replacement, what) {
 
 const css = read('style.css');
 if (/<\/style/i.test(css)) fail('style.css contains "</style"');
-// Minified (terser) in the single file only: the site's files stay readable.
-const minified = async (code, module) =>
-  (await minify(code, { module, compress: true, mangle: true, format: { comments: false } })).code;
 const page = scriptText(await minified(bundle(dir, 'app.js'), true), 'the page script');
 const worker = scriptText(await minified(classic(bundle(dir, 'worker.js')), false), 'the worker script');
 const wasm = readFileSync(join(dir, 'neptune_bg.wasm')).toString('hex');

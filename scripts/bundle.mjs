@@ -8,6 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { minify } from 'terser';
 
 const IMPORT = /^import\s+([^;]+?)\s+from\s+['"]\.\/([\w.-]+\.js)['"];?[ \t]*$/gm;
 const EXPORT_DECLARATION = /^export\s+((?:async\s+)?function\*?|class|const|let|var)\s+([\w$]+)/gm;
@@ -94,4 +95,14 @@ function bindings(clause, m) {
 export function fail(message) {
   console.error(`bundle: ${message}`);
   process.exit(1);
+}
+
+/**
+ * A script minified by terser (compressed, names mangled, comments dropped), as the site and the
+ * single file serve it.
+ * @param {string} code
+ * @param {boolean} module whether it is a module (else a classic script)
+ */
+export async function minified(code, module) {
+  return (await minify(code, { module, compress: true, mangle: true, format: { comments: false } })).code;
 }
