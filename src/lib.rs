@@ -12,6 +12,8 @@
 
 #[cfg(feature = "cli")]
 pub mod baselines;
+#[cfg(any(target_arch = "wasm32", test))]
+mod camel;
 pub mod columns;
 pub mod explain;
 pub mod features;

@@ -12,6 +12,7 @@ use js_sys::{Float64Array, Object, Reflect, Uint8Array, Uint32Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::camel::Camel;
 use crate::model::{EMBEDDED_CARD, Model};
 use crate::parts::{self, PartContext};
 use crate::score::{Batch, Scorer, Summary};
@@ -362,10 +363,11 @@ pub fn part_plan() -> Result<Object, JsError> {
     Ok(out)
 }
 
-/// The embedded model's card (JSON text).
+/// The embedded model's card (models/neptune.card.json), as an object with camelCase names.
 #[wasm_bindgen(js_name = modelCard)]
-pub fn model_card() -> String {
-    EMBEDDED_CARD.to_string()
+pub fn model_card() -> Result<JsValue, JsError> {
+    js_sys::JSON::parse(&crate::camel::camel_case_keys(EMBEDDED_CARD))
+        .map_err(|_| JsError::new("the embedded model card is not JSON"))
 }
 
 /// The threshold stored with the embedded model.
@@ -450,8 +452,9 @@ fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
         .map_err(|_| JsError::new("cannot build the result object"))
 }
 
+/// `value` as a JavaScript value, its field names in camelCase (see [`crate::camel`]).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
+    Camel(value)
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsError::new(&e.to_string()))
 }
@@ -512,20 +515,20 @@ impl Trainer {
     /// afterwards. Returns
     /// `{model, card, sha256, bytes, trees, nodes, threshold, seed, counts, holdout, builtin}`:
     /// - `model`: the model file (Uint8Array; what `neptune train --out` writes and
-    ///   `--model` reads), `card`: its card (JSON text, what the CLI writes beside it),
+    ///   `--model` reads), `card`: its card (what the CLI writes beside it, as an object),
     ///   `sha256`: the model file's, `bytes`: its length;
     /// - `counts`: `{rowsUsed, rowsRejected, rowsSkipped, trainingRows, holdoutRows}`;
     /// - `holdout` and `builtin`: the new and the embedded model on the same held-out rows,
     ///   each `{threshold, figures: {accuracy, precision, recall, f1, errors, rows},
-    ///   confusion: {true_positive, false_positive, true_negative, false_negative}, roc_auc}`.
+    ///   confusion: {truePositive, falsePositive, trueNegative, falseNegative}, rocAuc}`.
     pub fn finish(&mut self) -> Result<Object, JsError> {
         let trained = self.training.take().ok_or_else(finished)?.finish();
         let bytes = trained.model.to_bytes();
-        let card = crate::train::card(&trained, &self.source, &[]);
+        let card = crate::train::model_card(&trained, &self.source, &[]);
         let builtin = crate::train::evaluate_holdout(model(), &self.data, self.seed);
         let out = Object::new();
         set(&out, "model", &Uint8Array::from(bytes.as_slice()))?;
-        set(&out, "card", &JsValue::from_str(&card))?;
+        set(&out, "card", &to_js(&card)?)?;
         set(
             &out,
             "sha256",

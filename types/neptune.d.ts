@@ -99,16 +99,16 @@ export interface ModelInfo {
 export interface Evaluation {
   threshold: number;
   figures: { accuracy: number; precision: number; recall: number; f1: number; errors: number; rows: number };
-  confusion: { true_positive: number; false_positive: number; true_negative: number; false_negative: number };
-  roc_auc: number;
+  confusion: { truePositive: number; falsePositive: number; trueNegative: number; falseNegative: number };
+  rocAuc: number;
 }
 
 /** A trained model and how it fared (`Trainer.finish`). */
 export interface Trained extends ModelInfo {
   /** The model file (what `neptune train --out` writes). */
   model: Uint8Array;
-  /** Its card (JSON text). */
-  card: string;
+  /** Its card (what the CLI writes beside the model file, with camelCase names). */
+  card: ModelCard;
   seed: number;
   counts: { rowsUsed: number; rowsRejected: number; rowsSkipped: number; trainingRows: number; holdoutRows: number };
   holdout: Evaluation;
@@ -143,8 +143,24 @@ export interface Explanation {
   effects: { feature: string; effect: number; value: string }[];
 }
 
-/** The embedded model's card (JSON text). */
-export function modelCard(): string;
+/**
+ * A model card (src/train.rs `ModelCard`, models/neptune.card.json), its names in camelCase; only
+ * what the page reads is spelled out.
+ */
+export interface ModelCard {
+  name: string;
+  kind: string;
+  score: string;
+  threshold: number;
+  thresholdRule: string;
+  features: string[];
+  notFeatures: string[];
+  dataSource?: string;
+  [more: string]: unknown;
+}
+
+/** The embedded model's card, with camelCase names. */
+export function modelCard(): ModelCard;
 /** The embedded model's threshold. */
 export function modelThreshold(): number;
 /** The bits of a batch's `flags`, by name (src/score.rs `row_flags`). */

@@ -7,7 +7,7 @@
 // and carry File objects, Blobs and transferred buffers that must not be copied through wasm
 // memory; Rust is not a party to them (it sees the scorer's calls, typed in neptune.d.ts).
 
-import type { Batch, Explanation, ModelInfo, Progress, Trained } from './neptune.js';
+import type { Batch, Explanation, ModelCard, ModelInfo, Progress, Trained } from './neptune.js';
 
 /** How a file is cut into parts (`partPlan()`, src/parts.rs). */
 export interface PartPlan {
@@ -130,7 +130,7 @@ export interface ErrorReply {
 export type RunReply = BatchReply | UnsplitReply | ErrorReply;
 
 export type WorkerReply =
-  | { type: 'ready'; card: string; threshold: number; rowFlags: RowFlags; partPlan: PartPlan; module: WebAssembly.Module }
+  | { type: 'ready'; card: ModelCard; threshold: number; rowFlags: RowFlags; partPlan: PartPlan; module: WebAssembly.Module }
   | RunReply
   | { type: 'split'; id: number; rows: string[][] }
   | { type: 'explain'; id: number; explanation: Explanation }

@@ -61,7 +61,7 @@ const pool = new ScorerPool(poolSize(), {
   onReady({ card }) {
     setReady(true);
     if (modelCard === null) {
-      modelCard = JSON.parse(card);
+      modelCard = card;
       // Drawn once the page is usable (the card is at the bottom of the page), unless a model
       // of the visitor's is in use by then.
       setTimeout(() => {

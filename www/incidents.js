@@ -20,7 +20,7 @@ const COLUMNS = ['Pattern', 'Start', 'End', 'Connections', 'Sources', 'Destinati
 export function incidentsView(zeek, threshold) {
   const section = make('section', { className: 'card incidents' });
   section.dataset.testid = 'incidents';
-  section.dataset.total = String(zeek.incidents_total);
+  section.dataset.total = String(zeek.incidentsTotal);
   section.setAttribute('aria-labelledby', 'incidents-title');
   section.append(
     make('h2', { id: 'incidents-title', text: 'Incidents' }),
@@ -31,7 +31,7 @@ export function incidentsView(zeek, threshold) {
         'destination, and each group’s pattern says which it is.',
     }),
   );
-  const { incidents, incidents_total: total } = zeek;
+  const { incidents, incidentsTotal: total } = zeek;
   if (total === 0) {
     section.append(make('p', { className: 'note', text: 'No connection was flagged: no incidents.' }));
     return section;
@@ -106,7 +106,7 @@ function timeCell(full, shown) {
 }
 
 /** A bar per second of the incident's flagged connections, heights relative to its busiest second. */
-function timeline({ per_second: counts, start, end }) {
+function timeline({ perSecond: counts, start, end }) {
   const peak = Math.max(1, ...counts);
   const step = STRIP.width / Math.max(counts.length, 1);
   const svg = svgNode('svg', {

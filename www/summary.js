@@ -119,9 +119,9 @@ export class SummaryView {
   /** The category names the model never saw, per column, when there are any. */
   showUnknown(summary) {
     const { ui } = this;
-    const unknown = Object.entries(summary.unknown_categories);
+    const unknown = Object.entries(summary.unknownCategories);
     if (!unknown.length) return;
-    const n = summary.rows_with_unknown_categories;
+    const n = summary.rowsWithUnknownCategories;
     ui.unknownTitle.textContent = `${n.toLocaleString()} ${n === 1 ? 'row has' : 'rows have'} a category the model never saw`;
     ui.unknownList.replaceChildren(
       ...unknown.map(([column, names]) => {
@@ -183,7 +183,7 @@ function fileFacts(file, summary, threshold) {
       ? [`Zeek conn.log (${zeek.form === 'json' ? 'JSON lines' : 'tab-separated'})`, `${summary.columns} fields`]
       : [
         summary.arff ? 'ARFF' : `${summary.delimiter}-separated`,
-        summary.has_header ? 'with a header row' : 'no header: standard column order',
+        summary.hasHeader ? 'with a header row' : 'no header: standard column order',
         `${summary.columns} columns`,
       ]),
     threshold === summary.threshold

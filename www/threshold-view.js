@@ -79,7 +79,7 @@ export class ThresholdView {
   start(summary) {
     const { ui } = this;
     this.summary = summary;
-    const usable = summary.score_counts !== null && summary.scored > 0;
+    const usable = summary.scoreCounts !== null && summary.scored > 0;
     ui.box.hidden = false;
     for (const control of [ui.threshold, ui.number, ui.reset]) control.disabled = !usable;
     ui.note.textContent = usable
@@ -109,7 +109,7 @@ export class ThresholdView {
     ui.threshold.value = String(t);
     if (document.activeElement !== ui.number) ui.number.value = t.toFixed(3);
     ui.reset.disabled = !moved || ui.threshold.disabled;
-    const flagged = moved ? flaggedAt(summary.score_counts, t).reduce((a, b) => a + b, 0) : summary.flagged;
+    const flagged = moved ? flaggedAt(summary.scoreCounts, t).reduce((a, b) => a + b, 0) : summary.flagged;
     this.onChange({ threshold: t, moved, flagged, labelled: moved ? labelledAt(summary, t) : summary.labelled });
     this.drawCurves(summary, t);
     if (remember) {
@@ -128,7 +128,7 @@ export class ThresholdView {
       for (const mark of this.curves.marks) mark(t);
       return;
     }
-    const points = summary.labelled?.figures && summary.score_counts ? curvePoints(summary.score_counts) : null;
+    const points = summary.labelled?.figures && summary.scoreCounts ? curvePoints(summary.scoreCounts) : null;
     ui.curves.hidden = points === null;
     if (points === null) return;
     const auc = rocAuc(points);
@@ -174,6 +174,6 @@ export class ThresholdView {
 function labelledAt(summary, t) {
   const { labelled } = summary;
   if (labelled === null || !labelled.figures) return labelled;
-  const confusion = confusionAt(summary.score_counts, t);
+  const confusion = confusionAt(summary.scoreCounts, t);
   return { ...labelled, confusion, figures: figuresOf(confusion) };
 }

@@ -1,6 +1,6 @@
 // @ts-check
 // The threshold in the analyst's hands: what a threshold flags, and the ROC and precision-recall
-// curves, computed from the summary's counts per exact score (`score_counts`: distinct scores,
+// curves, computed from the summary's counts per exact score (`scoreCounts`: distinct scores,
 // highest first, each with its rows per kind of label), never from a pass over the rows. A few
 // hundred distinct scores on NSL-KDD: any threshold is a few microseconds, whatever the file's size.
 
@@ -32,25 +32,25 @@ export function confusionAt(scoreCounts, threshold) {
   const flagged = flaggedAt(scoreCounts, threshold);
   const all = totals(scoreCounts);
   return {
-    true_positive: flagged[NEPTUNE],
-    false_negative: all[NEPTUNE] - flagged[NEPTUNE],
-    false_positive: flagged[NORMAL],
-    true_negative: all[NORMAL] - flagged[NORMAL],
+    truePositive: flagged[NEPTUNE],
+    falseNegative: all[NEPTUNE] - flagged[NEPTUNE],
+    falsePositive: flagged[NORMAL],
+    trueNegative: all[NORMAL] - flagged[NORMAL],
   };
 }
 
 /** Accuracy, precision, recall, F1, errors and rows: the library's `Confusion::figures`. */
 export function figuresOf(c) {
   const ratio = (a, b) => (b === 0 ? 0 : a / b);
-  const rows = c.true_positive + c.false_positive + c.true_negative + c.false_negative;
-  const precision = ratio(c.true_positive, c.true_positive + c.false_positive);
-  const recall = ratio(c.true_positive, c.true_positive + c.false_negative);
+  const rows = c.truePositive + c.falsePositive + c.trueNegative + c.falseNegative;
+  const precision = ratio(c.truePositive, c.truePositive + c.falsePositive);
+  const recall = ratio(c.truePositive, c.truePositive + c.falseNegative);
   return {
-    accuracy: ratio(c.true_positive + c.true_negative, rows),
+    accuracy: ratio(c.truePositive + c.trueNegative, rows),
     precision,
     recall,
     f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
-    errors: c.false_positive + c.false_negative,
+    errors: c.falsePositive + c.falseNegative,
     rows,
   };
 }

@@ -191,7 +191,7 @@ export class TrainingPanel {
   trainedModel() {
     const r = this.result;
     return {
-      bytes: r.model, sha256: r.sha256, card: JSON.parse(r.card),
+      bytes: r.model, sha256: r.sha256, card: r.card,
       source: `trained in this page on ${r.file.name} (${r.counts.trainingRows.toLocaleString()} training rows, ` +
         `${r.counts.holdoutRows.toLocaleString()} held out; stratified 80/20 split, seed ${r.seed})`,
     };
@@ -217,7 +217,7 @@ export class TrainingPanel {
       ['precision', (e) => percent(e.figures.precision, 3)],
       ['recall', (e) => percent(e.figures.recall, 3)],
       ['F1', (e) => percent(e.figures.f1, 3)],
-      ['ROC AUC', (e) => e.roc_auc.toFixed(6)],
+      ['ROC AUC', (e) => e.rocAuc.toFixed(6)],
       ['threshold', (e) => e.threshold.toFixed(4)],
     ];
     for (const [label, value] of rows) {

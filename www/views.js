@@ -30,9 +30,15 @@ export function metricsCard(labelled, threshold = null) {
   section.setAttribute('aria-labelledby', 'metrics-title');
   const title = make('h2', { id: 'metrics-title', text: 'Against the file’s labels' });
   section.append(title);
-  const { confusion, figures, other_attacks: others, unlabelled } = labelled;
-  section.dataset.confusion = JSON.stringify(confusion);
-  const groups = labelled.attack_groups ?? {};
+  const { confusion, figures, otherAttacks: others, unlabelled } = labelled;
+  // In the names of the CLI's `eval --json` (src/metrics.rs `Confusion`), for comparing the two.
+  section.dataset.confusion = JSON.stringify({
+    true_positive: confusion.truePositive,
+    false_positive: confusion.falsePositive,
+    true_negative: confusion.trueNegative,
+    false_negative: confusion.falseNegative,
+  });
+  const groups = labelled.attackGroups ?? {};
   const groupNames = Object.keys(groups);
   if (figures) {
     section.dataset.accuracy = String(figures.accuracy);
@@ -60,10 +66,10 @@ export function metricsCard(labelled, threshold = null) {
     const unsupported = make('p', { className: 'note', text: why });
     unsupported.dataset.testid = 'metrics-unsupported';
     const notes = [unsupported];
-    const normal = confusion.true_negative + confusion.false_positive;
+    const normal = confusion.trueNegative + confusion.falsePositive;
     if (normal > 0) {
       notes.push(make('p', {
-        text: `${normal.toLocaleString()} rows labelled normal: ${confusion.false_positive.toLocaleString()} flagged as Neptune (false alarms).`,
+        text: `${normal.toLocaleString()} rows labelled normal: ${confusion.falsePositive.toLocaleString()} flagged as Neptune (false alarms).`,
       }));
     }
     section.append(...notes);
@@ -103,7 +109,7 @@ export function countsTable(caption, entries) {
   return table;
 }
 
-/** The confusion matrix of `c` (`{true_positive, false_positive, true_negative, false_negative}`). */
+/** The confusion matrix of `c` (`{truePositive, falsePositive, trueNegative, falseNegative}`). */
 export function confusionTable(c) {
   const table = make('table', { className: 'confusion' });
   table.append(make('caption', { text: 'Confusion matrix: rows are the labels, columns the verdicts' }));
@@ -120,8 +126,8 @@ export function confusionTable(c) {
     }
     body.append(tr);
   };
-  row('labelled Neptune', c.true_positive, 'true positives', c.false_negative, 'missed', true);
-  row('labelled normal', c.false_positive, 'false alarms', c.true_negative, 'true negatives', false);
+  row('labelled Neptune', c.truePositive, 'true positives', c.falseNegative, 'missed', true);
+  row('labelled normal', c.falsePositive, 'false alarms', c.trueNegative, 'true negatives', false);
   const thead = make('thead');
   thead.append(head);
   table.append(thead, body);
@@ -140,13 +146,13 @@ export function modelCardView(card) {
   if (card.threshold !== undefined) {
     parts.push(make('p', {
       text: `A row is flagged when its score is at least ${card.threshold.toFixed(3)}` +
-        (card.threshold_rule ? ` (${card.threshold_rule}).` : '.'),
+        (card.thresholdRule ? ` (${card.thresholdRule}).` : '.'),
     }));
   }
   const v = card.validation;
   if (v) {
     const grid = make('div', { className: 'figures figures-small' });
-    for (const [label, value] of [['accuracy', v.accuracy], ['precision', v.precision], ['recall', v.recall], ['ROC AUC', v.roc_auc]]) {
+    for (const [label, value] of [['accuracy', v.accuracy], ['precision', v.precision], ['recall', v.recall], ['ROC AUC', v.rocAuc]]) {
       if (value !== undefined) grid.append(figure(percent(value, 2), label));
     }
     const holdout = card.training?.holdout ? ` (${card.training.holdout})` : '';
@@ -156,11 +162,11 @@ export function modelCardView(card) {
       make('p', { className: 'note', text: `${(v.errors ?? 0).toLocaleString()} errors in ${(v.rows ?? 0).toLocaleString()} held-out rows${holdout}.` }),
     );
   }
-  if (card.training || card.data_source) {
+  if (card.training || card.dataSource) {
     const t = card.training ?? {};
     parts.push(make('p', {
-      text: `Trained on ${(t.training_rows ?? t.rows_used ?? 0).toLocaleString()} rows of ${t.file ?? 'the training file'}` +
-        (card.data_source ? ` from ${card.data_source}.` : '.'),
+      text: `Trained on ${(t.trainingRows ?? t.rowsUsed ?? 0).toLocaleString()} rows of ${t.file ?? 'the training file'}` +
+        (card.dataSource ? ` from ${card.dataSource}.` : '.'),
     }));
   }
   if (card.model) {
@@ -197,8 +203,8 @@ export function modelCardView(card) {
     const list = make('ul', { className: 'feature-list' });
     for (const name of card.features) list.append(make('li', { text: name }));
     details.append(list);
-    if (Array.isArray(card.not_features)) {
-      for (const note of card.not_features) details.append(make('p', { className: 'note', text: `Not used: ${note}.` }));
+    if (Array.isArray(card.notFeatures)) {
+      for (const note of card.notFeatures) details.append(make('p', { className: 'note', text: `Not used: ${note}.` }));
     }
     parts.push(details);
   }

@@ -323,7 +323,7 @@ async function start({ wasmHex, module, warm = true }) {
   // The compiled module goes back with `ready`: the pool starts the other workers from it, so
   // they neither fetch nor compile it again.
   reply({ type: 'ready', card, threshold: modelThreshold(), rowFlags: rowFlags(), partPlan: partPlan(), module: compiled });
-  if (warm) warmUp(JSON.parse(card).features);
+  if (warm) warmUp(card.features);
 }
 
 /**
