@@ -951,33 +951,39 @@ impl RecordReader {
 
 /// Writes where each field of `line` ends (the offsets of `delimiter`, then the line's length)
 /// to the start of `ends` (at least `line.len() + 1` long) and returns the number of fields.
-/// Eight bytes at a time: fields are short, and a search call per field would cost more than
-/// the field.
 fn field_ends(line: &[u8], delimiter: u8, ends: &mut [usize]) -> usize {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    let pattern = u64::from_le_bytes([delimiter; 8]);
     let mut fields = 0;
-    let words = line.chunks_exact(8);
+    each_byte(line, delimiter, |at| {
+        ends[fields] = at;
+        fields += 1;
+    });
+    ends[fields] = line.len();
+    fields + 1
+}
+
+/// Calls `found` with the offset of every `byte` in `text`, in order. Eight bytes at a time:
+/// fields are short, and a search call per field would cost more than the field.
+#[inline(always)]
+pub(crate) fn each_byte(text: &[u8], byte: u8, mut found: impl FnMut(usize)) {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let pattern = u64::from_le_bytes([byte; 8]);
+    let words = text.chunks_exact(8);
     let tail = words.remainder();
     for (word_index, word) in words.enumerate() {
         let x = u64::from_le_bytes(word.try_into().expect("chunks of eight bytes")) ^ pattern;
         // The high bit of each byte that is zero in `x` (exact: no borrow crosses bytes).
         let mut matches = !(((x & LOW7) + LOW7) | x | LOW7);
         while matches != 0 {
-            ends[fields] = word_index * 8 + matches.trailing_zeros() as usize / 8;
-            fields += 1;
+            found(word_index * 8 + matches.trailing_zeros() as usize / 8);
             matches &= matches - 1;
         }
     }
-    let tail_start = line.len() - tail.len();
+    let tail_start = text.len() - tail.len();
     for (i, &b) in tail.iter().enumerate() {
-        if b == delimiter {
-            ends[fields] = tail_start + i;
-            fields += 1;
+        if b == byte {
+            found(tail_start + i);
         }
     }
-    ends[fields] = line.len();
-    fields + 1
 }
 
 /// Length of the blank lines (line ends and other ASCII blanks) at the start of `text`, up to

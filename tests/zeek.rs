@@ -10,7 +10,7 @@ use std::io::Write;
 
 use common::{Draws, Run, SplitMix, data_dir, model, neptune, parse_csv};
 use neptune::score::{Batch, Scorer, Summary, score_bytes};
-use neptune::zeek::ConnRows;
+use neptune::zeek::{ConnOrder, ConnRows, ConnScore, ConnSteps, ConnWindows, LinesEnd};
 
 /// One synthetic connection.
 #[derive(Clone)]
@@ -549,37 +549,121 @@ fn the_stages_apart_write_what_one_scorer_writes() {
     log.splice(at + 1..at + 1, b"not\ta\trow\n".iter().copied());
     let (expected, summary) = score_bytes(model(), &log, None).expect("scored");
     for head in [1000, 4096, 70_000] {
-        let mut scorer = Scorer::new(model(), None);
-        let mut batch = Batch::default();
-        scorer.push(&log[..head], &mut batch).unwrap();
-        assert!(scorer.is_conn_log());
-        let (mut lines, mut windows) = scorer.into_conn_log().unwrap().into_stages();
-        let mut queued: std::collections::VecDeque<ConnRows> = Default::default();
-        let mut rows = ConnRows::default();
-        for (i, chunk) in log[head..].chunks(7_777).enumerate() {
-            lines
-                .push(chunk, &mut rows, &mut |rows| {
+        for three in [false, true] {
+            let mut scorer = Scorer::new(model(), None);
+            let mut batch = Batch::default();
+            scorer.push(&log[..head], &mut batch).unwrap();
+            assert!(scorer.is_conn_log());
+            let (mut lines, windows) = scorer.into_conn_log().unwrap().into_stages();
+            let mut stages = Stages::new(windows, three);
+            let mut queued: std::collections::VecDeque<ConnRows> = Default::default();
+            let mut rows = ConnRows::default();
+            for (i, chunk) in log[head..].chunks(7_777).enumerate() {
+                lines
+                    .push(chunk, &mut rows, &mut |rows| {
+                        queued.push_back(std::mem::take(rows))
+                    })
+                    .unwrap();
+                // The later stages take every fifth push's worth at once.
+                if i % 5 == 4 {
+                    while let Some(mut taken) = queued.pop_front() {
+                        stages.take(&mut taken, &mut batch);
+                    }
+                }
+            }
+            let end = lines
+                .finish(&mut rows, &mut |rows| {
                     queued.push_back(std::mem::take(rows))
                 })
                 .unwrap();
-            // The windows take every fifth push's worth at once.
-            if i % 5 == 4 {
-                while let Some(mut taken) = queued.pop_front() {
-                    windows.take(&mut taken, &mut batch);
+            while let Some(mut taken) = queued.pop_front() {
+                stages.take(&mut taken, &mut batch);
+            }
+            let apart = stages.finish(end, &mut batch);
+            assert!(
+                batch.csv == expected,
+                "head {head}, three {three}: the bytes differ"
+            );
+            assert_eq!(apart, summary, "head {head}, three {three}");
+        }
+    }
+}
+
+/// A conn.log's second and third stages: together ([`ConnWindows`]), or apart, the third taking
+/// the steps of the second late, in bursts, and the held rows' steps in pieces.
+enum Stages<'m> {
+    Together(ConnWindows<'m>),
+    Apart {
+        order: ConnOrder,
+        score: ConnScore<'m>,
+        queued: std::collections::VecDeque<ConnSteps>,
+        taken: usize,
+    },
+}
+
+impl<'m> Stages<'m> {
+    fn new(windows: ConnWindows<'m>, apart: bool) -> Self {
+        if !apart {
+            return Stages::Together(windows);
+        }
+        let (order, score) = windows.into_stages();
+        Stages::Apart {
+            order,
+            score,
+            queued: Default::default(),
+            taken: 0,
+        }
+    }
+
+    fn take(&mut self, rows: &mut ConnRows, batch: &mut Batch) {
+        match self {
+            Stages::Together(windows) => windows.take(rows, batch),
+            Stages::Apart {
+                order,
+                score,
+                queued,
+                taken,
+            } => {
+                let mut steps = ConnSteps::default();
+                order.take(rows, &mut steps);
+                queued.push_back(steps);
+                *taken += 1;
+                if *taken % 3 == 0 {
+                    while let Some(mut steps) = queued.pop_front() {
+                        score.take(&mut steps, batch);
+                    }
                 }
             }
         }
-        let end = lines
-            .finish(&mut rows, &mut |rows| {
-                queued.push_back(std::mem::take(rows))
-            })
-            .unwrap();
-        while let Some(mut taken) = queued.pop_front() {
-            windows.take(&mut taken, &mut batch);
+    }
+
+    fn finish(self, end: LinesEnd, batch: &mut Batch) -> Summary {
+        match self {
+            Stages::Together(mut windows) => {
+                while windows.write_held(1000, batch) {}
+                windows.finish(end, batch).unwrap()
+            }
+            Stages::Apart {
+                mut order,
+                mut score,
+                mut queued,
+                ..
+            } => {
+                let mut more = true;
+                while more {
+                    let mut steps = ConnSteps::default();
+                    more = order.feature_held(1000, &mut steps);
+                    queued.push_back(steps);
+                }
+                let mut steps = ConnSteps::default();
+                let order_end = order.finish(&mut steps);
+                queued.push_back(steps);
+                while let Some(mut steps) = queued.pop_front() {
+                    score.take(&mut steps, batch);
+                }
+                score.finish(end, order_end).unwrap()
+            }
         }
-        let apart = windows.finish(end, &mut batch).unwrap();
-        assert!(batch.csv == expected, "head {head}: the bytes differ");
-        assert_eq!(apart, summary, "head {head}");
     }
 }
 

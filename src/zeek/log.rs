@@ -287,6 +287,17 @@ impl TsvHeader {
     /// A data line's fields (the joined field split), as slices of the line.
     pub fn fields_of<'l>(&self, line: &'l [u8], out: &mut Vec<&'l [u8]>) {
         out.clear();
+        if let ([separator], None) = (self.separator.as_slice(), self.joined) {
+            // The usual case (a tab): the fields are short, and a search per field would cost
+            // more than the field.
+            let mut start = 0;
+            crate::reader::each_byte(line, *separator, |at| {
+                out.push(&line[start..at]);
+                start = at + 1;
+            });
+            out.push(&line[start..]);
+            return;
+        }
         for (i, field) in split(line, &self.separator).enumerate() {
             if Some(i) == self.joined {
                 out.extend(split(field, JOINED_FIELDS.as_bytes()).map(<[u8]>::trim_ascii));

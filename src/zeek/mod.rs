@@ -63,10 +63,9 @@ pub struct ZeekSummary {
     pub first_unwritten_key: Option<String>,
 }
 
-/// A row between being read and being written.
+/// A row between being read and being written (the third stage's).
 enum Slot {
     Waiting {
-        connection: Connection,
         out: Vec<u8>,
         line: u64,
         label_kind: LabelKind,
@@ -87,9 +86,10 @@ enum Form {
     Json,
 }
 
-/// Scores a Zeek conn.log pushed in chunks: its two stages ([`ConnLines`], then [`ConnWindows`])
-/// on one thread. [`ConnLog::into_stages`] gives them apart, for a caller that runs the first on
-/// a thread of its own (`neptune score` does): the output is the same bytes.
+/// Scores a Zeek conn.log pushed in chunks: its three stages ([`ConnLines`], then [`ConnOrder`]
+/// and [`ConnScore`], the last two as [`ConnWindows`]) on one thread. [`ConnLog::into_stages`]
+/// and [`ConnWindows::into_stages`] give them apart, for a caller that runs each on a thread of
+/// its own (`neptune score` does): the output is the same bytes.
 pub struct ConnLog<'m> {
     lines: ConnLines,
     rows: ConnRows,
@@ -134,15 +134,68 @@ struct ReadRow {
     read: Result<(Connection, LabelKind, Option<Label>), String>,
 }
 
-/// What the first stage tells the second at the file's end (see [`ConnWindows::finish`]).
+/// What the first stage tells the last at the file's end (see [`ConnWindows::finish`]).
 pub struct LinesEnd {
     rows_with_unwritten_keys: u64,
     first_unwritten_key: Option<String>,
 }
 
-/// The second stage of a conn.log: rows featured in start order through the windows, scored, and
-/// written in file order (see the module's documentation).
+/// The second and third stages of a conn.log on one thread: [`ConnOrder`], then [`ConnScore`].
+/// [`ConnWindows::into_stages`] gives them apart, for a caller that runs them on two threads.
 pub struct ConnWindows<'m> {
+    order: ConnOrder,
+    score: ConnScore<'m>,
+    steps: ConnSteps,
+}
+
+/// The second stage of a conn.log: rows put in start order and featured through the windows,
+/// in the reorder buffer's order (see the module's documentation). It decides when each row is
+/// featured from the rows alone, as one scorer would.
+pub struct ConnOrder {
+    /// The rows held, in file order: a waiting row's connection, `None` once it is featured (or
+    /// for a rejected row) until every row before it is too.
+    held: VecDeque<Option<Connection>>,
+    /// File row number (0-based) of `held[0]`.
+    first_held: u64,
+    waiting: StartOrder,
+    latest_featured: f64,
+    out_of_order: u64,
+    traffic: Traffic,
+}
+
+/// What the second stage hands the third: the rows it took, in file order, and the rows it
+/// featured, in the order it featured them (each after the row itself); and emptied row
+/// buffers on their way back to the first stage.
+#[derive(Default)]
+pub struct ConnSteps {
+    names: Option<(Vec<String>, bool)>,
+    rows: Vec<RowStep>,
+    featured: Vec<Featured>,
+    spare: Vec<Vec<u8>>,
+}
+
+/// A row as the third stage needs it: its output so far, and its label or why it is rejected.
+struct RowStep {
+    line: u64,
+    out: Vec<u8>,
+    read: Result<(LabelKind, Option<Label>), String>,
+}
+
+/// A featured row: its index in the file and its 41 values.
+struct Featured {
+    index: u64,
+    values: FeatureVector,
+    connection: Connection,
+}
+
+/// What the second stage tells the third at the file's end.
+pub struct OrderEnd {
+    out_of_order: u64,
+}
+
+/// The third stage of a conn.log: featured rows scored, counted, grouped into incidents, and
+/// every row written in file order.
+pub struct ConnScore<'m> {
     model: &'m Model,
     threshold: f64,
     features: bool,
@@ -152,9 +205,6 @@ pub struct ConnWindows<'m> {
     slots: VecDeque<Slot>,
     /// File row number (0-based) of `slots[0]`.
     first_slot: u64,
-    waiting: StartOrder,
-    latest_featured: f64,
-    traffic: Traffic,
     incidents: Incidents,
     summary: Summary,
     zeek: ZeekSummary,
@@ -516,6 +566,160 @@ impl ConnLines {
 impl<'m> ConnWindows<'m> {
     fn new(model: &'m Model, threshold: f64, kind: &Kind, features: bool) -> Self {
         ConnWindows {
+            order: ConnOrder::default(),
+            score: ConnScore::new(model, threshold, kind, features),
+            steps: ConnSteps::default(),
+        }
+    }
+
+    /// Takes the rows the first stage read (leaving `rows` empty, with spare buffers), features
+    /// those whose turn has come and writes the rows that are ready to `batch`.
+    pub fn take(&mut self, rows: &mut ConnRows, batch: &mut Batch) {
+        self.order.take(rows, &mut self.steps);
+        self.score.take(&mut self.steps, batch);
+    }
+
+    /// Once the first stage has ended the file: features and writes up to `rows` of the rows
+    /// still held, in order; false once none is left. For a caller that writes the end of a
+    /// large file in pieces before [`ConnWindows::finish`] (which writes the rest at once: up to
+    /// the whole reorder buffer, some 8 MB).
+    pub fn write_held(&mut self, rows: usize, batch: &mut Batch) -> bool {
+        let more = self.order.feature_held(rows, &mut self.steps);
+        self.score.take(&mut self.steps, batch);
+        more
+    }
+
+    /// Ends the file once the first stage has: features every waiting row, writes everything,
+    /// returns the summary.
+    pub fn finish(&mut self, end: LinesEnd, batch: &mut Batch) -> Result<Summary, FileError> {
+        let order_end = self.order.finish(&mut self.steps);
+        self.score.take(&mut self.steps, batch);
+        self.score.finish(end, order_end)
+    }
+
+    /// The two stages, for a caller that runs them on two threads: give each [`ConnRows`] to
+    /// [`ConnOrder::take`] on one, each [`ConnSteps`] it fills to [`ConnScore::take`] on the
+    /// other, in the order they came (and the steps back, with their spare buffers, to the
+    /// next `take` of the order); at the end, [`ConnOrder::finish`]'s steps and then
+    /// [`ConnScore::finish`]. The output and the summary are this scorer's.
+    pub fn into_stages(self) -> (ConnOrder, ConnScore<'m>) {
+        debug_assert!(self.steps.rows.is_empty() && self.steps.featured.is_empty());
+        (self.order, self.score)
+    }
+}
+
+impl Default for ConnOrder {
+    fn default() -> Self {
+        ConnOrder {
+            held: VecDeque::new(),
+            first_held: 0,
+            waiting: StartOrder::default(),
+            latest_featured: f64::NEG_INFINITY,
+            out_of_order: 0,
+            traffic: Traffic::default(),
+        }
+    }
+}
+
+impl ConnOrder {
+    /// Takes the rows the first stage read into `steps` (and features those whose turn has
+    /// come); the spare buffers `steps` brought back from the third stage go to `rows`, on
+    /// their way back to the first.
+    pub fn take(&mut self, rows: &mut ConnRows, steps: &mut ConnSteps) {
+        let ConnRows { names, rows, spare } = rows;
+        let room = SPARE_ROWS.saturating_sub(spare.len());
+        spare.extend(steps.spare.drain(..).take(room));
+        steps.spare.clear();
+        if let Some(names) = names.take() {
+            steps.names = Some(names);
+        }
+        for row in rows.drain(..) {
+            self.add(row, steps);
+            // Row by row, so that when a row is featured depends on the rows only, never on
+            // how the file was cut into chunks (the page's and the CLI's differ).
+            if self.held.len() > REORDER_ROWS {
+                self.drain(REORDER_ROWS, steps);
+            }
+        }
+        // Let go of the rows that are done (featuring nothing more: the rows decide that).
+        self.drain(REORDER_ROWS, steps);
+    }
+
+    /// Once the first stage has ended the file: features the waiting rows until `rows` fewer
+    /// are held; false once none is left (see [`ConnWindows::write_held`]).
+    pub fn feature_held(&mut self, rows: usize, steps: &mut ConnSteps) -> bool {
+        let keep = self.held.len().saturating_sub(rows);
+        self.drain(keep, steps);
+        !self.held.is_empty()
+    }
+
+    /// Ends the file once the first stage has: features every waiting row.
+    pub fn finish(&mut self, steps: &mut ConnSteps) -> OrderEnd {
+        self.drain(0, steps);
+        OrderEnd {
+            out_of_order: self.out_of_order,
+        }
+    }
+
+    fn add(&mut self, row: ReadRow, steps: &mut ConnSteps) {
+        let ReadRow { line, out, read } = row;
+        let index = self.first_held + self.held.len() as u64;
+        let (held, read) = match read {
+            Ok((connection, label_kind, label)) => {
+                self.waiting.push((TsOrder(connection.ts), index));
+                (Some(connection), Ok((label_kind, label)))
+            }
+            Err(reason) => (None, Err(reason)),
+        };
+        self.push_held(held);
+        steps.rows.push(RowStep { line, out, read });
+    }
+
+    /// Adds a row at the back. The buffer grows by doubling, but never past the most rows it
+    /// holds (one more than [`REORDER_ROWS`]): doubling past it would touch twice the memory.
+    fn push_held(&mut self, held: Option<Connection>) {
+        let len = self.held.len();
+        if len == self.held.capacity() {
+            self.held
+                .reserve_exact(len.clamp(256, (REORDER_ROWS + 1).saturating_sub(len).max(256)));
+        }
+        self.held.push_back(held);
+    }
+
+    /// Features waiting rows in start order, letting go of the rows at the front that are done,
+    /// until at most `keep` rows are held (waiting, or done behind a waiting one).
+    fn drain(&mut self, keep: usize, steps: &mut ConnSteps) {
+        loop {
+            while let Some(None) = self.held.front() {
+                self.held.pop_front();
+                self.first_held += 1;
+            }
+            if self.held.len() <= keep {
+                break;
+            }
+            let Some(index) = self.waiting.pop() else {
+                break;
+            };
+            let connection = self.held[(index - self.first_held) as usize]
+                .take()
+                .expect("a waiting row is featured once");
+            if connection.ts < self.latest_featured {
+                self.out_of_order += 1;
+            }
+            self.latest_featured = self.latest_featured.max(connection.ts);
+            let values = self.traffic.next(&connection);
+            steps.featured.push(Featured {
+                index,
+                values,
+                connection,
+            });
+        }
+    }
+}
+
+impl<'m> ConnScore<'m> {
+    fn new(model: &'m Model, threshold: f64, kind: &Kind, features: bool) -> Self {
+        ConnScore {
             model,
             threshold,
             features,
@@ -523,9 +727,6 @@ impl<'m> ConnWindows<'m> {
             header_written: false,
             slots: VecDeque::new(),
             first_slot: 0,
-            waiting: StartOrder::default(),
-            latest_featured: f64::NEG_INFINITY,
-            traffic: Traffic::default(),
             incidents: Incidents::default(),
             summary: Summary {
                 threshold,
@@ -540,43 +741,31 @@ impl<'m> ConnWindows<'m> {
         }
     }
 
-    /// Takes the rows the first stage read (leaving `rows` empty, with spare buffers), features
-    /// those whose turn has come and writes the rows that are ready to `batch`.
-    pub fn take(&mut self, rows: &mut ConnRows, batch: &mut Batch) {
-        let ConnRows { names, rows, spare } = rows;
-        if let Some((names, labelled)) = names.take() {
+    /// Takes the steps of the second stage (leaving them empty, with the emptied row buffers in
+    /// their spare), scores the featured rows and writes the rows that are ready to `batch`.
+    pub fn take(&mut self, steps: &mut ConnSteps, batch: &mut Batch) {
+        if let Some((names, labelled)) = steps.names.take() {
             if labelled {
                 self.summary.labelled = Some(Labelled::default());
             }
             self.summary.columns = names.len();
             self.names = Some(names);
         }
-        for row in rows.drain(..) {
+        self.write_header(batch);
+        // The rows first: each featured row came after its own row.
+        for row in steps.rows.drain(..) {
             self.add_row(row);
-            // Row by row, so that when a row is featured depends on the rows only, never on
-            // how the file was cut into chunks (the page's and the CLI's differ).
-            if self.slots.len() > REORDER_ROWS {
-                self.drain(REORDER_ROWS, batch, spare);
-            }
         }
-        // Write what is ready (featuring nothing more: the rows decide that).
-        self.drain(REORDER_ROWS, batch, spare);
+        for featured in steps.featured.drain(..) {
+            self.score_row(featured);
+        }
+        self.flush(batch, &mut steps.spare);
     }
 
-    /// Once the first stage has ended the file: features and writes up to `rows` of the rows
-    /// still held, in order; false once none is left. For a caller that writes the end of a
-    /// large file in pieces before [`ConnWindows::finish`] (which writes the rest at once: up to
-    /// the whole reorder buffer, some 8 MB).
-    pub fn write_held(&mut self, rows: usize, batch: &mut Batch) -> bool {
-        let keep = self.slots.len().saturating_sub(rows);
-        self.drain(keep, batch, &mut Vec::new());
-        !self.slots.is_empty()
-    }
-
-    /// Ends the file once the first stage has: features every waiting row, writes everything,
-    /// returns the summary.
-    pub fn finish(&mut self, end: LinesEnd, batch: &mut Batch) -> Result<Summary, FileError> {
-        self.drain(0, batch, &mut Vec::new());
+    /// Ends the file once the second stage has (its last steps taken): the summary.
+    pub fn finish(&mut self, end: LinesEnd, order: OrderEnd) -> Result<Summary, FileError> {
+        debug_assert!(self.slots.is_empty(), "every row is written");
+        self.zeek.out_of_order = order.out_of_order;
         let incidents = std::mem::take(&mut self.incidents).finish(names);
         self.zeek.incidents_total = incidents.len() as u64;
         self.zeek.incidents = incidents.into_iter().take(KEPT_INCIDENTS).collect();
@@ -648,15 +837,12 @@ impl<'m> ConnWindows<'m> {
         });
     }
 
-    fn add_row(&mut self, row: ReadRow) {
-        let ReadRow { line, out, read } = row;
-        let index = self.first_slot + self.slots.len() as u64;
+    fn add_row(&mut self, row: RowStep) {
+        let RowStep { line, out, read } = row;
         self.summary.rows += 1;
         match read {
-            Ok((connection, label_kind, label)) => {
-                self.waiting.push((TsOrder(connection.ts), index));
+            Ok((label_kind, label)) => {
                 self.push_slot(Slot::Waiting {
-                    connection,
                     out,
                     line,
                     label_kind,
@@ -676,8 +862,7 @@ impl<'m> ConnWindows<'m> {
         }
     }
 
-    /// Adds a row at the back. The buffer grows by doubling, but never past the most rows it
-    /// holds (one more than [`REORDER_ROWS`]): doubling past it would touch twice the memory.
+    /// Adds a row at the back, growing the buffer as [`ConnOrder::push_held`] does.
     fn push_slot(&mut self, slot: Slot) {
         let len = self.slots.len();
         if len == self.slots.capacity() {
@@ -701,24 +886,12 @@ impl<'m> ConnWindows<'m> {
         }
     }
 
-    /// Features waiting rows in start order, and writes the rows at the front that are done,
-    /// until at most `keep` rows are held (waiting, or done behind a waiting one). Emptied row
-    /// buffers go to `spare`.
-    fn drain(&mut self, keep: usize, batch: &mut Batch, spare: &mut Vec<Vec<u8>>) {
-        self.write_header(batch);
-        loop {
-            self.flush(batch, spare);
-            if self.slots.len() <= keep {
-                break;
-            }
-            let Some(index) = self.waiting.pop() else {
-                break;
-            };
-            self.feature_row(index);
-        }
-    }
-
-    fn feature_row(&mut self, index: u64) {
+    fn score_row(&mut self, featured: Featured) {
+        let Featured {
+            index,
+            values,
+            connection,
+        } = featured;
         let at = (index - self.first_slot) as usize;
         let slot = std::mem::replace(
             &mut self.slots[at],
@@ -731,7 +904,6 @@ impl<'m> ConnWindows<'m> {
             },
         );
         let Slot::Waiting {
-            connection,
             mut out,
             line,
             label_kind,
@@ -740,11 +912,6 @@ impl<'m> ConnWindows<'m> {
         else {
             unreachable!("a waiting row is featured once")
         };
-        if connection.ts < self.latest_featured {
-            self.zeek.out_of_order += 1;
-        }
-        self.latest_featured = self.latest_featured.max(connection.ts);
-        let values = self.traffic.next(&connection);
         let categories = [
             connection.proto.kdd_name().as_bytes(),
             connection.service.as_bytes(),

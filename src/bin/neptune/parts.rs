@@ -141,7 +141,7 @@ pub(super) fn run_scorer(
     // What is left goes through one scorer (a gzip input, a part with a quote, a conn.log on one
     // thread): a thread reads ahead while this one scores and writes. It is not joined: on an
     // early error the process ends without waiting for an input that may never end (a pipe held
-    // open). A conn.log on more threads has its lines read into rows on a thread of their own.
+    // open). A conn.log on more threads has its stages on threads of their own (conn_log.rs).
     let ahead = (!at_end).then(|| read_ahead(reader));
     let more = !(at_end && pending.is_empty());
     if threads > 1 && more && rest.is_none() && primary.is_conn_log() {
@@ -151,7 +151,7 @@ pub(super) fn run_scorer(
             write: &write_error,
             file: &file_error,
         };
-        return conn_log::score_on_two_threads(conn_log, pending, ahead, &errors, on_batch);
+        return conn_log::score_on_threads(conn_log, pending, ahead, &errors, on_batch);
     }
     let scorer = rest.as_mut().unwrap_or(&mut primary);
     let mut next = Some(pending);
