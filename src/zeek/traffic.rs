@@ -15,7 +15,7 @@
 //!   and are rounded to two decimals, as every rate in NSL-KDD is.
 
 use std::collections::VecDeque;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use rustc_hash::FxHashMap;
 
@@ -43,6 +43,36 @@ pub type Host = u128;
 /// The [`Host`] of an address written as text (`192.168.1.5`, `fe80::1`); other text gets its
 /// hash.
 pub fn host(text: &[u8]) -> Host {
+    if let Some(octets) = plain_ipv4(text) {
+        return u128::from(Ipv4Addr::from(octets).to_ipv6_mapped());
+    }
+    any_host(text)
+}
+
+/// The octets of an IPv4 address in its plain spelling (four decimal numbers up to 255, no
+/// leading zero, three dots), which most conn.log addresses are: read directly, in a fraction
+/// of the time the standard parser takes. Anything else is `None` and left to it.
+fn plain_ipv4(text: &[u8]) -> Option<[u8; 4]> {
+    let mut octets = [0u8; 4];
+    let mut parts = text.split(|&b| b == b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        let plain = matches!(part.len(), 1..=3)
+            && (part.len() == 1 || part[0] != b'0')
+            && part.iter().all(u8::is_ascii_digit);
+        if !plain {
+            return None;
+        }
+        let value = part
+            .iter()
+            .fold(0u16, |value, &digit| value * 10 + u16::from(digit - b'0'));
+        *octet = u8::try_from(value).ok()?;
+    }
+    parts.next().is_none().then_some(octets)
+}
+
+/// [`host`] by the standard parser alone.
+fn any_host(text: &[u8]) -> Host {
     if let Some(ip) = std::str::from_utf8(text)
         .ok()
         .and_then(|t| t.parse::<IpAddr>().ok())
@@ -429,6 +459,74 @@ mod tests {
     #[test]
     fn hosts_are_addresses_and_land_needs_the_same_endpoint() {
         assert_eq!(host(b"192.168.0.1"), host(b"::ffff:192.168.0.1"));
+        // The plain IPv4 reading gives what the standard parser gives, and leaves it the rest.
+        let mut texts: Vec<Vec<u8>> = [
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..3.4",
+            ".1.2.3",
+            "1.2.3.",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+            "1.2.3.-4",
+            "١.2.3.4",
+            "1.2.3.0004",
+            "10.0.0.1",
+            "fe80::1",
+            "::ffff:1.2.3.4",
+            "",
+            "-",
+            "a.b.c.d",
+            "999.999.999.999",
+        ]
+        .iter()
+        .map(|t| t.as_bytes().to_vec())
+        .collect();
+        let mut state = 7u64;
+        for _ in 0..20_000 {
+            // Short texts of digits, dots and a few other bytes.
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let len = (state >> 59) as usize;
+            texts.push(
+                (0..len)
+                    .map(|i| b"0123456789...1a:x"[((state >> (i * 4 % 56)) & 15) as usize])
+                    .collect(),
+            );
+        }
+        for _ in 0..20_000 {
+            // Dotted quads of numbers up to 299, some with a leading zero.
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let octet = |shift: u32| {
+                let n = (state >> shift) % 300;
+                if (state >> (shift + 9)) & 7 == 0 {
+                    format!("0{n}")
+                } else {
+                    n.to_string()
+                }
+            };
+            let quad = format!("{}.{}.{}.{}", octet(0), octet(12), octet(24), octet(36));
+            texts.push(quad.into_bytes());
+        }
+        let plain = texts.iter().filter(|t| plain_ipv4(t).is_some()).count();
+        assert!(plain > 5_000, "{plain} plain addresses among the texts");
+        for text in &texts {
+            assert_eq!(
+                host(text),
+                any_host(text),
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        assert_eq!(plain_ipv4(b"192.168.0.1"), Some([192, 168, 0, 1]));
+        assert_eq!(plain_ipv4(b"01.2.3.4"), None);
         assert_ne!(host(b"192.168.0.1"), host(b"192.168.0.2"));
         assert_ne!(host(b"not-an-address"), host(b"not-an-addresz"));
         let mut c = conn(1.0, "10.0.0.1", 40000, "S0");
