@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::{self, Encoding, ParsedRow, RowProblem};
+use crate::features::{self, Encoding, ParsedRow};
 use crate::layout::Layout;
 use crate::metrics::{Confusion, Figures};
 use crate::model::Model;
@@ -320,12 +320,14 @@ impl Summary {
         }
     }
 
-    fn reject(&mut self, line: u64, problem: &RowProblem) {
+    /// Counts a rejected row, keeping its line and reason among the first
+    /// [`KEPT_REJECTIONS`] (the reason is written out only then).
+    pub(crate) fn reject(&mut self, line: u64, reason: impl std::fmt::Display) {
         self.rejected += 1;
         if self.rejections.len() < KEPT_REJECTIONS {
             self.rejections.push(Rejection {
                 line,
-                reason: problem.to_string(),
+                reason: reason.to_string(),
             });
         }
     }

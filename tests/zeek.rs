@@ -639,10 +639,7 @@ impl<'m> Stages<'m> {
 
     fn finish(self, end: LinesEnd, batch: &mut Batch) -> Summary {
         match self {
-            Stages::Together(mut windows) => {
-                while windows.write_held(1000, batch) {}
-                windows.finish(end, batch).unwrap()
-            }
+            Stages::Together(mut windows) => windows.finish(end, batch).unwrap(),
             Stages::Apart {
                 mut order,
                 mut score,

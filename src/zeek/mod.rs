@@ -579,16 +579,6 @@ impl<'m> ConnWindows<'m> {
         self.score.take(&mut self.steps, batch);
     }
 
-    /// Once the first stage has ended the file: features and writes up to `rows` of the rows
-    /// still held, in order; false once none is left. For a caller that writes the end of a
-    /// large file in pieces before [`ConnWindows::finish`] (which writes the rest at once: up to
-    /// the whole reorder buffer, some 8 MB).
-    pub fn write_held(&mut self, rows: usize, batch: &mut Batch) -> bool {
-        let more = self.order.feature_held(rows, &mut self.steps);
-        self.score.take(&mut self.steps, batch);
-        more
-    }
-
     /// Ends the file once the first stage has: features every waiting row, writes everything,
     /// returns the summary.
     pub fn finish(&mut self, end: LinesEnd, batch: &mut Batch) -> Result<Summary, FileError> {
@@ -629,7 +619,6 @@ impl ConnOrder {
         let ConnRows { names, rows, spare } = rows;
         let room = SPARE_ROWS.saturating_sub(spare.len());
         spare.extend(steps.spare.drain(..).take(room));
-        steps.spare.clear();
         if let Some(names) = names.take() {
             steps.names = Some(names);
         }
@@ -646,7 +635,9 @@ impl ConnOrder {
     }
 
     /// Once the first stage has ended the file: features the waiting rows until `rows` fewer
-    /// are held; false once none is left (see [`ConnWindows::write_held`]).
+    /// are held; false once none is left. For a caller that writes the end of a large file in
+    /// pieces before [`ConnOrder::finish`] (whose steps hold the rest at once: up to the whole
+    /// reorder buffer).
     pub fn feature_held(&mut self, rows: usize, steps: &mut ConnSteps) -> bool {
         let keep = self.held.len().saturating_sub(rows);
         self.drain(keep, steps);
@@ -671,19 +662,8 @@ impl ConnOrder {
             }
             Err(reason) => (None, Err(reason)),
         };
-        self.push_held(held);
+        push_held_row(&mut self.held, held);
         steps.rows.push(RowStep { line, out, read });
-    }
-
-    /// Adds a row at the back. The buffer grows by doubling, but never past the most rows it
-    /// holds (one more than [`REORDER_ROWS`]): doubling past it would touch twice the memory.
-    fn push_held(&mut self, held: Option<Connection>) {
-        let len = self.held.len();
-        if len == self.held.capacity() {
-            self.held
-                .reserve_exact(len.clamp(256, (REORDER_ROWS + 1).saturating_sub(len).max(256)));
-        }
-        self.held.push_back(held);
     }
 
     /// Features waiting rows in start order, letting go of the rows at the front that are done,
@@ -842,34 +822,22 @@ impl<'m> ConnScore<'m> {
         self.summary.rows += 1;
         match read {
             Ok((label_kind, label)) => {
-                self.push_slot(Slot::Waiting {
-                    out,
-                    line,
-                    label_kind,
-                    label,
-                });
+                push_held_row(
+                    &mut self.slots,
+                    Slot::Waiting {
+                        out,
+                        line,
+                        label_kind,
+                        label,
+                    },
+                );
             }
             Err(reason) => {
-                self.summary.rejected += 1;
-                if self.summary.rejections.len() < crate::score::KEPT_REJECTIONS {
-                    self.summary
-                        .rejections
-                        .push(crate::score::Rejection { line, reason });
-                }
+                self.summary.reject(line, reason);
                 let slot = self.rejected_slot(out, line);
-                self.push_slot(slot);
+                push_held_row(&mut self.slots, slot);
             }
         }
-    }
-
-    /// Adds a row at the back, growing the buffer as [`ConnOrder::push_held`] does.
-    fn push_slot(&mut self, slot: Slot) {
-        let len = self.slots.len();
-        if len == self.slots.capacity() {
-            self.slots
-                .reserve_exact(len.clamp(256, (REORDER_ROWS + 1).saturating_sub(len).max(256)));
-        }
-        self.slots.push_back(slot);
     }
 
     fn rejected_slot(&self, mut out: Vec<u8>, line: u64) -> Slot {
@@ -972,6 +940,17 @@ impl<'m> ConnScore<'m> {
             });
         }
     }
+}
+
+/// Adds a row at the back of a stage's held rows. The buffer grows by doubling, but never past
+/// the most rows a stage holds (one more than [`REORDER_ROWS`]): doubling past it would touch
+/// twice the memory.
+fn push_held_row<T>(rows: &mut VecDeque<T>, row: T) {
+    let len = rows.len();
+    if len == rows.capacity() {
+        rows.reserve_exact(len.clamp(256, (REORDER_ROWS + 1).saturating_sub(len).max(256)));
+    }
+    rows.push_back(row);
 }
 
 /// An emptied vector of borrowed fields, ready to borrow from another line (the allocation is
