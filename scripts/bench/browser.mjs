@@ -3,8 +3,11 @@
 // Test_Data.csv warm runs, and the large file with its memory and main-thread long tasks.
 //
 // Usage: node scripts/bench/browser.mjs --dist DIR --test FILE [--test-rows N]
-//          [--big FILE --big-rows N]... [--loads 5] [--runs 7] [--big-runs 3] --json RESULT.json
+//          [--big FILE --big-rows N]... [--loads 5] [--runs 7] [--big-runs 3] [--anchor DIR]
+//          --json RESULT.json
 // Each --big file (repeatable, with its --big-rows in the same order) gets --big-runs runs.
+// --anchor: the onnxruntime-web + PapaParse page (prepared by scripts/bench/anchor.sh), timed on
+// the Test_Data file taking turns with this page.
 //
 // How each figure is taken (all written into RESULT.json with the raw runs):
 // - A run starts when the file input fires `input`/`change` (a capture listener the init script
@@ -26,6 +29,8 @@
 //   Also sampled: the proportional set size (PSS) of all Chromium processes, from /proc.
 // - The wasm scorer alone (Test_Data.csv, one thread, the page's main thread): the fast path and
 //   the general one alternating in one page, push + finish timed with performance.now().
+// - The anchor: this page and the anchor page (same data-testid contract) open side by side in
+//   one browser, one run of each not counted, then runs taking turns, each timed as above.
 // - Long tasks: a PerformanceObserver for 'longtask' (the main thread only; Chromium reports tasks
 //   over 50 ms), installed before any page script by page.addInitScript.
 // - Memory and long tasks of a large-file run cover the run and SETTLE_MS after it (the results
@@ -51,6 +56,7 @@ const { values: opts } = parseArgs({
     loads: { type: 'string', default: '5' },
     runs: { type: 'string', default: '7' },
     'big-runs': { type: 'string', default: '3' },
+    anchor: { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -382,6 +388,48 @@ async function testDataRuns(browser, url, file, rows, n) {
 }
 
 /**
+ * This page and the anchor page (what a web developer would build without this project: PapaParse
+ * + onnxruntime-web running the seed's XGBoost; ../shared/bench/ort-web) on `file`, each open in
+ * its own context, their runs taking turns so that both see the same machine: one run of each
+ * not counted, then `n` of each. The anchor's "done" is its counts shown (it draws no table).
+ */
+async function anchorComparison(browser, url, anchorUrl, file, rows, n) {
+  const pages = [];
+  try {
+    for (const [name, at] of [
+      ['page', url],
+      ['anchor', anchorUrl],
+    ]) {
+      const opened = await openPage(browser);
+      pages.push({ name, ...opened, runs: [] });
+      await opened.page.goto(at);
+      await waitReady(opened.page);
+    }
+    for (let i = -1; i < n; i++) {
+      for (const p of pages) {
+        const r = await runFile(p.page, file);
+        checkRun(r, rows, `${p.name}: ${path.basename(file)}`);
+        await p.page.waitForTimeout(PAUSE_MS);
+        if (i >= 0) p.runs.push(r);
+      }
+      if (i >= 0) log(`${path.basename(file)} turn ${i + 1}/${n}: ${pages.map((p) => `${p.name} ${p.runs.at(-1).pageMs.toFixed(1)} ms`).join(', ')}`);
+    }
+    const stages = await pages[1].page.evaluate(() => ({ ...document.querySelector('[data-testid="summary"]').dataset }));
+    for (const p of pages) if (p.problems.length) throw new Error(`${p.name}: ${p.problems.join('; ')}`);
+    return {
+      anchorUrl,
+      pageMs: median(pages[0].runs.map((r) => r.pageMs)),
+      anchorMs: median(pages[1].runs.map((r) => r.pageMs)),
+      // The anchor's own split of its last run (PapaParse, one-hot, onnxruntime-web), in ms.
+      anchorStages: { parseMs: Number(stages.parseMs), encodeMs: Number(stages.encodeMs), inferMs: Number(stages.inferMs) },
+      runs: Object.fromEntries(pages.map((p) => [p.name, p.runs])),
+    };
+  } finally {
+    for (const p of pages) await p.context.close();
+  }
+}
+
+/**
  * The wasm scorer alone on one thread in Chromium, the fast path and the general one
  * (`generalOnly()`) in the same page, alternating: medians of `n` runs of push + finish over the
  * whole file (the batches it hands to JavaScript included), after two runs of each not counted.
@@ -509,6 +557,15 @@ async function main() {
       rows: testRows,
       runs: await testDataRuns(browser, url, path.resolve(opts.test), testRows, Number(opts.runs)),
     };
+    if (opts.anchor) {
+      const anchor = await serve(opts.anchor, 0);
+      try {
+        log(`the anchor page: serving ${opts.anchor} at ${anchor.url}`);
+        result.anchor = await anchorComparison(browser, url, `${anchor.url}index.html?model=xgb`, path.resolve(opts.test), testRows, Number(opts.runs));
+      } finally {
+        anchor.server.close();
+      }
+    }
     result.wasmStages = await wasmStages(browser, path.resolve(opts.test), Number(opts.runs) * 2);
     result.big = [];
     for (const [i, file] of opts.big.entries()) {

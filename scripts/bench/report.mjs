@@ -192,6 +192,17 @@ if (page.test) {
     `pick → summary done in the page; Node-side wall ${fmt(page.test.nodeWallMs)} ms, page's data-elapsed-ms ${fmt(page.test.elapsedAttrMs)} ms`,
   );
 }
+if (browser?.anchor) {
+  const { pageMs, anchorMs, runs, anchorStages: st } = browser.anchor;
+  const r = anchorMs / pageMs;
+  target(
+    `page vs an onnxruntime-web + PapaParse page, Test_Data.csv (medians of ${runs.page.length} turns)`,
+    `${fmt(r)}× (${fmt(pageMs)} vs ${fmt(anchorMs)} ms)`,
+    '≥ 8×',
+    r >= 8,
+    `the anchor page ../shared/bench/ort-web (the seed's XGBoost in ONNX, PapaParse with header and dynamicTyping, one thread), open beside ours in the same browser, runs taking turns; pick → done (ours: results painted; the anchor's: counts shown); its last run: parse ${fmt(st.parseMs)}, encode ${fmt(st.encodeMs)}, infer ${fmt(st.inferMs)} ms`,
+  );
+}
 const ratio = (a, b) => (a && b && !b.skipped ? a.mbps / b.mbps : null);
 const ratioNoWrite = (a, b) => (a && b && !b.skipped ? a.mbps / b.mbpsNoWrite : null);
 const largeNote = quick ? ' (quick run: the 29 MB file stands in for 1 GB)' : '';

@@ -10,7 +10,8 @@
 # Debian's chromium, the npm packages, the Python reference environment (bench/.venv, pinned by
 # scripts/bench/requirements.txt). Generated inputs live in a mktemp -d folder, deleted at the end;
 # raw results stay in target/bench/*.json.
-# Environment: NEPTUNE_DATA (default ../shared/data), BENCH_DIST (the site to measure, default dist),
+# Environment: NEPTUNE_DATA (default ../shared/data), NEPTUNE_ANCHOR (the anchor page, default
+# ../shared/bench/ort-web; scripts/bench/anchor.sh prepares it in bench/ort-web), BENCH_DIST (the site to measure, default dist),
 # BENCH_REPORT (where to write the report), BENCH_STRICT=1 (exit 1 when a target is missed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -145,6 +146,17 @@ browser_args=(--dist "$dist" --test "$test_csv" --test-rows "$test_rows" --loads
   --runs "$browser_runs" --big-runs "$big_runs" --big "$x10" --big-rows "$x10_rows")
 [ -n "${big:-}" ] && browser_args+=(--big "$big" --big-rows "$big_rows")
 [ -n "${conn:-}" ] && browser_args+=(--big "$conn" --big-rows "$conn_rows")
+# The anchor page (PapaParse + onnxruntime-web running the seed's XGBoost), timed beside ours.
+anchor_src=${NEPTUNE_ANCHOR:-$data/../bench/ort-web}
+if [ -f "$anchor_src/index.html" ]; then
+  if anchor=$(scripts/bench/anchor.sh "$anchor_src" "$data"); then
+    browser_args+=(--anchor "$anchor")
+  else
+    say "the anchor page could not be prepared: measured without it"
+  fi
+else
+  say "no anchor page in $anchor_src (set NEPTUNE_ANCHOR): measured without it"
+fi
 node scripts/bench/browser.mjs "${browser_args[@]}" --json "$results/browser.json"
 
 # ---- the Python reference --------------------------------------------------------------------
