@@ -562,6 +562,10 @@ async function main() {
       try {
         log(`the anchor page: serving ${opts.anchor} at ${anchor.url}`);
         result.anchor = await anchorComparison(browser, url, `${anchor.url}index.html?model=xgb`, path.resolve(opts.test), testRows, Number(opts.runs));
+      } catch (error) {
+        // The anchor is someone else's page: its failure is reported, the bench goes on.
+        log(`the anchor page failed: ${error.message}`);
+        result.anchor = { error: String(error.message) };
       } finally {
         anchor.server.close();
       }
