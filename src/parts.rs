@@ -23,9 +23,10 @@ use serde::{Deserialize, Serialize};
 use crate::layout::Layout;
 use crate::reader::Dialect;
 
-/// The start of a file, read by the primary scorer alone while the others wait for what it
-/// learns: small, but enough for the reader to learn the file's shape (its first eight lines);
-/// a start too short for that keeps the file with one scorer.
+/// The start of a file, read by the primary scorer, which learns the file's shape from it (the
+/// page's other workers learn it from the same bytes rather than wait: see www/run.js): small,
+/// but enough for the reader to learn the file's shape (its first eight lines); a start too
+/// short for that keeps the file with one scorer.
 pub const FIRST_PART_BYTES: usize = 64 << 10;
 /// The largest later part: a thread's or a worker's share at a time.
 pub const PART_BYTES: usize = 4 << 20;

@@ -20,7 +20,7 @@ interface Window {
   /** tests/e2e/chunks.test.mjs: file reads that returned less than asked. */
   __e2eShortReads: number;
   /** tests/e2e/parts.test.mjs: later parts that sent rows, and `unsplit` answers. */
-  __parts: { later: number[]; unsplit: number };
+  __parts: { later: number[]; unsplit: number; heads: number };
   /** tests/e2e/harness.mjs's trackStates: the summary's data-state values, and their observer. */
   __e2eStates: (string | null)[];
   __e2eObserver: MutationObserver;

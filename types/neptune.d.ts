@@ -65,6 +65,10 @@ export class WasmScorer {
   partBounds(before: Uint8Array, range: Uint8Array, last: boolean): Uint32Array | undefined;
   /** Every line through the general path (before the first push; for the benchmark). */
   generalOnly(): void;
+  /** From now on batches leave out `csv` (still saying `csvBytes`): copy it with `copyCsv`. */
+  csvOnRequest(): void;
+  /** Copies the last batch's scored CSV into `target` from `at`; returns the bytes copied. */
+  copyCsv(target: Uint8Array, at: number): number;
   /** Line ends read so far. */
   lineEnds(): number;
   /** Adds a later part's `summaryBytes`, its line numbers offset by `lineOffset`. */

@@ -40,6 +40,11 @@ export interface PushRequest {
   /** A later part's scorer: the primary's `context` (postcard bytes). */
   context?: Uint8Array;
   /**
+   * A later part's first push sent before the primary has answered with `context`: the file's
+   * start (the primary's first push), from which the worker learns the same context itself.
+   */
+  head?: PushBytes;
+  /**
    * A later part's first push: `chunk` opens with this many bytes of look-behind (the end of the
    * range before the part), read with it.
    */

@@ -3,9 +3,12 @@
 //
 // How a file is cut into parts is decided in Rust (src/parts.rs, whose constants arrive as
 // PART_PLAN): the start goes to one scorer, the primary (part 0), which learns the file's shape.
-// When the file can be split, the rest goes in ranges, each sent with the look-behind (the end
-// of the range before it) to a scorer of its own on the least busy worker, which finds its
-// part's own bytes in them; their outputs are handed over in file order and their summaries
+// The rest goes at once in ranges, each sent with the look-behind (the end of the range before
+// it) to a scorer of its own on the least busy worker, which finds its part's own bytes in them;
+// until the primary has answered, a range goes with the file's start too, from which its worker
+// learns the file's shape as the primary does (nothing waits for the primary). When the
+// primary finds the file cannot be split, those parts are dropped and the primary reads on; their
+// outputs are handed over in file order and their summaries
 // added to the primary's in the same order, so the rows, the download and the summary are those
 // of one scorer reading the whole file: what `neptune score` does on its threads
 // (src/bin/neptune/parts.rs). A part that cannot be cut off (its worker answers `unsplit`)
@@ -148,14 +151,14 @@ export class ScoringRun {
     }
     const first = this.open(0, this.primary, (message) => message.first === true);
     this.send(first, { chunk: this.range(0, rest), first: true }, rest);
-    // Null once the primary has found the file cannot be split (or is gzip).
-    await this.until(() => this.context !== undefined);
+    await this.split(rest);
+    // Null once the primary has found the file cannot be split (or is gzip): the later parts
+    // sent before then are dropped (see `complete`).
     if (this.context === null) {
       // The primary has scored all of the start and reads on.
       await this.stream(this.primary, 0, rest);
       return;
     }
-    await this.split(rest);
     // Every later part has been handed over and added to the primary's summary.
     await this.until(() => this.pieces.length === 0);
     this.open(0, this.primary, (message) => message.type === 'done');
@@ -165,7 +168,8 @@ export class ScoringRun {
   /**
    * Scores the file from `offset` in parts, one range each, each on the least busy worker with
    * the look-behind of the range before it. Once a part answers `unsplit`, the file from that
-   * part's start goes to one scorer.
+   * part's start goes to one scorer. Returns early once the primary has found that the file
+   * cannot be split (`context` null).
    */
   async split(offset) {
     const { pool, file } = this;
@@ -173,8 +177,8 @@ export class ScoringRun {
     const { minPartBytes, partBytes: maxPartBytes } = PART_PLAN;
     const partBytes = clamp(Math.ceil((file.size - offset) / limit), minPartBytes, maxPartBytes);
     while (offset < file.size) {
-      await this.until(() => this.inFlight < limit || this.unsplit !== undefined);
-      if (this.unsplit !== undefined) break;
+      await this.until(() => this.inFlight < limit || this.unsplit !== undefined || this.context === null);
+      if (this.unsplit !== undefined || this.context === null) break;
       // A short tail rides with the range before it.
       let end = offset + partBytes;
       if (file.size - end < partBytes / 2) end = file.size;
@@ -186,8 +190,8 @@ export class ScoringRun {
       worker.post({ type: 'finish', run: this.id, part: piece.part });
       offset = end;
     }
-    await this.until(() => this.pieces.length === 0 || this.unsplit !== undefined);
-    if (this.unsplit === undefined) return;
+    await this.until(() => this.pieces.length === 0 || this.unsplit !== undefined || this.context === null);
+    if (this.unsplit === undefined || this.context === null) return;
     const start = this.unsplit;
     await this.stream(this.leastBusy(), ++this.lastPart, start, { later: true });
   }
@@ -195,11 +199,16 @@ export class ScoringRun {
   /**
    * A later part's first push: the range of the File from `start` to `end`, opening with the
    * look-behind (the end of the range before, clamped at the file's start), read in the worker
-   * with one slice; with the primary's `context`. `last`: the part runs to the end of the file.
+   * with one slice; with the primary's `context`, or while the primary has not answered, the
+   * file's start it was sent (`head`). `last`: the part runs to the end of the file.
    */
   openingPush(start, end, last) {
     const behind = Math.min(PART_PLAN.lookBehindBytes, start);
-    return { chunk: { file: this.file, start: start - behind, end }, behind, last, context: this.context };
+    const chunk = { file: this.file, start: start - behind, end };
+    if (this.context === undefined) {
+      return { chunk, behind, last, head: { file: this.file, start: 0, end: PART_PLAN.firstPartBytes } };
+    }
+    return { chunk, behind, last, context: this.context ?? undefined };
   }
 
   /**
@@ -280,13 +289,18 @@ export class ScoringRun {
    * messages are ignored); the file from `piece`'s start is then sent to one scorer (`split`).
    */
   abandon(piece) {
+    this.dropPieces();
+    this.unsplit = piece.start;
+  }
+
+  /** Drops every piece not handed over yet: their late messages are ignored. */
+  dropPieces() {
     for (const dropped of this.pieces) {
       this.receiving.delete(dropped.part);
       this.inFlight -= dropped.chunkEnds.length;
       this.busy.set(dropped.worker, this.busy.get(dropped.worker) - dropped.unanswered);
     }
     this.pieces = [];
-    this.unsplit = piece.start;
   }
 
   deliver(piece, message) {
@@ -323,6 +337,8 @@ export class ScoringRun {
     } else if (message.first) {
       this.lineOffset = message.lineEnds;
       this.context = message.context ?? null;
+      // Later parts sent before the primary answered, for a file that cannot be split.
+      if (this.context === null) this.dropPieces();
     } else {
       this.end();
       const { outputs } = this;

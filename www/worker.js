@@ -14,8 +14,8 @@
 // In:
 //   {type:'init', wasmHex?, module?}    load the module: the compiled one given, else compiled from
 //                                       the bytes given, else fetched from beside this script
-//   {type:'push', run, part, chunk, context?, behind?, last?, first?, threshold?, features?,
-//         inline?}                      score the rows completed by `chunk` (a Blob, or a range
+//   {type:'push', run, part, chunk, context?, head?, behind?, last?, first?, threshold?,
+//         features?, inline?}           score the rows completed by `chunk` (a Blob, or a range
 //                                       of a File, {file, start, end}, read here as soon as the
 //                                       message arrives, while the pushes before it are scored;
 //                                       or bytes) with the part's scorer; a part not
@@ -32,6 +32,9 @@
 //        (`partBounds`), the whole rest of the file from the part's start when `last`; a part
 //        that cannot be cut off
 //        (a quote, a line end too far from the boundary) is answered with `unsplit` instead
+//        head: a later part's first push sent before the primary answered (no `context`): the
+//        file's start, from which this worker learns the context as the primary does
+//        (`runContext`); a file that cannot be cut into parts is answered with `unsplit`
 //        threshold: a new scorer flags rows at it (default: the model's)
 //        features: a new primary scorer writes a conn.log's 41 computed features (to explain rows)
 //        inline: a new scorer's part is small: its scored CSV comes back as bytes (`csv`) rather
@@ -109,9 +112,9 @@ import { sampleConnLog, sampleFile } from './sample.js';
 /**
  * The scorers of the latest run: {run, parts: Map(part -> {part, scorer, out (a reused buffer
  * holding the scored CSV not in a Blob yet), outBytes, unsplit (its range could not be cut
- * off)})}.
+ * off)}), context (what its later parts need, once learnt: see `runContext`)}.
  */
-let latest = { run: -Infinity, parts: new Map() };
+let latest = newRun(-Infinity);
 // A run that failed: its messages still queued are dropped rather than scored as a new file.
 let failedRun = null;
 // The module's exports (its memory is reported with a trained model).
@@ -147,15 +150,20 @@ function reply(message, transfer = []) {
 
 /**
  * The bytes of a push's `chunk`, read when it is a slice or a range of the File, and, for a
- * later part's first push, the look-behind it opens with (`behind` bytes) apart.
+ * later part's first push, the look-behind it opens with (`behind` bytes) apart, and the file's
+ * start when sent (`head`).
+ * @typedef {[Uint8Array, Uint8Array | undefined, Uint8Array | undefined]} PushBytesRead
  * @param {PushRequest} message
- * @returns {Promise<[Uint8Array, Uint8Array | undefined]>}
+ * @returns {Promise<PushBytesRead>}
  */
-function readPush({ chunk, behind }) {
-  const read = bytesOf(chunk).then((bytes) => {
-    if (behind === undefined) return /** @type {[Uint8Array, undefined]} */ ([bytes, undefined]);
+function readPush({ chunk, behind, head }) {
+  const headRead = head === undefined ? undefined : bytesOf(head);
+  headRead?.catch(() => {});
+  const read = bytesOf(chunk).then(async (bytes) => {
+    const headBytes = await headRead;
+    if (behind === undefined) return /** @type {PushBytesRead} */ ([bytes, undefined, headBytes]);
     const cut = Math.min(behind, bytes.length);
-    return /** @type {[Uint8Array, Uint8Array]} */ ([bytes.subarray(cut), bytes.subarray(0, cut)]);
+    return /** @type {PushBytesRead} */ ([bytes.subarray(cut), bytes.subarray(0, cut), headBytes]);
   });
   // Awaited in turn (see `push`); a run stopped before then drops it with its error.
   read.catch(() => {});
@@ -256,7 +264,7 @@ function giveBack(buffer) {
 
 /**
  * @param {WorkerRequest} message
- * @param {Promise<[Uint8Array, Uint8Array | undefined]>} [read] a push's bytes (`readPush`)
+ * @param {Promise<PushBytesRead>} [read] a push's bytes (`readPush`)
  */
 async function handle(message, read) {
   try {
@@ -268,8 +276,9 @@ async function handle(message, read) {
         try {
           return push(message, bytes);
         } finally {
-          // Pushed (copied into the wasm memory) or dropped: its buffer is free again.
+          // Pushed (copied into the wasm memory) or dropped: its buffers are free again.
           giveBack(bytes[0].buffer);
+          if (bytes[2]) giveBack(bytes[2].buffer);
         }
       }
       case 'finish':
@@ -386,13 +395,57 @@ async function warmUp(features) {
   }
 }
 
-/** The scorer of `part` of `run`, made on first use; null for a run that is over. */
-function scorerFor(run, part, context, threshold, features, inline, preview) {
-  if (run === failedRun || run < latest.run) return null;
+/** A run's state before its first push: no scorers, no context learnt. */
+function newRun(run) {
+  return { run, parts: new Map(), context: /** @type {Uint8Array | null | undefined} */ (undefined) };
+}
+
+/** Whether `run` is the latest run (its first message ends the run before); false once over. */
+function currentRun(run) {
+  if (run === failedRun || run < latest.run) return false;
   if (run !== latest.run) {
     endRun();
-    latest = { run, parts: new Map() };
+    latest = newRun(run);
   }
+  return true;
+}
+
+/** A scorer of a file's start: a conn.log's output with its features when `features`. */
+function startScorer(threshold, features) {
+  return features ? WasmScorer.withZeekFeatures(threshold, model) : new WasmScorer(threshold, model);
+}
+
+/**
+ * The context the latest run's later parts need (postcard bytes), or null when the file cannot
+ * be cut into parts; learnt once per run. The primary's worker has it from its own `pushStart`
+ * (see `push`). Another worker, sent a later part before the primary has answered, learns it
+ * from the file's start (`head`, the primary's first push) the way the primary does: a scorer
+ * of the same kind over the same bytes (`pushStart` is deterministic), dropped after. A start
+ * the primary refuses (its error is the run's) gives null here.
+ * @param {Uint8Array} head
+ */
+function runContext(head, threshold, features) {
+  if (latest.context === undefined) {
+    let context = null;
+    if (!isGzip(head)) {
+      const probe = startScorer(threshold, features);
+      probe.csvOnRequest();
+      try {
+        context = probe.pushStart(head).context ?? null;
+      } catch {
+        context = null;
+      } finally {
+        probe.free();
+      }
+    }
+    latest.context = context;
+  }
+  return latest.context;
+}
+
+/** The scorer of `part` of `run`, made on first use; null for a run that is over. */
+function scorerFor(run, part, context, threshold, features, inline, preview) {
+  if (!currentRun(run)) return null;
   let state = latest.parts.get(part);
   if (state === undefined) {
     const later = context !== undefined;
@@ -400,9 +453,7 @@ function scorerFor(run, part, context, threshold, features, inline, preview) {
       part,
       // The primary, until its first push: it tells a gzip file.
       opening: !later,
-      scorer: later
-        ? WasmScorer.forPart(context, threshold, model)
-        : features ? WasmScorer.withZeekFeatures(threshold, model) : new WasmScorer(threshold, model),
+      scorer: later ? WasmScorer.forPart(context, threshold, model) : startScorer(threshold, features),
       out: null,
       outBytes: 0,
       inline: inline === true,
@@ -458,28 +509,47 @@ function keepCsv(state, batch) {
 // The first two bytes of every gzip member (RFC 1952), as the CLI recognizes gzip.
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+/** @param {Uint8Array} bytes a file's first bytes */
+function isGzip(bytes) {
+  return GZIP_MAGIC.every((byte, i) => bytes[i] === byte);
+}
+
 /**
  * @param {PushRequest} message
- * @param {[Uint8Array, Uint8Array | undefined]} bytes its chunk and look-behind, read
+ * @param {PushBytesRead} bytes its chunk, look-behind and the file's start (`head`), read
  */
-function push({ run, part, context, last, first, threshold, features, inline, preview }, [chunk, before]) {
+function push({ run, part, context, last, first, threshold, features, inline, preview }, [chunk, before, head]) {
+  if (head !== undefined && context === undefined) {
+    if (!currentRun(run)) return;
+    const learnt = runContext(head, threshold, features);
+    if (learnt === null) {
+      // The primary reads the whole file: the page drops this part once it has the primary's
+      // answer; its `finish` is ignored.
+      latest.parts.set(part, { part, unsplit: true, out: null });
+      reply({ type: 'unsplit', run, part });
+      return;
+    }
+    context = learnt;
+  }
   const state = scorerFor(run, part, context, threshold, features, inline, preview);
   if (!state || state.unsplit) return;
   let bytes = chunk;
   if (state.opening) {
     // The page sends the file's first chunk with both bytes (when the file has them).
     state.opening = false;
-    if (GZIP_MAGIC.every((byte, i) => bytes[i] === byte)) state.gunzip = new Gunzip();
+    if (isGzip(bytes)) state.gunzip = new Gunzip();
   }
   if (state.gunzip) bytes = state.gunzip.push(bytes);
   if (first && state.gunzip) {
     // A gzip file cannot be cut into parts: no `context`, and the page sends the rest here.
+    latest.context = null;
     const batch = joined(pushAll(state, bytes));
     postBatch('batch', run, state, batch, { first: true, lineEnds: state.scorer.lineEnds() });
     return;
   }
   if (first) {
     const batch = joined([keepCsv(state, state.scorer.pushStart(bytes))]);
+    latest.context = batch.context ?? null;
     postBatch('batch', run, state, batch, { first: true, context: batch.context, lineEnds: state.scorer.lineEnds() });
     return;
   }

@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 
 import {
@@ -40,10 +41,18 @@ function withNotes(bytes, special) {
   return Buffer.from(lines.join('\n') + '\n');
 }
 
-/** Counts what the workers tell the page: later parts that sent rows, and `unsplit` answers. */
+/**
+ * Counts what the workers tell the page (later parts that sent rows, `unsplit` answers) and the
+ * later parts sent before the primary had answered (with the file's start: `heads`).
+ */
 async function watchWorkers(page) {
   await page.addInitScript(() => {
-    window.__parts = { later: [], unsplit: 0 };
+    window.__parts = { later: [], unsplit: 0, heads: 0 };
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (message, ...rest) {
+      if (message?.type === 'push' && message.head !== undefined) window.__parts.heads++;
+      return post.call(this, message, ...rest);
+    };
     const add = Worker.prototype.addEventListener;
     Worker.prototype.addEventListener = function (type, listener, options) {
       if (type !== 'message' || typeof listener !== 'function') return add.call(this, type, listener, options);
@@ -75,8 +84,68 @@ async function scoreInParts(suite, file) {
   return seen;
 }
 
+// src/parts.rs FIRST_PART_BYTES: the start the primary scores alone.
+const PART_PLAN_FIRST_PART_BYTES = 64 << 10;
+
 describe('parts', () => {
   const suite = useBrowserSuite();
+
+  test('later parts start before the primary has scored the start: download equals the CLI', { timeout: TEST_TIMEOUT }, async () => {
+    const file = fixture('parts-plain-eager.csv', () => withNotes(3 << 20, () => undefined));
+    const seen = await scoreInParts(suite, file);
+    assert.ok(seen.heads >= 1, `later parts were sent with the file's start: ${JSON.stringify(seen)}`);
+    assert.ok(seen.later.length >= 1, `later parts were scored apart: ${JSON.stringify(seen)}`);
+    assert.equal(seen.unsplit, 0, 'no part was refused');
+  });
+
+  test('a quote in the start: the later parts sent early are dropped and the primary reads on: download equals the CLI', { timeout: TEST_TIMEOUT }, async () => {
+    let placed = false;
+    const note = (offset) => {
+      if (placed || offset < 10 << 10) return undefined;
+      placed = true;
+      return '"two\nlines, one field"';
+    };
+    const file = fixture('parts-quote-in-start.csv', () => withNotes(3 << 20, note));
+    const seen = await scoreInParts(suite, file);
+    assert.ok(seen.heads >= 1, `later parts were sent before the primary answered: ${JSON.stringify(seen)}`);
+    assert.ok(seen.unsplit >= 1, `their workers found the start cannot be split: ${JSON.stringify(seen)}`);
+    assert.deepEqual(seen.later, [], 'no later part sent rows');
+  });
+
+  test('a gzip file larger than the start: read whole by the primary: download equals the CLI', { timeout: TEST_TIMEOUT }, async () => {
+    const file = fixture('parts-large.csv.gz', () => gzipSync(withNotes(3 << 20, () => undefined)));
+    assert.ok(statSync(file).size > PART_PLAN_FIRST_PART_BYTES, 'the compressed file is larger than the start');
+    const seen = await scoreInParts(suite, file);
+    assert.deepEqual(seen.later, [], 'no later part sent rows');
+  });
+
+  test('a label-encoded file larger than the start fails with the message a small one gets', { timeout: TEST_TIMEOUT }, async () => {
+    const [header, ...data] = testDataLines();
+    const encoded = (row, i) => {
+      const fields = row.split(',');
+      fields[1] = String(i % 3);
+      fields[2] = String(i % 60);
+      fields[3] = String(i % 9);
+      return fields.join(',');
+    };
+    const lines = [header, ...data.map(encoded)];
+    const small = fixture('label-encoded-small.csv', () => lines.slice(0, 20).join('\n') + '\n');
+    const large = fixture('label-encoded-large.csv', () => lines.join('\n') + '\n');
+    assert.ok(statSync(large).size > 1 << 20);
+    const errors = [];
+    await withPage(suite.browser, async ({ page }) => {
+      const parts = await watchWorkers(page);
+      await openApp(page, suite.site.url);
+      for (const file of [small, large]) {
+        const summary = await scoreFile(page, file);
+        assert.equal(summary.state, 'error', `${file}: run ended in ${summary.state}`);
+        errors.push(summary.error);
+      }
+      assert.ok((await parts()).heads >= 1, 'the large file sent later parts early');
+    });
+    assert.match(errors[0], /label|encoded|number/i, `the small file's error names the problem: ${errors[0]}`);
+    assert.equal(errors[1], errors[0].replace('label-encoded-small.csv', 'label-encoded-large.csv'), 'the same message');
+  });
 
   test('a plain 3 MB file is scored in parts: download equals the CLI', { timeout: TEST_TIMEOUT }, async () => {
     const file = fixture('parts-plain.csv', () => withNotes(3 << 20, () => undefined));
