@@ -421,7 +421,7 @@ function startScorer(threshold, features) {
  * (see `push`). Another worker, sent a later part before the primary has answered, learns it
  * from the file's start (`head`, the primary's first push) the way the primary does: a scorer
  * of the same kind over the same bytes (`pushStart` is deterministic), dropped after. A start
- * the primary refuses (its error is the run's) gives null here.
+ * the primary refuses (its error is the run's) gives null here; a trap is thrown.
  * @param {Uint8Array} head
  */
 function runContext(head, threshold, features) {
@@ -432,7 +432,9 @@ function runContext(head, threshold, features) {
       probe.csvOnRequest();
       try {
         context = probe.pushStart(head).context ?? null;
-      } catch {
+      } catch (error) {
+        // A trap leaves the module unusable: the worker's error, as anywhere else.
+        if (error instanceof WebAssembly.RuntimeError) throw error;
         context = null;
       } finally {
         probe.free();
